@@ -1,0 +1,3 @@
+from ledgerkit.cli import main
+
+main()

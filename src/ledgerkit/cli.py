@@ -1,0 +1,161 @@
+"""The command line: resolve options, call one library function, render, pick the exit code.
+
+Exit codes batch files rely on: 0 clean; 1 the data has errors or a file failed (outputs are
+still written); 2 usage; 3 could not run. Heavy imports (pandas, readers) happen inside the
+commands so that `ledgerkit --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from ledgerkit import __version__
+from ledgerkit.errors import LedgerkitError
+
+if TYPE_CHECKING:
+    from ledgerkit.merge import MergeResult
+
+EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
+
+app = typer.Typer(
+    help="重点项目台账工具：检查、汇总各单位报送的台账，生成汇总表。",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+
+Paths = Annotated[list[Path], typer.Argument(help="台账文件或文件夹（可多个）", show_default=False)]
+JsonFlag = Annotated[bool, typer.Option("--json", help="只在标准输出打印一个 JSON 对象（UTF-8）")]
+Period = Annotated[
+    str | None,
+    typer.Option("--period", help="报告期 YYYY-MM，默认从文件夹名推断", metavar="YYYY-MM"),
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"ledgerkit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="显示版本号")
+    ] = False,
+) -> None:
+    """重点项目台账工具。"""
+
+
+@app.command()
+def merge(
+    paths: Paths,
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="汇总表路径（.xlsx），默认“文件夹名汇总.xlsx”"),
+    ] = None,
+    period: Period = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """读取、检查并汇总各单位台账，写出汇总表。
+
+    例：ledgerkit merge 2024-04/ -o 2024-04汇总.xlsx
+    """
+    from ledgerkit.pipeline import merge_paths
+    from ledgerkit.write import write_workbook
+
+    period = _check_period(period)
+    out = output or _default_output(paths)
+    result = merge_paths(paths, period)
+    write_workbook(result, out, _title(result.period))
+    _finish(result, out, as_json)
+
+
+@app.command()
+def check(paths: Paths, period: Period = None, as_json: JsonFlag = False) -> None:
+    """只读取和检查台账，不写文件：在终端列出发现的问题。
+
+    例：ledgerkit check 2024-04/卧龙镇.xlsx
+    """
+    from ledgerkit.pipeline import merge_paths
+
+    result = merge_paths(paths, _check_period(period))
+    _finish(result, None, as_json)
+
+
+def _check_period(period: str | None) -> str | None:
+    import re
+
+    if period is not None and not re.fullmatch(r"20\d{2}-(0[1-9]|1[0-2])", period):
+        raise typer.BadParameter(
+            f"“{period}”不是 YYYY-MM 格式，例如 2024-04", param_hint="--period"
+        )
+    return period
+
+
+def _default_output(paths: list[Path]) -> Path:
+    first = paths[0].resolve()
+    base = first if first.is_dir() else first.parent
+    return base.parent / f"{base.name}汇总.xlsx"
+
+
+def _title(period: str | None) -> str:
+    if not period:
+        return "重点项目汇总台账"
+    year, month = period.split("-")
+    return (
+        f"{year}年1-{int(month)}月重点项目汇总台账"
+        if month != "01"
+        else f"{year}年1月重点项目汇总台账"
+    )
+
+
+def _finish(result: MergeResult, out: Path | None, as_json: bool) -> None:
+    from ledgerkit.merge import result_dict
+
+    if as_json:
+        data = json.dumps(result_dict(result, out), ensure_ascii=False, indent=2) + "\n"
+        sys.stdout.buffer.write(data.encode("utf-8"))
+        sys.stdout.flush()
+    else:
+        from ledgerkit.console import render_result
+
+        render_result(result, out)
+    raise typer.Exit(EXIT_OK if result.ok else EXIT_DATA)
+
+
+def _safe_streams() -> None:
+    """A GBK console or a pipe must never crash on a character it cannot show."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, ValueError):
+            stream.reconfigure(errors="replace")  # type: ignore[union-attr]
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Console-script entry point: every failure ends in a Chinese message and an exit code."""
+    _safe_streams()
+    try:
+        return app(args=argv, prog_name="ledgerkit", standalone_mode=True)
+    except LedgerkitError as exc:
+        from ledgerkit.console import error
+
+        error(str(exc))
+        sys.exit(EXIT_FAILED)
+    except Exception as exc:  # a bug of ours: still a message and a stable code, no traceback
+        from ledgerkit.console import error
+
+        error(
+            f"ledgerkit 内部错误（{type(exc).__name__}: {exc}）。请把这条信息和输入文件发给维护人员。"
+        )
+        sys.exit(EXIT_FAILED)
+
+
+if __name__ == "__main__":
+    main()

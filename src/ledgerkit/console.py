@@ -1,0 +1,66 @@
+"""Terminal rendering with rich: the one module besides cli.py that may print."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from ledgerkit.merge import FAILED, MergeResult
+from ledgerkit.metrics import totals
+from ledgerkit.values import amount
+from ledgerkit.write import SEVERITY_LABEL, STATUS_LABEL
+
+MAX_ISSUES_SHOWN = 200
+_STYLE = {"error": "red", "warning": "yellow", "info": "dim"}
+
+
+def error(message: str) -> None:
+    Console(stderr=True).print(f"[red]错误：[/red]{message}", highlight=False)
+
+
+def render_result(result: MergeResult, out: Path | None) -> None:
+    """Files, the totals, and every finding, as a clerk reads them."""
+    console = Console(highlight=False)
+    files = Table(title="报送文件", title_justify="left")
+    for head in ("文件", "状态", "责任单位", "项目数", "说明"):
+        files.add_column(head)
+    for f in result.files:
+        style = "red" if f.status == FAILED else ("dim" if f.status == "skipped" else "")
+        files.add_row(
+            f.label,
+            STATUS_LABEL[f.status],
+            f.ledger.unit if f.ledger else "",
+            str(f.projects),
+            f.reason,
+            style=style,
+        )
+    console.print(files)
+    t = totals(result.projects)
+    console.print(
+        f"项目 {t['projects']} 个，已开工 {t['started']} 个；总投资 {amount(t['total_investment'])} 万元，"
+        f"年度计划投资 {amount(t['annual_plan'])} 万元，累计完成投资 {amount(t['ytd_completed'])} 万元"
+    )
+    _issues(console, result)
+    if out:
+        console.print(f"汇总表已写出：{out}")
+
+
+def _issues(console: Console, result: MergeResult) -> None:
+    counts = Counter(i.severity for i in result.issues)
+    if not result.issues:
+        console.print("[green]没有发现问题。[/green]")
+        return
+    table = Table(title="发现的问题", title_justify="left")
+    for head in ("级别", "位置", "问题"):
+        table.add_column(head, overflow="fold")
+    for i in result.issues[:MAX_ISSUES_SHOWN]:
+        table.add_row(SEVERITY_LABEL[i.severity], i.where, i.message, style=_STYLE[i.severity])
+    console.print(table)
+    if len(result.issues) > MAX_ISSUES_SHOWN:
+        console.print(f"……另有 {len(result.issues) - MAX_ISSUES_SHOWN} 条，见汇总表“问题清单”")
+    console.print(
+        f"错误 {counts['error']} 条，警告 {counts['warning']} 条，提示 {counts['info']} 条"
+    )

@@ -1,0 +1,28 @@
+"""Problems that stop a run. Problems *in the data* are `Issue` values, not exceptions."""
+
+from __future__ import annotations
+
+
+class LedgerkitError(Exception):
+    """Base of every error that stops a command; the message is for the clerk, in Chinese."""
+
+
+class UnreadableFile(LedgerkitError):
+    """One input file cannot be read at all (empty, corrupt, encrypted, not a table)."""
+
+    def __init__(self, file: str, reason: str) -> None:
+        super().__init__(f"{file}：{reason}")
+        self.file = file
+        self.reason = reason
+
+
+class NotALedger(UnreadableFile):
+    """A readable file that holds no ledger (no sheet with a 项目名称 header); it is skipped."""
+
+
+class OutputLocked(LedgerkitError):
+    """The output file is open in Excel/WPS (or otherwise not writable)."""
+
+
+class NoInputs(LedgerkitError):
+    """The paths given hold no file that could be a ledger."""

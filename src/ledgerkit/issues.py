@@ -1,0 +1,79 @@
+"""Findings about the data: stable codes, severities and Chinese message templates."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+Severity = Literal["error", "warning", "info"]
+
+# code -> (severity, message template). Codes are stable: batch scripts and tests rely on them.
+CODES: dict[str, tuple[Severity, str]] = {
+    "file-unreadable": ("error", "文件无法读取：{reason}"),
+    "file-skipped": ("info", "已跳过：{reason}"),
+    "sheet-hidden": ("info", "隐藏的工作表“{sheet}”未汇总"),
+    "no-money-columns": ("warning", "没有找到投资金额列（总投资、年度计划投资、累计完成投资）"),
+    "missing-name": ("error", "第{row}行有数据但没有项目名称"),
+    "bad-number": ("error", "“{field}”的值“{text}”不是数字，请改为数字（单位{unit}）"),
+    "formula-no-value": (
+        "error",
+        "“{field}”是公式 {formula}但没有计算结果，请在 Excel 中打开并保存后重新报送",
+    ),
+    "formula-column-no-value": (
+        "warning",
+        "“{field}”列是公式但没有计算结果（{cells}），该列不参与汇总，由 ledgerkit 按金额重新计算",
+    ),
+    "cell-error": ("error", "“{field}”的值是错误值 {text}，请改正公式或填写数字"),
+    "bad-date": ("warning", "“{field}”的值“{text}”不是日期，已原样保留"),
+    "bad-started": ("warning", "“是否开工”的值“{text}”无法判断，请填“是”或“否”"),
+    "unknown-category": ("warning", "项目类别“{text}”不是续建/新建/前期/竣工之一，已原样保留"),
+    "row-unrecognised": ("warning", "第{row}行既不是项目也不是合计、小节或表尾，未计入：{text}"),
+    "negative-money": ("error", "“{field}”为负数（{value}万元）"),
+    "completed-over-total": ("error", "累计完成投资{ytd}万元超过总投资{total}万元"),
+    "plan-over-total": ("warning", "年度计划投资{plan}万元超过总投资{total}万元"),
+    "completed-over-plan": (
+        "warning",
+        "累计完成投资{ytd}万元超过年度计划{plan}万元（完成率{rate}）",
+    ),
+    "money-not-started": ("warning", "标为未开工，但已完成投资{ytd}万元"),
+    "total-mismatch": (
+        "warning",
+        "本表合计行“{field}”为{stated}万元，各项目之和为{actual}万元，相差{diff}万元",
+    ),
+    "duplicate-project": (
+        "warning",
+        "项目“{name}”同时出现在{others}，两处都已保留，请核实由谁填报",
+    ),
+    "no-text-analysis": ("warning", "只报数据，没有文字分析：形象进度、存在问题全部为空"),
+}
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One finding: where it is (file, sheet, cell as the clerk sees it) and what is wrong."""
+
+    code: str
+    severity: Severity
+    file: str
+    sheet: str
+    cell: str
+    message: str
+
+    @property
+    def where(self) -> str:
+        """`卧龙镇.xlsx 台账!F12`, the way a clerk looks a cell up."""
+        place = f"{self.sheet}!{self.cell}" if self.sheet and self.cell else self.sheet or self.cell
+        return f"{self.file} {place}".strip()
+
+    def to_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+def issue(code: str, file: str = "", sheet: str = "", cell: str = "", **values: Any) -> Issue:
+    """Build an Issue from its code; the message template is filled from `values`."""
+    severity, template = CODES[code]
+    return Issue(code, severity, file, sheet, cell, template.format(**values))
+
+
+def has_errors(issues: tuple[Issue, ...] | list[Issue]) -> bool:
+    return any(i.severity == "error" for i in issues)

@@ -1,0 +1,562 @@
+"""Normalise stage: a raw sheet -> project rows with canonical fields, in 万元.
+
+Finds the header (one row or two, under a title and a "单位：万元" line), maps headers to
+fields through schema.toml, tells projects from 合计/小节/表尾 rows, fills cells merged down,
+and parses every value. Every row of the sheet is accounted for: it is a project, a row set
+aside with its kind, or a reported issue.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from ledgerkit.errors import NotALedger
+from ledgerkit.issues import Issue, issue
+from ledgerkit.read import RawBook, RawSheet, column_letter
+from ledgerkit.schema import Schema, load_schema
+from ledgerkit.values import (
+    category_in,
+    clean_text,
+    is_empty,
+    parse_category,
+    parse_date,
+    parse_money,
+    parse_started,
+)
+
+HEADER_SCAN_ROWS = 30
+
+# Kinds of rows that are not projects (the 文件情况 sheet counts them under these names).
+TITLE, HEADER, BLANK, TOTAL, SUBTOTAL, SECTION, FOOTER, REPORTED = (
+    "标题",
+    "表头",
+    "空行",
+    "合计",
+    "小计",
+    "小节",
+    "表尾",
+    "未识别",
+)
+
+_UNIT_IN_HEADER = re.compile(
+    r"\(\s*(?:单位\s*[:：]?\s*)?(亿元|万元|千元|元)\s*\)|(亿元|万元|千元)$"
+)
+_UNIT_LINE = re.compile(r"单位\s*[:：]?\s*(亿元|万元|千元|元)")
+_REPORTER_LINE = re.compile(r"(?:填报|报送|责任)单位\s*[:：]\s*([^\s:：(（]{2,30})")
+_SECTION = re.compile(
+    r"^(?:[一二三四五六七八九十]+\s*[、.．]|[(（][一二三四五六七八九十\d]+[)）]|"
+    r"(?:续建|新建|新开工|在建|前期|储备|竣工|收尾)类?项目)"
+)
+_TITLE_CUT = re.compile(r"\d{4}\s*年|重点|项目|台账|年度|\d{1,2}\s*[-—~至]\s*\d{1,2}\s*月|[(（]")
+_STEM_NOISE = re.compile(
+    r"\d{4}\s*年|\d{1,2}\s*[-—~至]?\s*\d{0,2}\s*月份?|重点项目|台账|汇总|报表|"
+    r"\(\d+\)|（\d+）|[-_ ]?副本|[-_ ]?修改版?|[-_ ]?最终版?|[-_\s]+"
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the unit's table and what ledgerkit understood of it."""
+
+    index: int
+    header: str  # as the unit wrote it; two-row headers joined with "/"
+    field: str | None  # canonical field, or None: kept as an extra column
+    unit: str = "万元"  # money unit of the column (money fields only)
+    factor: Decimal = Decimal(1)
+
+    @property
+    def letter(self) -> str:
+        return column_letter(self.index)
+
+
+@dataclass(frozen=True)
+class SetAside:
+    """A row that is not a project, and why."""
+
+    row: int  # Excel row number, 1-based
+    kind: str
+    text: str
+
+
+@dataclass(frozen=True)
+class SheetLedger:
+    """One unit's table, understood: the output of the normalise stage."""
+
+    file: str
+    sheet: str
+    format: str
+    unit: str
+    unit_source: str
+    header_rows: tuple[int, ...]
+    columns: tuple[Column, ...]
+    projects: tuple[dict[str, Any], ...]
+    set_aside: tuple[SetAside, ...]
+    stated_total: dict[str, Any] | None  # the unit's own 合计 row, parsed (money in 万元)
+    issues: tuple[Issue, ...]
+    rows_read: int
+
+    def letter_of(self, field_key: str) -> str:
+        """The column letter where this sheet holds a field ('' when absent)."""
+        for col in self.columns:
+            if col.field == field_key:
+                return col.letter
+        return ""
+
+
+def normalise_book(book: RawBook, default_unit: str = "万元") -> SheetLedger:
+    """The first visible sheet holding a ledger header, understood. Raises NotALedger."""
+    schema = load_schema()
+    for sheet in book.sheets:
+        header = find_header(sheet.rows, schema)
+        if header is not None:
+            return normalise_sheet(book, sheet, header, default_unit)
+    raise NotALedger(book.label, "没有找到台账表头（需要有“项目名称”一列），不是项目台账，已跳过")
+
+
+# --- headers --------------------------------------------------------------------------------
+
+
+@cache
+def _alias_index() -> dict[str, str]:
+    schema = load_schema()
+    return {normalise_header(a): key for key, f in schema.fields.items() for a in f.aliases}
+
+
+def normalise_header(text: Any) -> str:
+    """'2024年\n计划投资（万元）' -> '年度计划投资'; '1-4月完成投资' -> '累计完成投资'."""
+    s = unicodedata.normalize("NFKC", str(text or ""))
+    s = re.sub(r"\([^)]*\)|\[[^]]*\]|【[^】]*】|\*|\s", "", s)
+    s = re.sub(r"\d{4}年度?", "年度", s)
+    s = re.sub(r"\d{1,2}[-~—–至到]\d{1,2}月份?", "累计", s)
+    s = re.sub(r"\d{1,2}月份?(底|末)?", "本月", s)
+    s = s.replace("累计累计", "累计").replace("年度年度", "年度").strip(":、.")
+    return s
+
+
+def match_field(text: Any) -> str | None:
+    """The canonical field a header names, or None."""
+    norm = normalise_header(text)
+    if not norm:
+        return None
+    index = _alias_index()
+    if norm in index:
+        return index[norm]
+    if norm.startswith("年度") and norm[2:] in index:
+        return index[norm[2:]]
+    for key, words in load_schema().patterns:
+        if all(w in norm for w in words):
+            return key
+    return None
+
+
+def find_header(rows: list[list[Any]], schema: Schema) -> list[int] | None:
+    """Row indexes (0-based) of the header: the first row naming 项目名称 and two more fields,
+    plus the group row above it or the sub-header row below it when there is one."""
+    for r, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        fields = [match_field(v) for v in row if isinstance(v, str)]
+        if "name" in fields and len({f for f in fields if f}) >= 3:
+            header = [r]
+            if r + 1 < len(rows) and _is_subheader(rows[r + 1], row):
+                header.append(r + 1)
+            elif r > 0 and _is_group_row(rows[r - 1], row):
+                header.insert(0, r - 1)
+            return header
+    return None
+
+
+def _is_subheader(row: list[Any], above: list[Any]) -> bool:
+    """The row under a header that names sub-columns (总投资 / 年度计划 under 投资情况)."""
+    if any(isinstance(v, int | float) and not isinstance(v, bool) for v in row):
+        return False
+    new = [
+        c
+        for c, v in enumerate(row)
+        if isinstance(v, str)
+        and v.strip()
+        and match_field(v)
+        and (c >= len(above) or clean_text(above[c]) != clean_text(v))
+    ]
+    return bool(new) and not any(_first_word_is(v, load_schema().total_words) for v in row)
+
+
+def _is_group_row(row: list[Any], header: list[Any]) -> bool:
+    """A row of group labels above the header ('投资情况（万元）' over several columns)."""
+    texts = [clean_text(v) for v in row if clean_text(v)]
+    if len(texts) < 2 or any(match_field(t) == "name" for t in texts):
+        return False
+    return not any(_UNIT_LINE.search(t) for t in texts)
+
+
+def build_columns(
+    rows: list[list[Any]], header: list[int], default_factor: tuple[str, Decimal], schema: Schema
+) -> tuple[Column, ...]:
+    """Map every header cell to a field and a money unit; the first column for a field wins."""
+    width = max(len(rows[r]) for r in header)
+    seen: set[str] = set()
+    columns = []
+    for c in range(width):
+        parts = []
+        for r in header:
+            text = clean_text(rows[r][c]) if c < len(rows[r]) else ""
+            if text and text not in parts:
+                parts.append(text)
+        if not parts:
+            continue
+        key = next((k for k in (match_field(p) for p in reversed(parts)) if k), None)
+        if key in seen:
+            key = None
+        if key:
+            seen.add(key)
+        unit, factor = default_factor
+        for part in reversed(parts):  # the sub-header's own unit wins over the group's
+            m = _UNIT_IN_HEADER.search(part)
+            if m:
+                unit = m.group(1) or m.group(2)
+                factor = schema.money_units[unit]
+                break
+        columns.append(Column(c, "/".join(parts), key, unit, factor))
+    return tuple(columns)
+
+
+def _unit_line(rows: list[list[Any]], before: int, schema: Schema) -> tuple[str, Decimal] | None:
+    """A '单位：亿元' line above the table (or in the title) sets the unit of every money column."""
+    for row in rows[:before]:
+        for v in row:
+            m = _UNIT_LINE.search(clean_text(v)) if isinstance(v, str) else None
+            if m:
+                return m.group(1), schema.money_units[m.group(1)]
+    return None
+
+
+# --- merged cells ---------------------------------------------------------------------------
+
+
+def fill_merged(sheet: RawSheet, header: list[int], money_cols: set[int]) -> list[list[Any]]:
+    """A copy of the rows with merged cells filled: across and down inside the header; only
+    down (and never into money columns, which would count an amount twice) below it."""
+    rows = [list(r) for r in sheet.rows]
+    first_data = header[-1] + 1
+    for r0, c0, r1, c1 in sheet.merged:
+        if r0 >= len(rows) or c0 >= len(rows[r0]):
+            continue
+        value = rows[r0][c0]
+        in_header = r0 in header
+        for r in range(r0, min(r1, len(rows) - 1) + 1):
+            for c in range(c0, c1 + 1):
+                if (r, c) == (r0, c0) or c >= len(rows[r]):
+                    continue
+                if (in_header and r <= header[-1]) or (
+                    r0 >= first_data and c == c0 and c not in money_cols
+                ):
+                    rows[r][c] = value
+    return rows
+
+
+# --- rows -----------------------------------------------------------------------------------
+
+
+def _first_word_is(value: Any, words: tuple[str, ...]) -> bool:
+    text = clean_text(value).replace(" ", "")
+    return bool(text) and text.startswith(words)
+
+
+def classify_row(raw: list[Any], name: Any, schema: Schema) -> tuple[str, str]:
+    """(kind, first text) of a data row: project, or one of the set-aside kinds."""
+    texts = [clean_text(v) for v in raw if not is_empty(v, schema)]
+    if not texts:
+        return BLANK, ""
+    first = texts[0]
+    compact = first.replace(" ", "")
+    name_text = clean_text(name).replace(" ", "")
+    for probe in (compact, name_text):
+        if probe.startswith(("小计", "其中")):
+            return SUBTOTAL, first
+        if probe.startswith(schema.total_words):
+            return TOTAL, first
+    if compact.startswith(schema.footer_words):
+        return FOOTER, first
+    numbers = [v for v in raw if isinstance(v, int | float) and not isinstance(v, bool)]
+    if len(texts) <= 2 and not numbers and _SECTION.match(compact):
+        return SECTION, first
+    if len(texts) >= 3 and all(t.isdigit() for t in texts):
+        ints = [int(t) for t in texts]
+        if ints == list(range(ints[0], ints[0] + len(ints))):
+            return HEADER, first  # a row numbering the columns 1, 2, 3 … under the header
+    return "project", first
+
+
+# --- the sheet ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Collector:
+    """Mutable scratch state of one normalise_sheet call; frozen into a SheetLedger."""
+
+    file: str
+    sheet: str
+    issues: list[Issue] = field(default_factory=list)
+    set_aside: list[SetAside] = field(default_factory=list)
+    projects: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, code: str, at_row: int = 0, at_col: int | None = None, **values: Any) -> None:
+        """Record an issue at an Excel row (1-based) and column index, if given."""
+        if at_col is not None:
+            cell = f"{column_letter(at_col)}{at_row}"
+        else:
+            cell = f"第{at_row}行" if at_row else ""
+        self.issues.append(issue(code, self.file, self.sheet, cell, **values))
+
+
+def normalise_sheet(
+    book: RawBook, sheet: RawSheet, header: list[int], default_unit: str = "万元"
+) -> SheetLedger:
+    """Understand one sheet whose header rows are known."""
+    schema = load_schema()
+    unit_line = _unit_line(sheet.rows, header[0], schema)
+    default = unit_line or (default_unit, schema.money_units[default_unit])
+    columns = build_columns(sheet.rows, header, default, schema)
+    money_cols = {c.index for c in columns if c.field and schema.fields[c.field].kind == "money"}
+    rows = fill_merged(sheet, header, money_cols)
+    out = _Collector(book.label, sheet.name)
+    for r in range(header[0]):
+        out.set_aside.append(
+            SetAside(
+                r + 1,
+                TITLE if any(not is_empty(v, schema) for v in sheet.rows[r]) else BLANK,
+                _row_text(sheet.rows[r]),
+            )
+        )
+    for r in header:
+        out.set_aside.append(SetAside(r + 1, HEADER, _row_text(sheet.rows[r])))
+    unit, unit_source = _sheet_unit(sheet.rows, header, book.path)
+    by_field = {c.field: c for c in columns if c.field}
+    section_category: str | None = None
+    stated_total: dict[str, Any] | None = None
+    for r in range(header[-1] + 1, len(rows)):
+        name_col = by_field["name"].index
+        raw = sheet.rows[r]
+        kind, text = classify_row(raw, raw[name_col] if name_col < len(raw) else None, schema)
+        if kind == "project":
+            project = _parse_project(rows[r], r, columns, sheet, schema, out)
+            if project is None:
+                out.set_aside.append(SetAside(r + 1, REPORTED, text))
+                out.add("row-unrecognised", r + 1, row=r + 1, text=text[:60])
+                continue
+            project.setdefault("unit", unit)
+            if not project.get("category") and section_category:
+                project["category"] = section_category
+            project["started"] = _started(project)
+            out.projects.append(project)
+            continue
+        if kind == SECTION:
+            section_category = category_in(text.replace(" ", ""), schema) or section_category
+        if kind == TOTAL and stated_total is None:
+            stated_total = _parse_total(rows[r], r, columns, schema)
+        out.set_aside.append(SetAside(r + 1, kind, text))
+    _flag_formula_columns(sheet, header, columns, out)
+    return SheetLedger(
+        file=book.label,
+        sheet=sheet.name,
+        format=book.format,
+        unit=unit,
+        unit_source=unit_source,
+        header_rows=tuple(r + 1 for r in header),
+        columns=columns,
+        projects=tuple(out.projects),
+        set_aside=tuple(sorted(out.set_aside, key=lambda s: s.row)),
+        stated_total=stated_total,
+        issues=tuple(out.issues),
+        rows_read=len(sheet.rows),
+    )
+
+
+def _row_text(row: list[Any]) -> str:
+    return " ".join(t for t in (clean_text(v) for v in row) if t)[:80]
+
+
+def _parse_project(
+    row: list[Any],
+    r: int,
+    columns: tuple[Column, ...],
+    sheet: RawSheet,
+    schema: Schema,
+    out: _Collector,
+) -> dict[str, Any] | None:
+    """One project row: canonical fields parsed, extras kept, problems reported by cell.
+    None when the row holds nothing but unmapped notes (reported by the caller)."""
+    project: dict[str, Any] = {"_file": out.file, "_sheet": out.sheet, "_row": r + 1}
+    extras: dict[str, Any] = {}
+    for col in columns:
+        value = row[col.index] if col.index < len(row) else None
+        bad = sheet.bad_cells.get((r, col.index))
+        if col.field is None:
+            if not is_empty(value, schema) or bad:
+                extras[col.header] = bad or _plain(value)
+            continue
+        f = schema.fields[col.field]
+        if bad is not None:
+            if f.kind != "derived":
+                _report_bad_cell(out, r, col, f.label, bad)
+            continue
+        parsed = _parse_value(f.kind, value, col, schema)
+        if parsed is _UNREADABLE:
+            _report_unreadable(out, r, col, f.kind, f.label, value)
+            if f.kind in ("date", "category"):
+                project[col.field] = _plain(value)  # kept as typed: nothing is lost
+            continue
+        if parsed is not None and parsed != "":
+            project[col.field] = parsed
+    project["extras"] = extras
+    has_data = any(k for k in project if not k.startswith("_") and k not in ("extras", "seq"))
+    if not project.get("name"):
+        if not has_data:
+            return None
+        out.add("missing-name", r + 1, by_field_col(columns, "name"), row=r + 1)
+    return project
+
+
+_UNREADABLE = object()
+
+
+def _parse_value(kind: str, value: Any, col: Column, schema: Schema) -> Any:
+    try:
+        if kind == "money":
+            return parse_money(value, col.factor, schema)
+        if kind == "date":
+            if is_empty(value, schema):
+                return None
+            if clean_text(value) in ("已开工", "未开工", "开工"):
+                return None if clean_text(value) == "未开工" else _STARTED_WORD
+            return parse_date(value)
+        if kind == "started":
+            return parse_started(value, schema)
+        if kind == "category":
+            if is_empty(value, schema):
+                return None
+            category = parse_category(value, schema)
+            return _UNREADABLE if category is None else category
+        if kind == "derived":
+            return None  # recomputed by ledgerkit from the sums, never trusted
+    except ValueError:
+        return _UNREADABLE
+    return None if is_empty(value, schema) else _plain(value)
+
+
+_STARTED_WORD = "已开工"
+
+
+def _plain(value: Any) -> Any:
+    """Text as typed (Chinese punctuation kept), line breaks kept; numbers as numbers."""
+    if isinstance(value, str):
+        return value.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _report_unreadable(
+    out: _Collector, r: int, col: Column, kind: str, label: str, value: Any
+) -> None:
+    text = str(value)[:60]
+    if kind == "money":
+        out.add("bad-number", r + 1, col.index, field=label, text=text, unit=col.unit)
+    elif kind == "date":
+        out.add("bad-date", r + 1, col.index, field=label, text=text)
+    elif kind == "started":
+        out.add("bad-started", r + 1, col.index, text=text)
+    elif kind == "category":
+        out.add("unknown-category", r + 1, col.index, text=text)
+
+
+def _report_bad_cell(out: _Collector, r: int, col: Column, label: str, bad: str) -> None:
+    if bad.startswith("="):
+        out.add("formula-no-value", r + 1, col.index, field=label, formula=bad)
+    else:
+        out.add("cell-error", r + 1, col.index, field=label, text=bad)
+
+
+def _flag_formula_columns(
+    sheet: RawSheet, header: list[int], columns: tuple[Column, ...], out: _Collector
+) -> None:
+    """A derived column (完成率) of formulas without values: one warning, not one per cell."""
+    schema = load_schema()
+    for col in columns:
+        if not col.field or schema.fields[col.field].kind != "derived":
+            continue
+        rows = sorted(
+            r for (r, c), v in sheet.bad_cells.items() if c == col.index and r > header[-1]
+        )
+        if rows:
+            out.add(
+                "formula-column-no-value",
+                field=schema.fields[col.field].label,
+                cells=f"{col.letter}{rows[0] + 1}:{col.letter}{rows[-1] + 1}",
+            )
+
+
+def by_field_col(columns: tuple[Column, ...], key: str) -> int | None:
+    return next((c.index for c in columns if c.field == key), None)
+
+
+def _started(project: dict[str, Any]) -> bool | None:
+    """是否开工 as stated; else implied by an actual start date; else 续建/竣工 count as started."""
+    stated = project.get("started")
+    if isinstance(stated, bool):
+        return stated
+    actual = project.get("actual_start")
+    if actual == _STARTED_WORD or (isinstance(actual, str) and actual[:1].isdigit()):
+        if actual == _STARTED_WORD:
+            project.pop("actual_start")
+        return True
+    if project.get("category") in ("续建", "竣工"):
+        return True
+    if "actual_start" in project or project.get("category") in ("新建", "前期"):
+        return False
+    return None
+
+
+def _parse_total(
+    row: list[Any], r: int, columns: tuple[Column, ...], schema: Schema
+) -> dict[str, Any]:
+    total: dict[str, Any] = {"_row": r + 1}
+    for col in columns:
+        if col.field and schema.fields[col.field].kind == "money" and col.index < len(row):
+            try:
+                total[col.field] = parse_money(row[col.index], col.factor, schema)
+            except ValueError:
+                total[col.field] = None
+    return total
+
+
+# --- the unit -------------------------------------------------------------------------------
+
+
+def _sheet_unit(rows: list[list[Any]], header: list[int], path: Path) -> tuple[str, str]:
+    """The reporting unit when no 责任单位 column names it: a 填报单位 line, the title, the
+    file name, in that order. Returns (unit, where it came from)."""
+    around = rows[: header[0]] + rows[max(header[-1] + 1, len(rows) - 10) :]
+    for row in around:
+        for v in row:
+            m = _REPORTER_LINE.search(clean_text(v)) if isinstance(v, str) else None
+            if m:
+                return m.group(1), "填报单位"
+    for row in rows[: header[0]]:
+        texts = [clean_text(v) for v in row if isinstance(v, str) and clean_text(v)]
+        if texts and not _UNIT_LINE.search(texts[0]):
+            title = re.sub(r"^\d{4}\s*年度?", "", texts[0].replace(" ", ""))
+            unit = _TITLE_CUT.split(title, maxsplit=1)[0]
+            if 2 <= len(unit) <= 20:
+                return unit, "标题"
+    stem = _STEM_NOISE.sub("", unicodedata.normalize("NFKC", path.stem))
+    return (stem or path.stem), "文件名"
+
+
+def set_aside_counts(ledger: SheetLedger) -> Counter[str]:
+    return Counter(s.kind for s in ledger.set_aside)

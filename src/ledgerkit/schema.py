@@ -1,0 +1,59 @@
+"""The field table (schema.toml) as typed, read-only data."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+
+
+@dataclass(frozen=True)
+class Field:
+    key: str
+    label: str  # the canonical Chinese header written in outputs
+    kind: str  # text | money | date | started | category | derived
+    aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Schema:
+    fields: dict[str, Field]
+    patterns: tuple[tuple[str, tuple[str, ...]], ...]
+    money_units: dict[str, Decimal]
+    categories: dict[str, str]  # spelling -> canonical
+    started_yes: frozenset[str]
+    started_no: frozenset[str]
+    empty_markers: frozenset[str]
+    total_words: tuple[str, ...]
+    footer_words: tuple[str, ...]
+
+    def money_fields(self) -> list[str]:
+        return [k for k, f in self.fields.items() if f.kind == "money"]
+
+
+@cache
+def load_schema() -> Schema:
+    """Parse schema.toml once; the result is immutable and shared."""
+    raw = tomllib.loads(resources.files("ledgerkit").joinpath("schema.toml").read_text("utf-8"))
+    fields = {
+        key: Field(key, spec["label"], spec["kind"], tuple(spec["aliases"]))
+        for key, spec in raw["fields"].items()
+    }
+    categories = {
+        spelling: canonical
+        for canonical, spellings in raw["categories"].items()
+        for spelling in spellings
+    }
+    return Schema(
+        fields=fields,
+        patterns=tuple((p["field"], tuple(p["words"])) for p in raw["patterns"]),
+        money_units={k: Decimal(v) for k, v in raw["money_units"].items()},
+        categories=categories,
+        started_yes=frozenset(s.upper() for s in raw["started"]["yes"]),
+        started_no=frozenset(s.upper() for s in raw["started"]["no"]),
+        empty_markers=frozenset(s.upper() for s in raw["markers"]["empty"]),
+        total_words=tuple(raw["rows"]["totals"]),
+        footer_words=tuple(raw["rows"]["footers"]),
+    )

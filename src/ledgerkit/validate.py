@@ -1,0 +1,138 @@
+"""Validate stage: findings about one unit's table and across all units' tables."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from ledgerkit.issues import Issue, issue
+from ledgerkit.normalise import SheetLedger
+from ledgerkit.schema import load_schema
+from ledgerkit.values import amount, percent
+
+_NAME_NOISE = re.compile(r"[\s\W_]+")
+
+
+def check_sheet(ledger: SheetLedger) -> tuple[Issue, ...]:
+    """Every per-project and per-file check on one unit's table."""
+    found: list[Issue] = []
+    for project in ledger.projects:
+        found.extend(check_project(ledger, project))
+    found.extend(check_stated_total(ledger))
+    found.extend(check_text_analysis(ledger))
+    money = load_schema().money_fields()
+    if not any(c.field in money for c in ledger.columns):
+        found.append(issue("no-money-columns", ledger.file, ledger.sheet))
+    return tuple(found)
+
+
+def check_project(ledger: SheetLedger, p: dict[str, Any]) -> list[Issue]:
+    """Money that cannot be right (negative, more completed than the whole project) and money
+    that is probably wrong (plan over total, completed over plan, money without a start)."""
+    row = p["_row"]
+
+    def at(code: str, key: str, **values: Any) -> Issue:
+        return issue(code, ledger.file, ledger.sheet, f"{ledger.letter_of(key)}{row}", **values)
+
+    found = []
+    schema = load_schema()
+    for key in schema.money_fields():
+        if p.get(key) is not None and p[key] < 0:
+            found.append(
+                at("negative-money", key, field=schema.fields[key].label, value=amount(p[key]))
+            )
+    total, plan, ytd = p.get("total_investment"), p.get("annual_plan"), p.get("ytd_completed")
+    if total is not None and ytd is not None and ytd > total > 0:
+        found.append(
+            at("completed-over-total", "ytd_completed", ytd=amount(ytd), total=amount(total))
+        )
+    if total is not None and plan is not None and plan > total > 0:
+        found.append(at("plan-over-total", "annual_plan", plan=amount(plan), total=amount(total)))
+    if plan and ytd is not None and ytd > plan > 0:
+        found.append(
+            at(
+                "completed-over-plan",
+                "ytd_completed",
+                ytd=amount(ytd),
+                plan=amount(plan),
+                rate=percent(ytd, plan),
+            )
+        )
+    if p.get("started") is False and ytd:
+        key = "started" if ledger.letter_of("started") else "ytd_completed"
+        found.append(at("money-not-started", key, ytd=amount(ytd)))
+    return found
+
+
+def check_stated_total(ledger: SheetLedger) -> list[Issue]:
+    """The unit's own 合计 row against the sum of its projects, for each money column."""
+    stated = ledger.stated_total
+    if not stated:
+        return []
+    found = []
+    schema = load_schema()
+    for key in schema.money_fields():
+        if stated.get(key) is None:
+            continue
+        actual = sum((p[key] for p in ledger.projects if p.get(key) is not None), Decimal(0))
+        diff = stated[key] - actual
+        if abs(diff) > max(Decimal("0.01"), abs(stated[key]) * Decimal("0.0005")):
+            found.append(
+                issue(
+                    "total-mismatch",
+                    ledger.file,
+                    ledger.sheet,
+                    f"{ledger.letter_of(key)}{stated['_row']}",
+                    field=schema.fields[key].label,
+                    stated=amount(stated[key]),
+                    actual=amount(actual),
+                    diff=amount(diff),
+                )
+            )
+    return found
+
+
+def check_text_analysis(ledger: SheetLedger) -> list[Issue]:
+    """000: '有的单位月报只报数据，没有文字分析'."""
+    if not ledger.projects:
+        return []
+    if any(p.get("progress") or p.get("problems") for p in ledger.projects):
+        return []
+    return [issue("no-text-analysis", ledger.file, ledger.sheet)]
+
+
+def name_key(name: Any) -> str:
+    """A project name compared across files: NFKC, no spaces or punctuation."""
+    return _NAME_NOISE.sub("", unicodedata.normalize("NFKC", str(name or ""))).lower()
+
+
+def check_duplicates(ledgers: list[SheetLedger]) -> tuple[Issue, ...]:
+    """The same project reported twice (by two units, or twice by one): both rows are kept."""
+    places: dict[str, list[tuple[SheetLedger, dict[str, Any]]]] = defaultdict(list)
+    for ledger in ledgers:
+        for p in ledger.projects:
+            key = name_key(p.get("name"))
+            if key:
+                places[key].append((ledger, p))
+    found = []
+    for rows in places.values():
+        if len(rows) < 2:
+            continue
+        for ledger, p in rows:
+            others = "、".join(
+                f"{o.file}（{q.get('unit', '')}）第{q['_row']}行" for o, q in rows if q is not p
+            )
+            found.append(
+                issue(
+                    "duplicate-project",
+                    ledger.file,
+                    ledger.sheet,
+                    f"{ledger.letter_of('name')}{p['_row']}",
+                    name=p.get("name"),
+                    others=others,
+                )
+            )
+    return tuple(found)

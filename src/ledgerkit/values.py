@@ -1,0 +1,157 @@
+"""Cell values as units type them: text numbers, empty markers, dates in every form."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from ledgerkit.schema import Schema
+
+_SPACES = re.compile(r"\s+")
+_NUMBER = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(亿元|万元|千元|元|亿|万)?$")
+_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:[-/.月]\s*(\d{1,2})\s*日?|月份?)?$")
+_YEAR = re.compile(r"^(\d{4})\s*年?$")
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+def clean_text(value: Any) -> str:
+    """NFKC (full-width to half-width), line breaks and runs of spaces to one space, stripped."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return _SPACES.sub(" ", unicodedata.normalize("NFKC", str(value))).strip()
+
+
+def is_empty(value: Any, schema: Schema) -> bool:
+    """Blank, or one of the markers units type for "nothing" (—, /, 无 …)."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return clean_text(value).upper() in schema.empty_markers
+    return False
+
+
+def to_decimal(value: float | int) -> Decimal:
+    """A float from Excel as the number the clerk typed: 0.1 stays 0.1, not 0.1000000000000000055."""
+    return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+
+
+def parse_money(value: Any, factor: Decimal, schema: Schema) -> Decimal | None:
+    """An amount in 万元; `factor` converts the column's unit (亿元 = 10000). A unit written in
+    the cell itself ("120万元", "1.2亿元") wins over the column's. Raises ValueError."""
+    if is_empty(value, schema):
+        return None
+    if isinstance(value, bool):
+        raise ValueError(value)
+    if isinstance(value, int | float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError(value)
+        return _exact(to_decimal(value) * factor)
+    text = clean_text(value).replace(",", "").replace(" ", "")
+    match = _NUMBER.match(text)
+    if not match:
+        raise ValueError(value)
+    number = Decimal(match.group(1))
+    unit = match.group(2)
+    if unit:
+        factor = schema.money_units.get(unit if unit.endswith("元") else unit + "元", factor)
+    return _exact(number * factor)
+
+
+def _exact(value: Decimal) -> Decimal:
+    """Drop trailing zeros (12000.00 -> 12000) so equal amounts print alike."""
+    try:
+        normal = value.normalize()
+    except InvalidOperation:
+        return value
+    return normal.quantize(Decimal(1)) if normal == normal.to_integral() else normal
+
+
+def parse_date(value: Any) -> str | None:
+    """A date as ISO text at the precision given: '2024-03-15', '2024-03' or '2024'.
+    Accepts Excel dates and serial numbers, 2024-03-15, 2024/3/15, 2024.3, 2024年3月. Raises
+    ValueError for anything else."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if 1000 < value < 100000:  # an Excel serial day number stored without a date format
+            return (_EXCEL_EPOCH + dt.timedelta(days=int(value))).isoformat()
+        raise ValueError(value)
+    text = clean_text(value)
+    match = _DATE.match(text)
+    if match:
+        year, month, day = match.group(1), int(match.group(2)), match.group(3)
+        if not 1 <= month <= 12:
+            raise ValueError(value)
+        if day:
+            return dt.date(int(year), month, int(day)).isoformat()
+        return f"{year}-{month:02d}"
+    match = _YEAR.match(text)
+    if match:
+        return match.group(1)
+    raise ValueError(value)
+
+
+def parse_started(value: Any, schema: Schema) -> bool | None:
+    """是/否, 已开工/未开工, √/×, TRUE/FALSE. None when blank; ValueError when unclear."""
+    if isinstance(value, bool):
+        return value
+    if is_empty(value, schema):
+        return None
+    text = clean_text(value).upper()
+    if text in schema.started_yes:
+        return True
+    if text in schema.started_no:
+        return False
+    if text.startswith(("已开工", "已经开工", "开工")):
+        return True
+    if text.startswith(("未开工", "尚未开工", "未")):
+        return False
+    raise ValueError(value)
+
+
+def parse_category(value: Any, schema: Schema) -> str | None:
+    """续建 / 新建 / 前期 / 竣工 from any common spelling (新开工 -> 新建, 在建 -> 续建 …)."""
+    text = clean_text(value).replace(" ", "")
+    if not text:
+        return None
+    if text in schema.categories:
+        return schema.categories[text]
+    return category_in(text, schema)
+
+
+def category_in(text: str, schema: Schema) -> str | None:
+    """The category named inside a longer text, e.g. a section row '一、续建项目（5个）'."""
+    for spelling in sorted(schema.categories, key=len, reverse=True):
+        if spelling in text:
+            return schema.categories[spelling]
+    return None
+
+
+def half_up(value: Decimal, places: int) -> Decimal:
+    """四舍五入 as statistics offices round (Python's round() and format() round half to even
+    and work on binary floats: 19.25 -> 19.2; this gives 19.3)."""
+    from decimal import ROUND_HALF_UP
+
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def percent(numerator: Decimal, denominator: Decimal, places: int = 1) -> str:
+    """'19.3%' from 7.7 / 40, rounded half up; '—' when there is nothing to divide by."""
+    if not denominator:
+        return "—"
+    return f"{half_up(Decimal(numerator) / Decimal(denominator) * 100, places)}%"
+
+
+def amount(value: Decimal) -> str:
+    """An amount in 万元 for a message: '1,234.5'."""
+    text = f"{_exact(Decimal(value)):,f}"
+    return text

@@ -1,0 +1,292 @@
+"""Write stage: the merged ledger as a workbook a clerk can read, filter and print.
+
+Written with xlsxwriter (3x faster than openpyxl) into a temporary file that replaces the
+output only when complete, so a failed run never leaves half a workbook. Text from units is
+always written as text: a name starting with "=" is never a formula in the district's book.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import tempfile
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from ledgerkit.errors import OutputLocked
+from ledgerkit.merge import FAILED, MERGED, MergeResult
+from ledgerkit.normalise import BLANK, FOOTER, HEADER, REPORTED, SECTION, SUBTOTAL, TITLE, TOTAL
+from ledgerkit.read import column_letter
+from ledgerkit.schema import load_schema
+
+# Fixed, so that two runs over the same files give the same workbook properties.
+FIXED_DATE = dt.datetime(2000, 1, 1)
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+MAX_CELL = 32767
+SEVERITY_LABEL = {"error": "错误", "warning": "警告", "info": "提示"}
+STATUS_LABEL = {MERGED: "已汇总", FAILED: "读取失败", "skipped": "已跳过"}
+
+
+def write_workbook(result: MergeResult, out: Path, title: str) -> None:
+    """Write the merged ledger to `out` atomically. Raises OutputLocked if it is open."""
+    lock = out.with_name("~$" + out.name)
+    if lock.exists():
+        raise OutputLocked(f"“{out.name}”正在 Excel/WPS 中打开，请先关闭它再运行")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=".ledgerkit-", suffix=".xlsx", dir=out.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        _write(result, tmp, title)
+        os.replace(tmp, out)
+    except PermissionError as exc:
+        raise OutputLocked(
+            f"无法写入“{out}”：文件可能正在 Excel/WPS 中打开，请先关闭它再运行"
+        ) from exc
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _write(result: MergeResult, path: Path, title: str) -> None:
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(
+        str(path),
+        {
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        },
+    )
+    wb.set_properties({"title": title, "author": "ledgerkit", "created": FIXED_DATE})
+    styles = _Styles(wb)
+    _detail_sheet(wb, styles, result, title)
+    _issues_sheet(wb, styles, result)
+    _files_sheet(wb, styles, result)
+    wb.close()
+
+
+class _Styles:
+    """The workbook's cell formats, made once."""
+
+    def __init__(self, wb: Any) -> None:
+        base = {"font_name": "宋体", "font_size": 10, "valign": "vcenter", "border": 1}
+        self.title = wb.add_format(
+            {
+                "font_name": "黑体",
+                "font_size": 16,
+                "bold": True,
+                "align": "center",
+                "valign": "vcenter",
+            }
+        )
+        self.header = wb.add_format(
+            {**base, "bold": True, "align": "center", "text_wrap": True, "bg_color": "#DDEBF7"}
+        )
+        self.text = wb.add_format({**base, "text_wrap": True})
+        self.money = wb.add_format({**base, "num_format": "#,##0.00"})
+        self.int = wb.add_format({**base, "num_format": "0"})
+        self.pct = wb.add_format({**base, "num_format": "0.0%"})
+        self.error = wb.add_format({**base, "text_wrap": True, "bg_color": "#FFC7CE"})
+        self.warning = wb.add_format({**base, "text_wrap": True, "bg_color": "#FFEB9C"})
+
+
+def _text(value: Any) -> str:
+    """A unit's text made safe for the XML of a workbook (control characters, 32,767 chars)."""
+    text = _ILLEGAL_XML.sub("", str(value))
+    return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
+
+
+def display_width(text: str) -> int:
+    """Width in Excel character units: a Chinese character is two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _sheet(
+    wb: Any,
+    styles: _Styles,
+    name: str,
+    title: str,
+    headers: Sequence[str],
+    rows: Iterable[Sequence[tuple[Any, Any]]],
+    max_width: int = 40,
+) -> Any:
+    """A titled table: frozen header, filter, fitted widths, A4 landscape, header on every page.
+    `rows` yields cells as (value, format)."""
+    ws = wb.add_worksheet(name)
+    ws.merge_range(0, 0, 0, max(len(headers) - 1, 1), _text(title), styles.title)
+    ws.set_row(0, 30)
+    widths = [display_width(h) + 2 for h in headers]
+    for c, h in enumerate(headers):
+        ws.write_string(1, c, h, styles.header)
+    n = 0
+    for n, row in enumerate(rows, start=1):
+        for c, (value, fmt) in enumerate(row):
+            _cell(ws, 1 + n, c, value, fmt)
+            if isinstance(value, str):
+                widths[c] = max(widths[c], min(display_width(value) + 2, max_width))
+    for c, w in enumerate(widths):
+        ws.set_column(c, c, min(max(w, 6), max_width))
+    ws.freeze_panes(2, 0)
+    ws.autofilter(1, 0, max(1, 1 + n), len(headers) - 1)
+    ws.set_paper(9)  # A4
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0, 1)
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    ws.set_footer("&C第 &P 页，共 &N 页")
+    return ws
+
+
+def _cell(ws: Any, r: int, c: int, value: Any, fmt: Any) -> None:
+    if value is None or value == "":
+        ws.write_blank(r, c, None, fmt)
+    elif isinstance(value, bool):
+        ws.write_string(r, c, "是" if value else "否", fmt)
+    elif isinstance(value, Decimal | int | float):
+        ws.write_number(r, c, float(value), fmt)
+    elif isinstance(value, _Formula):
+        ws.write_formula(r, c, value.formula, fmt, value.cached)
+    else:
+        ws.write_string(r, c, _text(value), fmt)
+
+
+class _Formula:
+    def __init__(self, formula: str, cached: Any) -> None:
+        self.formula, self.cached = formula, cached
+
+
+# --- 项目明细 --------------------------------------------------------------------------------
+
+SOURCE_HEADERS = ("来源文件", "来源工作表", "来源行")
+
+
+def detail_headers(result: MergeResult) -> list[str]:
+    """The detail sheet's headers: canonical labels (money in 万元), extras, the source."""
+    schema = load_schema()
+    heads = ["序号", schema.fields["unit"].label]
+    for key, f in schema.fields.items():
+        if key in ("unit", "seq"):
+            continue
+        heads.append(f"{f.label}（万元）" if f.kind == "money" else f.label)
+    return heads + result.extra_columns + list(SOURCE_HEADERS)
+
+
+def _detail_sheet(wb: Any, styles: _Styles, result: MergeResult, title: str) -> None:
+    schema = load_schema()
+    keys = [k for k in schema.fields if k not in ("unit", "seq")]
+    extras = result.extra_columns
+    letters = {k: column_letter(2 + i) for i, k in enumerate(keys)}
+
+    def rows() -> Iterable[list[tuple[Any, Any]]]:
+        for n, p in enumerate(result.projects.to_dict("records"), start=1):
+            excel_row = n + 2
+            cells: list[tuple[Any, Any]] = [(n, styles.int), (p["unit"], styles.text)]
+            for key in keys:
+                cells.append(_detail_value(key, p, letters, excel_row, styles))
+            cells += [(p["extras"].get(h), styles.text) for h in extras]
+            cells += [
+                (p["_file"], styles.text),
+                (p["_sheet"], styles.text),
+                (p["_row"], styles.int),
+            ]
+            yield cells
+
+    _sheet(wb, styles, "项目明细", title, detail_headers(result), rows())
+
+
+def _detail_value(
+    key: str, p: dict[str, Any], letters: dict[str, str], row: int, styles: _Styles
+) -> tuple[Any, Any]:
+    kind = load_schema().fields[key].kind
+    value = p.get(key)
+    if kind == "money":
+        return value, styles.money
+    if kind == "derived":  # 完成率 as a live formula, so a corrected amount updates it
+        plan, ytd = p.get("annual_plan"), p.get("ytd_completed")
+        cached = float(ytd / plan) if plan and ytd is not None else ""
+        formula = (
+            f'=IF(N({letters["annual_plan"]}{row})=0,"",'
+            f"N({letters['ytd_completed']}{row})/{letters['annual_plan']}{row})"
+        )
+        return _Formula(formula, cached), styles.pct
+    return value, styles.text
+
+
+# --- 问题清单 and 文件情况 ---------------------------------------------------------------------
+
+
+def _issues_sheet(wb: Any, styles: _Styles, result: MergeResult) -> None:
+    heads = ["序号", "严重程度", "代码", "文件", "工作表", "单元格", "问题说明"]
+
+    def rows() -> Iterable[list[tuple[Any, Any]]]:
+        for n, i in enumerate(result.issues, start=1):
+            fmt = {"error": styles.error, "warning": styles.warning}.get(i.severity, styles.text)
+            yield [
+                (n, styles.int),
+                (SEVERITY_LABEL[i.severity], fmt),
+                (i.code, styles.text),
+                (i.file, styles.text),
+                (i.sheet, styles.text),
+                (i.cell, styles.text),
+                (i.message, styles.text),
+            ]
+
+    _sheet(wb, styles, "问题清单", "问题清单", heads, rows(), max_width=80)
+
+
+FILE_COUNTS = (
+    ("合计行", (TOTAL,)),
+    ("小计行", (SUBTOTAL,)),
+    ("小节行", (SECTION,)),
+    ("标题和表头行", (TITLE, HEADER)),
+    ("空行", (BLANK,)),
+    ("表尾行", (FOOTER,)),
+    ("未识别行", (REPORTED,)),
+)
+
+
+def _files_sheet(wb: Any, styles: _Styles, result: MergeResult) -> None:
+    heads = [
+        "文件",
+        "状态",
+        "原因",
+        "责任单位",
+        "单位取自",
+        "工作表",
+        "表头行",
+        "读取行数",
+        "项目数",
+        *(h for h, _ in FILE_COUNTS),
+        "错误",
+        "警告",
+    ]
+    errors = Counter(i.file for i in result.issues if i.severity == "error")
+    warnings = Counter(i.file for i in result.issues if i.severity == "warning")
+
+    def rows() -> Iterable[list[tuple[Any, Any]]]:
+        for f in result.files:
+            led = f.ledger
+            counts = Counter(s.kind for s in led.set_aside) if led else Counter()
+            status_fmt = styles.error if f.status == FAILED else styles.text
+            yield [
+                (f.label, styles.text),
+                (STATUS_LABEL[f.status], status_fmt),
+                (f.reason, styles.text),
+                (led.unit if led else "", styles.text),
+                (led.unit_source if led else "", styles.text),
+                (led.sheet if led else "", styles.text),
+                ("、".join(map(str, led.header_rows)) if led else "", styles.text),
+                (led.rows_read if led else None, styles.int),
+                (f.projects, styles.int),
+                *((sum(counts[k] for k in kinds), styles.int) for _, kinds in FILE_COUNTS),
+                (errors[f.label], styles.int),
+                (warnings[f.label], styles.int),
+            ]
+
+    _sheet(wb, styles, "文件情况", "报送文件情况", heads, rows())
