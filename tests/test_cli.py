@@ -1,0 +1,119 @@
+"""The command line as batch files use it: exit codes, --json, Chinese on any console."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+from conftest import run_cli
+
+
+def test_merge_writes_the_workbook_and_exits_1_on_data_errors(month, tmp_path, capsysbinary):
+    out = tmp_path / "2024-04汇总.xlsx"
+    code, stdout, _ = run_cli(capsysbinary, "merge", str(month), "-o", str(out))
+    assert code == 1
+    assert "汇总表已写出" in stdout and "欧庙镇.xlsx" in stdout
+    assert openpyxl.load_workbook(out).sheetnames[0] == "项目明细"
+
+
+def test_merge_json_is_one_object_with_the_promised_keys(month, tmp_path, capsysbinary):
+    out = tmp_path / "o.xlsx"
+    code, stdout, _ = run_cli(capsysbinary, "merge", str(month), "-o", str(out), "--json")
+    data = json.loads(stdout)  # nothing but the object on stdout
+    assert code == 1
+    assert set(data) >= {"period", "output", "files", "totals", "by_unit", "by_category", "issues"}
+    assert data["period"] == "2024-04" and data["output"] == str(out)
+    files = {Path(f["path"]).name: f for f in data["files"]}
+    assert files["卧龙镇.xlsx"] == {
+        "path": str(month / "卧龙镇.xlsx"),
+        "unit": "卧龙镇",
+        "sheet": "台账",
+        "status": "merged",
+        "projects": 3,
+        "reason": "",
+    }
+    assert files["欧庙镇.xlsx"]["status"] == "failed" and "损坏" in files["欧庙镇.xlsx"]["reason"]
+    assert files["~$卧龙镇.xlsx"]["status"] == "skipped"
+    # 卧龙镇 7300 + 开发区 120000+1200+5000 + 交通局 8000 (the 待定 row counts nothing)
+    assert data["totals"] == {
+        "projects": 8,
+        "started": 6,
+        "total_investment": 141500,
+        "annual_plan": 35700,
+        "ytd_completed": 14175.5,
+    }
+    assert data["by_unit"]["卧龙镇"]["ytd_completed"] == 875.5
+    assert data["by_category"]["续建"]["projects"] == 2
+    issue = next(i for i in data["issues"] if i["code"] == "bad-number")
+    assert issue == {
+        "code": "bad-number",
+        "severity": "error",
+        "file": "区交通运输局.csv",
+        "sheet": "",
+        "cell": "C3",
+        "message": issue["message"],
+    }
+
+
+def test_check_writes_nothing_and_has_the_same_json(month, capsysbinary):
+    before = sorted(p.name for p in month.parent.iterdir())
+    code, stdout, _ = run_cli(capsysbinary, "check", str(month), "--json")
+    assert code == 1 and json.loads(stdout)["output"] is None
+    assert sorted(p.name for p in month.parent.iterdir()) == before
+
+
+def test_a_clean_month_exits_0(clean_month, tmp_path, capsysbinary):
+    code, stdout, _ = run_cli(capsysbinary, "check", str(clean_month))
+    assert code == 0 and "没有发现问题" in stdout
+
+
+def test_usage_errors_exit_2(month, capsysbinary):
+    code, _, err = run_cli(capsysbinary, "merge", str(month), "--period", "2024-13")
+    assert code == 2 and "YYYY-MM" in err
+
+
+def test_missing_input_exits_3_with_a_chinese_message(tmp_path, capsysbinary):
+    code, _, err = run_cli(capsysbinary, "check", str(tmp_path / "没有这个文件夹"))
+    assert code == 3 and "找不到" in err
+
+
+def test_output_open_in_excel_exits_3(month, tmp_path, capsysbinary):
+    (tmp_path / "~$o.xlsx").write_bytes(b"lock")
+    code, _, err = run_cli(capsysbinary, "merge", str(month), "-o", str(tmp_path / "o.xlsx"))
+    assert code == 3 and "关闭" in err
+
+
+def test_default_output_sits_beside_the_folder(month, capsysbinary):
+    run_cli(capsysbinary, "merge", str(month))
+    assert (month.parent / "2024-04汇总.xlsx").exists()
+
+
+def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "ledgerkit", *args],
+        capture_output=True,
+        env={**os.environ, **env},
+        timeout=60,
+    )
+
+
+def test_gbk_console_and_pipes_never_crash(month):
+    # a file name with a character GBK cannot encode, on a console in cp936
+    (month / "卧龙镇.xlsx").rename(month / "卧龙镇✅.xlsx")
+    done = _run(["check", str(month)], {"PYTHONIOENCODING": "gbk", "COLUMNS": "200"})
+    assert done.returncode == 1, done.stderr
+    assert b"Traceback" not in done.stderr
+    assert "卧龙镇".encode("gbk") in done.stdout
+    done = _run(["check", str(month), "--json"], {"PYTHONIOENCODING": "gbk"})
+    assert json.loads(done.stdout.decode("utf-8"))["files"][1]["path"].endswith("卧龙镇✅.xlsx")
+
+
+def test_version_and_help():
+    done = _run(["--version"], {})
+    assert done.returncode == 0 and done.stdout.decode().startswith("ledgerkit ")
+    done = _run(["--help"], {})
+    assert done.returncode == 0 and "merge" in done.stdout.decode("utf-8")

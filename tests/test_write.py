@@ -1,0 +1,122 @@
+"""The merged workbook, read back as the clerk sees it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from ledgerkit.errors import OutputLocked
+from ledgerkit.pipeline import merge_paths
+from ledgerkit.write import write_workbook
+
+
+@pytest.fixture
+def book(month: Path, tmp_path: Path) -> openpyxl.Workbook:
+    out = tmp_path / "汇总.xlsx"
+    write_workbook(merge_paths([month], "2024-04"), out, "2024年1-4月重点项目汇总台账")
+    return openpyxl.load_workbook(out)
+
+
+def _table(ws) -> list[dict]:
+    heads = [c.value for c in ws[2]]
+    return [
+        dict(zip(heads, (c.value for c in row), strict=True)) for row in ws.iter_rows(min_row=3)
+    ]
+
+
+def test_sheets_and_title(book):
+    assert book.sheetnames == ["项目明细", "问题清单", "文件情况"]
+    ws = book["项目明细"]
+    assert ws["A1"].value == "2024年1-4月重点项目汇总台账"
+    last = openpyxl.utils.get_column_letter(ws.max_column)
+    assert {str(r) for r in ws.merged_cells.ranges} == {f"A1:{last}1"}
+
+
+def test_detail_rows_in_wan_yuan_with_their_source(book):
+    rows = _table(book["项目明细"])
+    assert len(rows) == 8
+    by_name = {r["项目名称"]: r for r in rows}
+    park = by_name["襄城能源化工产业园"]  # 12 亿元 in a 亿元 column
+    assert park["总投资（万元）"] == 120000
+    assert park["年度计划投资（万元）"] == 30000
+    assert park["累计完成投资（万元）"] == 12500
+    assert park["责任单位"] == "襄城经济开发区"
+    assert (park["来源文件"], park["来源工作表"], park["来源行"]) == (
+        "襄城经济开发区.xlsx",
+        "台账",
+        3,
+    )
+    cold = by_name["卧龙镇农产品冷链物流中心"]
+    assert cold["总投资（万元）"] == 4300 and cold["累计完成投资（万元）"] == 452
+    assert cold["包抓领导"] == "李明"  # merged down from the row above
+    assert cold["是否开工"] == "是"
+    assert [r["序号"] for r in rows] == list(range(1, 9))
+
+
+def test_text_from_units_is_never_a_formula(book):
+    ws = book["项目明细"]
+    heads = [c.value for c in ws[2]]
+    name_col = heads.index("项目名称") + 1
+    cells = [ws.cell(row=r, column=name_col) for r in range(3, ws.max_row + 1)]
+    evil = [c for c in cells if str(c.value).startswith("=")]
+    assert len(evil) == 1 and evil[0].data_type == "s"
+    progress = heads.index("形象进度") + 1
+    assert ws.cell(row=evil[0].row, column=progress).value == "@SUM(1)"
+    assert ws.cell(row=evil[0].row, column=progress).data_type == "s"
+
+
+def test_formats_for_reading_and_printing(book):
+    ws = book["项目明细"]
+    heads = [c.value for c in ws[2]]
+    money = ws.cell(row=3, column=heads.index("总投资（万元）") + 1)
+    rate = ws.cell(row=3, column=heads.index("完成率") + 1)
+    assert money.number_format == "#,##0.00"
+    assert rate.number_format == "0.0%" and str(rate.value).startswith("=IF(")
+    assert ws.freeze_panes == "A3"
+    assert ws.auto_filter.ref.startswith("A2:")
+    assert ws.page_setup.orientation == "landscape"
+    assert ws.page_setup.paperSize == 9
+    assert ws.page_setup.fitToHeight == 0 and ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.print_title_rows == "$1:$2"
+    assert ws.column_dimensions["D"].width >= 20  # 项目名称 fitted to Chinese text
+
+
+def test_issue_sheet_lists_every_finding(book):
+    rows = _table(book["问题清单"])
+    codes = {r["代码"] for r in rows}
+    assert {"file-unreadable", "duplicate-project", "bad-number", "total-mismatch"} <= codes
+    bad = next(r for r in rows if r["代码"] == "bad-number")
+    assert (bad["文件"], bad["单元格"], bad["严重程度"]) == ("区交通运输局.csv", "C3", "错误")
+    assert "待定" in bad["问题说明"]
+    assert [r["序号"] for r in rows] == list(range(1, len(rows) + 1))
+
+
+def test_file_sheet_accounts_for_every_row(book):
+    rows = {r["文件"]: r for r in _table(book["文件情况"])}
+    assert rows["欧庙镇.xlsx"]["状态"] == "读取失败"
+    assert rows["~$卧龙镇.xlsx"]["状态"] == "已跳过"
+    wl = rows["卧龙镇.xlsx"]
+    assert wl["状态"] == "已汇总" and wl["项目数"] == 3 and wl["表头行"] == "3、4"
+    parts = ["项目数", "合计行", "小计行", "小节行", "标题和表头行", "空行", "表尾行", "未识别行"]
+    for r in rows.values():
+        if r["状态"] == "已汇总":
+            assert r["读取行数"] == sum(r[p] for p in parts), r["文件"]
+    assert (wl["合计行"], wl["小计行"], wl["小节行"], wl["表尾行"]) == (1, 2, 2, 2)
+
+
+def test_written_atomically_and_refuses_an_open_file(month: Path, tmp_path: Path):
+    out = tmp_path / "汇总.xlsx"
+    out.write_bytes(b"previous")
+    (tmp_path / "~$汇总.xlsx").write_bytes(b"lock")
+    with pytest.raises(OutputLocked, match="关闭"):
+        write_workbook(merge_paths([month]), out, "t")
+    assert out.read_bytes() == b"previous"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".ledgerkit-")] == []
+
+
+def test_inputs_are_never_modified(month: Path, tmp_path: Path):
+    before = {p.name: p.read_bytes() for p in month.iterdir()}
+    write_workbook(merge_paths([month]), tmp_path / "o.xlsx", "t")
+    assert {p.name: p.read_bytes() for p in month.iterdir()} == before
