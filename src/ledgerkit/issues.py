@@ -11,7 +11,7 @@ Severity = Literal["error", "warning", "info"]
 CODES: dict[str, tuple[Severity, str]] = {
     "file-unreadable": ("error", "文件无法读取：{reason}"),
     "file-skipped": ("info", "已跳过：{reason}"),
-    "sheet-hidden": ("info", "隐藏的工作表“{sheet}”未汇总"),
+    "sheet-hidden": ("info", "隐藏的工作表“{name}”未汇总"),
     "no-money-columns": ("warning", "没有找到投资金额列（总投资、年度计划投资、累计完成投资）"),
     "missing-name": ("error", "第{row}行有数据但没有项目名称"),
     "bad-number": ("error", "“{field}”的值“{text}”不是数字，请改为数字（单位{unit}）"),

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
@@ -49,11 +48,15 @@ _UNIT_IN_HEADER = re.compile(
     r"\(\s*(?:单位\s*[:：]?\s*)?(亿元|万元|千元|元)\s*\)|(亿元|万元|千元)$"
 )
 _UNIT_LINE = re.compile(r"单位\s*[:：]?\s*(亿元|万元|千元|元)")
+# "卧龙镇人民政府（盖章）" is 卧龙镇: the office's full name, not another unit
+_UNIT_SUFFIX = re.compile(r"(人民政府|办事处)$")
 _REPORTER_LINE = re.compile(r"(?:填报|报送|责任)单位\s*[:：]\s*([^\s:：(（]{2,30})")
 _SECTION = re.compile(
     r"^(?:[一二三四五六七八九十]+\s*[、.．]|[(（][一二三四五六七八九十\d]+[)）]|"
     r"(?:续建|新建|新开工|在建|前期|储备|竣工|收尾)类?项目)"
 )
+# "一" / "（二）" alone in the 序号 column, with "续建项目" in the 项目名称 column
+_SECTION_NUMBER = re.compile(r"^[(（]?[一二三四五六七八九十]+[)）]?[、.．]?$")
 _TITLE_CUT = re.compile(r"\d{4}\s*年|重点|项目|台账|年度|\d{1,2}\s*[-—~至]\s*\d{1,2}\s*月|[(（]")
 _STEM_NOISE = re.compile(
     r"\d{4}\s*年|\d{1,2}\s*[-—~至]?\s*\d{0,2}\s*月份?|重点项目|台账|汇总|报表|"
@@ -188,10 +191,15 @@ def _is_subheader(row: list[Any], above: list[Any]) -> bool:
 
 def _is_group_row(row: list[Any], header: list[Any]) -> bool:
     """A row of group labels above the header ('投资情况（万元）' over several columns)."""
-    texts = [clean_text(v) for v in row if clean_text(v)]
-    if len(texts) < 2 or any(match_field(t) == "name" for t in texts):
+    cells = [(c, clean_text(v)) for c, v in enumerate(row) if clean_text(v)]
+    texts = [t for _, t in cells]
+    # one label (投资情况 over D:F) is a group row too, unless it is a title typed in A
+    if not texts or (len(texts) < 2 and cells[0][0] == 0) or cells[0][0] >= len(header):
         return False
-    return not any(_UNIT_LINE.search(t) for t in texts)
+    if any(match_field(t) == "name" for t in texts):
+        return False
+    # "单位：万元", "填报单位：…", "填报日期：…" are lines above the table, not group labels
+    return not any(_UNIT_LINE.search(t) or ":" in t for t in texts)
 
 
 def build_columns(
@@ -284,7 +292,9 @@ def classify_row(raw: list[Any], name: Any, schema: Schema) -> tuple[str, str]:
         return FOOTER, first
     numbers = [v for v in raw if isinstance(v, int | float) and not isinstance(v, bool)]
     if len(texts) <= 2 and not numbers and _SECTION.match(compact):
-        return SECTION, first
+        return SECTION, " ".join(texts)
+    if len(texts) == 2 and not numbers and _SECTION_NUMBER.match(compact):
+        return SECTION, " ".join(texts)
     if len(texts) >= 3 and all(t.isdigit() for t in texts):
         ints = [int(t) for t in texts]
         if ints == list(range(ints[0], ints[0] + len(ints))):
@@ -321,7 +331,8 @@ def normalise_sheet(
     schema = load_schema()
     unit_line = _unit_line(sheet.rows, header[0], schema)
     default = unit_line or (default_unit, schema.money_units[default_unit])
-    columns = build_columns(sheet.rows, header, default, schema)
+    # group cells merged across (投资情况（亿元） over D:F) name every column under them
+    columns = build_columns(fill_merged(sheet, header, set()), header, default, schema)
     money_cols = {c.index for c in columns if c.field and schema.fields[c.field].kind == "money"}
     rows = fill_merged(sheet, header, money_cols)
     out = _Collector(book.label, sheet.name)
@@ -360,7 +371,7 @@ def normalise_sheet(
         if kind == TOTAL and stated_total is None:
             stated_total = _parse_total(rows[r], r, columns, schema)
         out.set_aside.append(SetAside(r + 1, kind, text))
-    _flag_formula_columns(sheet, header, columns, out)
+    _flag_formula_columns(sheet, columns, {p["_row"] - 1 for p in out.projects}, out)
     return SheetLedger(
         file=book.label,
         sheet=sheet.name,
@@ -433,7 +444,7 @@ def _parse_value(kind: str, value: Any, col: Column, schema: Schema) -> Any:
             if is_empty(value, schema):
                 return None
             if clean_text(value) in ("已开工", "未开工", "开工"):
-                return None if clean_text(value) == "未开工" else _STARTED_WORD
+                return _NOT_STARTED_WORD if clean_text(value) == "未开工" else _STARTED_WORD
             return parse_date(value)
         if kind == "started":
             return parse_started(value, schema)
@@ -450,6 +461,7 @@ def _parse_value(kind: str, value: Any, col: Column, schema: Schema) -> Any:
 
 
 _STARTED_WORD = "已开工"
+_NOT_STARTED_WORD = "未开工"
 
 
 def _plain(value: Any) -> Any:
@@ -483,16 +495,14 @@ def _report_bad_cell(out: _Collector, r: int, col: Column, label: str, bad: str)
 
 
 def _flag_formula_columns(
-    sheet: RawSheet, header: list[int], columns: tuple[Column, ...], out: _Collector
+    sheet: RawSheet, columns: tuple[Column, ...], project_rows: set[int], out: _Collector
 ) -> None:
     """A derived column (完成率) of formulas without values: one warning, not one per cell."""
     schema = load_schema()
     for col in columns:
         if not col.field or schema.fields[col.field].kind != "derived":
             continue
-        rows = sorted(
-            r for (r, c), v in sheet.bad_cells.items() if c == col.index and r > header[-1]
-        )
+        rows = sorted(r for (r, c) in sheet.bad_cells if c == col.index and r in project_rows)
         if rows:
             out.add(
                 "formula-column-no-value",
@@ -511,6 +521,9 @@ def _started(project: dict[str, Any]) -> bool | None:
     if isinstance(stated, bool):
         return stated
     actual = project.get("actual_start")
+    if actual == _NOT_STARTED_WORD:  # "未开工" typed in the 实际开工时间 column
+        project.pop("actual_start")
+        return False
     if actual == _STARTED_WORD or (isinstance(actual, str) and actual[:1].isdigit()):
         if actual == _STARTED_WORD:
             project.pop("actual_start")
@@ -546,17 +559,13 @@ def _sheet_unit(rows: list[list[Any]], header: list[int], path: Path) -> tuple[s
         for v in row:
             m = _REPORTER_LINE.search(clean_text(v)) if isinstance(v, str) else None
             if m:
-                return m.group(1), "填报单位"
+                return _UNIT_SUFFIX.sub("", m.group(1)) or m.group(1), "填报单位"
     for row in rows[: header[0]]:
         texts = [clean_text(v) for v in row if isinstance(v, str) and clean_text(v)]
         if texts and not _UNIT_LINE.search(texts[0]):
             title = re.sub(r"^\d{4}\s*年度?", "", texts[0].replace(" ", ""))
             unit = _TITLE_CUT.split(title, maxsplit=1)[0]
             if 2 <= len(unit) <= 20:
-                return unit, "标题"
+                return _UNIT_SUFFIX.sub("", unit) or unit, "标题"
     stem = _STEM_NOISE.sub("", unicodedata.normalize("NFKC", path.stem))
     return (stem or path.stem), "文件名"
-
-
-def set_aside_counts(ledger: SheetLedger) -> Counter[str]:
-    return Counter(s.kind for s in ledger.set_aside)

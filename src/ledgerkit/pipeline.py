@@ -56,7 +56,7 @@ def load_file(path: Path, default_unit: str = "万元") -> FileResult:
             exc.reason,
             issues=(issue("file-unreadable", path.name, reason=exc.reason),),
         )
-    hidden = tuple(issue("sheet-hidden", path.name, sheet=name) for name in book.hidden)
+    hidden = tuple(issue("sheet-hidden", path.name, name, name=name) for name in book.hidden)
     return FileResult(path, MERGED, "", ledger, ledger.issues + check_sheet(ledger) + hidden)
 
 

@@ -23,6 +23,7 @@ Merge = tuple[int, int, int, int]  # first row, first col, last row, last col; 0
 LEDGER_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".et", ".ods", ".csv", ".txt", ".htm", ".html"}
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_MARK = "EncryptionInfo".encode("utf-16-le")
+_PASSWORD = "工作簿设有打开密码，无法读取；请报送单位取消密码后重新报送"
 
 
 @dataclass(frozen=True)
@@ -109,9 +110,7 @@ def read_zip_workbook(path: Path, data: bytes) -> RawBook:
 def read_xls(path: Path, data: bytes) -> RawBook:
     """Old binary .xls (BIFF8). Encrypted .xlsx files are OLE containers too: say so."""
     if _ENCRYPTED_MARK in data:
-        raise UnreadableFile(
-            path.name, "工作簿设有打开密码，无法读取；请报送单位取消密码后重新报送"
-        )
+        raise UnreadableFile(path.name, _PASSWORD)
     return _read_calamine(path, data, "xls", {})
 
 
@@ -134,10 +133,10 @@ def _read_calamine(path: Path, data: bytes, fmt: str, bad: Mapping[str, dict]) -
             )
             visible.append(RawSheet(meta.name, rows, merged, bad.get(meta.name, {})))
     except pc.PasswordError as exc:
-        raise UnreadableFile(
-            path.name, "工作簿设有打开密码，无法读取；请报送单位取消密码后重新报送"
-        ) from exc
+        raise UnreadableFile(path.name, _PASSWORD) from exc
     except (pc.CalamineError, pc.XmlError, pc.ZipError, ValueError) as exc:
+        if "password" in str(exc).lower():
+            raise UnreadableFile(path.name, _PASSWORD) from exc
         raise UnreadableFile(path.name, f"文件已损坏或格式不对，无法读取（{exc}）") from exc
     return RawBook(path, fmt, tuple(visible), tuple(hidden))
 
