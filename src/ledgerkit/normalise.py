@@ -56,6 +56,9 @@ _SECTION = re.compile(
     r"(?:续建|新建|新开工|在建|前期|储备|竣工|收尾)类?项目)"
 )
 # "一" / "（二）" alone in the 序号 column, with "续建项目" in the 项目名称 column
+_SECTION_NUMBERED = re.compile(
+    r"^(?:[一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十]+[)）])\S"
+)
 _SECTION_NUMBER = re.compile(r"^[(（]?[一二三四五六七八九十]+[)）]?[、.．]?$")
 _TITLE_CUT = re.compile(r"\d{4}\s*年|重点|项目|台账|年度|\d{1,2}\s*[-—~至]\s*\d{1,2}\s*月|[(（]")
 _STEM_NOISE = re.compile(
@@ -277,10 +280,10 @@ def _first_word_is(value: Any, words: tuple[str, ...]) -> bool:
 
 def classify_row(raw: list[Any], name: Any, schema: Schema) -> tuple[str, str]:
     """(kind, first text) of a data row: project, or one of the set-aside kinds."""
-    texts = [clean_text(v) for v in raw if not is_empty(v, schema)]
-    if not texts:
+    cells = [v for v in raw if not is_empty(v, schema)]
+    if not cells:
         return BLANK, ""
-    first = texts[0]
+    first = clean_text(cells[0])
     compact = first.replace(" ", "")
     name_text = clean_text(name).replace(" ", "")
     for probe in (compact, name_text):
@@ -290,13 +293,15 @@ def classify_row(raw: list[Any], name: Any, schema: Schema) -> tuple[str, str]:
             return TOTAL, first
     if compact.startswith(schema.footer_words):
         return FOOTER, first
+    if _SECTION_NUMBERED.match(compact):  # "一、续建项目（45个）", maybe carrying its 小计
+        return SECTION, first
     numbers = [v for v in raw if isinstance(v, int | float) and not isinstance(v, bool)]
-    if len(texts) <= 2 and not numbers and _SECTION.match(compact):
-        return SECTION, " ".join(texts)
-    if len(texts) == 2 and not numbers and _SECTION_NUMBER.match(compact):
-        return SECTION, " ".join(texts)
-    if len(texts) >= 3 and all(t.isdigit() for t in texts):
-        ints = [int(t) for t in texts]
+    if len(cells) <= 2 and not numbers and _SECTION.match(compact):
+        return SECTION, " ".join(map(clean_text, cells))
+    if len(cells) == 2 and not numbers and _SECTION_NUMBER.match(compact):
+        return SECTION, " ".join(map(clean_text, cells))
+    if len(cells) >= 3 and all(clean_text(v).isdigit() for v in cells):
+        ints = [int(clean_text(v)) for v in cells]
         if ints == list(range(ints[0], ints[0] + len(ints))):
             return HEADER, first  # a row numbering the columns 1, 2, 3 … under the header
     return "project", first
@@ -425,9 +430,10 @@ def _parse_project(
         if parsed is not None and parsed != "":
             project[col.field] = parsed
     project["extras"] = extras
-    has_data = any(k for k in project if not k.startswith("_") and k not in ("extras", "seq"))
     if not project.get("name"):
-        if not has_data:
+        # nameless: a project only if it carries money (its sums count); a note typed alone
+        # in 备注 or 形象进度 ("以下为新增项目") is not a project, and is reported as such
+        if not any(schema.fields[k].kind == "money" for k in project if k in schema.fields):
             return None
         out.add("missing-name", r + 1, by_field_col(columns, "name"), row=r + 1)
     return project
@@ -502,7 +508,11 @@ def _flag_formula_columns(
     for col in columns:
         if not col.field or schema.fields[col.field].kind != "derived":
             continue
-        rows = sorted(r for (r, c) in sheet.bad_cells if c == col.index and r in project_rows)
+        rows = sorted(
+            r
+            for (r, c), bad in sheet.bad_cells.items()
+            if c == col.index and r in project_rows and bad.startswith("=")  # not #DIV/0!
+        )
         if rows:
             out.add(
                 "formula-column-no-value",
