@@ -29,8 +29,17 @@ class Schema:
     total_words: tuple[str, ...]
     footer_words: tuple[str, ...]
 
+    @property
+    def longest_marker(self) -> int:
+        return _longest(self.empty_markers)
+
     def money_fields(self) -> list[str]:
         return [k for k, f in self.fields.items() if f.kind == "money"]
+
+
+@cache
+def _longest(words: frozenset[str]) -> int:
+    return max(map(len, words))
 
 
 @cache

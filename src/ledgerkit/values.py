@@ -23,7 +23,10 @@ def clean_text(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return _SPACES.sub(" ", unicodedata.normalize("NFKC", str(value))).strip()
+    text = unicodedata.normalize("NFKC", str(value))
+    if text.isprintable() and "  " not in text:  # the common case, without a regex
+        return text.strip()
+    return _SPACES.sub(" ", text).strip()
 
 
 def is_empty(value: Any, schema: Schema) -> bool:
@@ -31,7 +34,11 @@ def is_empty(value: Any, schema: Schema) -> bool:
     if value is None:
         return True
     if isinstance(value, str):
-        return clean_text(value).upper() in schema.empty_markers
+        text = value.strip()
+        # every marker is short: a long text is never empty, and costs no normalisation
+        return not text or (
+            len(text) <= schema.longest_marker and clean_text(text).upper() in schema.empty_markers
+        )
     return False
 
 
