@@ -80,6 +80,7 @@ def test_formats_for_reading_and_printing(book):
     assert ws.page_setup.paperSize == 9
     assert ws.page_setup.fitToHeight == 0 and ws.sheet_properties.pageSetUpPr.fitToPage
     assert ws.print_title_rows == "$1:$2"
+    assert ws.print_options.gridLines  # the grid is printed, blank cells included
     assert ws.column_dimensions["D"].width >= 20  # 项目名称 fitted to Chinese text
 
 

@@ -74,7 +74,7 @@ class _Styles:
     """The workbook's cell formats, made once."""
 
     def __init__(self, wb: Any) -> None:
-        base = {"font_name": "宋体", "font_size": 10, "valign": "vcenter", "border": 1}
+        base = {"font_name": "宋体", "font_size": 10, "valign": "vcenter"}
         self.title = wb.add_format(
             {
                 "font_name": "黑体",
@@ -85,7 +85,14 @@ class _Styles:
             }
         )
         self.header = wb.add_format(
-            {**base, "bold": True, "align": "center", "text_wrap": True, "bg_color": "#DDEBF7"}
+            {
+                **base,
+                "bold": True,
+                "align": "center",
+                "text_wrap": True,
+                "border": 1,
+                "bg_color": "#DDEBF7",
+            }
         )
         self.text = wb.add_format({**base, "text_wrap": True})
         self.money = wb.add_format({**base, "num_format": "#,##0.00"})
@@ -136,6 +143,7 @@ def _sheet(
         ws.set_column(c, c, min(max(w, 6), max_width))
     ws.freeze_panes(2, 0)
     ws.autofilter(1, 0, max(1, 1 + n), len(headers) - 1)
+    ws.hide_gridlines(0)  # the grid, on screen and on paper, for blank cells too
     ws.set_paper(9)  # A4
     ws.set_landscape()
     ws.fit_to_pages(1, 0)
@@ -147,7 +155,7 @@ def _sheet(
 
 def _cell(ws: Any, r: int, c: int, value: Any, fmt: Any) -> None:
     if value is None or value == "":
-        ws.write_blank(r, c, None, fmt)
+        return  # a blank costs a cell; the grid comes from printed gridlines instead
     elif isinstance(value, bool):
         ws.write_string(r, c, "是" if value else "否", fmt)
     elif isinstance(value, Decimal | int | float):
