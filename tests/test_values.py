@@ -2,15 +2,9 @@ from decimal import Decimal
 
 import pytest
 
+from ledgerkit.fmt import half_up, percent
 from ledgerkit.schema import load_schema
-from ledgerkit.values import (
-    half_up,
-    parse_category,
-    parse_date,
-    parse_money,
-    parse_started,
-    percent,
-)
+from ledgerkit.values import parse_category, parse_date, parse_money, parse_started
 
 S = load_schema()
 WAN, YI = Decimal(1), Decimal(10000)

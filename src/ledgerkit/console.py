@@ -8,9 +8,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from ledgerkit.fmt import amount
 from ledgerkit.merge import FAILED, MergeResult
 from ledgerkit.metrics import totals
-from ledgerkit.values import amount
 from ledgerkit.write import SEVERITY_LABEL, STATUS_LABEL
 
 MAX_ISSUES_SHOWN = 200

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -65,8 +66,14 @@ def project_columns() -> list[str]:
     return ["unit", *keys, "extras", *SOURCE_COLUMNS]
 
 
-def merge(files: list[FileResult], period: str | None, cross: tuple[Issue, ...]) -> MergeResult:
-    """Concatenate the merged files' projects in file order, keeping where each row came from."""
+def merge(
+    files: list[FileResult],
+    period: str | None,
+    cross: tuple[Issue, ...],
+    canonical_unit: Callable[[str], str] = str.strip,
+) -> MergeResult:
+    """Concatenate the merged files' projects in file order, keeping where each row came from;
+    unit names are put the roster's way (尹集 and 尹集乡 are one unit)."""
     import pandas as pd
 
     records: list[dict[str, Any]] = [
@@ -74,6 +81,7 @@ def merge(files: list[FileResult], period: str | None, cross: tuple[Issue, ...])
     ]
     frame = pd.DataFrame.from_records(records, columns=project_columns())
     frame = frame.astype(object).where(frame.notna(), None)
+    frame["unit"] = frame["unit"].map(lambda u: canonical_unit(str(u or "")) or None)
     issues = tuple(i for f in files for i in f.issues) + cross
     return MergeResult(period, tuple(files), frame, issues)
 

@@ -11,6 +11,7 @@ from ledgerkit.issues import issue
 from ledgerkit.merge import FAILED, MERGED, SKIPPED, FileResult, MergeResult, merge
 from ledgerkit.normalise import normalise_book
 from ledgerkit.read import LEDGER_SUFFIXES, is_lock_file, read_book
+from ledgerkit.settings import Settings
 from ledgerkit.validate import check_duplicates, check_sheet
 
 _PERIOD = re.compile(r"(20\d{2})\s*[-年._]?\s*(\d{1,2})(?!\d)")
@@ -61,15 +62,20 @@ def load_file(path: Path, default_unit: str = "万元") -> FileResult:
 
 
 def merge_paths(
-    paths: list[Path], period: str | None = None, default_unit: str = "万元", workers: int = 2
+    paths: list[Path],
+    period: str | None = None,
+    settings: Settings | None = None,
+    workers: int = 2,
 ) -> MergeResult:
     """Merge every ledger under `paths` into one checked ledger."""
+    settings = settings or Settings()
     candidates, skipped = discover(paths)
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        loaded = list(pool.map(lambda p: load_file(p, default_unit), candidates))
+        loaded = list(pool.map(lambda p: load_file(p, settings.money_unit), candidates))
     files = loaded + skipped
     ledgers = [f.ledger for f in loaded if f.ledger is not None]
-    return merge(files, period or infer_period(paths), check_duplicates(ledgers))
+    period = period or infer_period(paths)
+    return merge(files, period, check_duplicates(ledgers), settings.canonical_unit)
 
 
 def infer_period(paths: list[Path]) -> str | None:

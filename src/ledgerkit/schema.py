@@ -28,6 +28,7 @@ class Schema:
     empty_markers: frozenset[str]
     total_words: tuple[str, ...]
     footer_words: tuple[str, ...]
+    levels: dict[str, str]  # spelling -> 省级 / 市级 / 区级
 
     @property
     def longest_marker(self) -> int:
@@ -65,4 +66,5 @@ def load_schema() -> Schema:
         empty_markers=frozenset(s.upper() for s in raw["markers"]["empty"]),
         total_words=tuple(raw["rows"]["totals"]),
         footer_words=tuple(raw["rows"]["footers"]),
+        levels={s: level for level, spellings in raw["levels"].items() for s in spellings},
     )

@@ -8,10 +8,10 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
+from ledgerkit.fmt import amount, percent
 from ledgerkit.issues import Issue, issue
 from ledgerkit.normalise import SheetLedger
 from ledgerkit.schema import load_schema
-from ledgerkit.values import amount, percent
 
 _NAME_NOISE = re.compile(r"[\s\W_]+")
 

@@ -141,24 +141,3 @@ def category_in(text: str, schema: Schema) -> str | None:
         if spelling in text:
             return schema.categories[spelling]
     return None
-
-
-def half_up(value: Decimal, places: int) -> Decimal:
-    """四舍五入 as statistics offices round (Python's round() and format() round half to even
-    and work on binary floats: 19.25 -> 19.2; this gives 19.3)."""
-    from decimal import ROUND_HALF_UP
-
-    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-
-
-def percent(numerator: Decimal, denominator: Decimal, places: int = 1) -> str:
-    """'19.3%' from 7.7 / 40, rounded half up; '—' when there is nothing to divide by."""
-    if not denominator:
-        return "—"
-    return f"{half_up(Decimal(numerator) / Decimal(denominator) * 100, places)}%"
-
-
-def amount(value: Decimal) -> str:
-    """An amount in 万元 for a message: '1,234.5'."""
-    text = f"{_exact(Decimal(value)):,f}"
-    return text

@@ -1,0 +1,186 @@
+"""Settings, resolved once: defaults < ledgerkit.toml < environment < flags.
+
+The workspace is the nearest folder, from the current one upwards, holding a ledgerkit.toml.
+Without one the defaults apply. The result is a frozen object passed explicitly to whatever
+needs it; nothing reads settings from module state.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from ledgerkit.errors import LedgerkitError
+
+CONFIG_NAME = "ledgerkit.toml"
+ENV_PREFIX = "LEDGERKIT_"
+
+
+class BadSettings(LedgerkitError):
+    """ledgerkit.toml or an environment variable holds a value that cannot be used."""
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A unit on the roster: its full name, the short name used in tables, other spellings."""
+
+    name: str
+    short: str = ""
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return self.short or self.name
+
+
+@dataclass(frozen=True)
+class Settings:
+    region: str = ""  # 襄城区
+    year: int | None = None
+    money_unit: str = "万元"  # the unit assumed when a ledger names none
+    display_unit: str = "亿元"  # money in summary tables: 亿元 or 万元
+    money_decimals: int = 2  # decimals for 亿元 (or 万元) in tables
+    rate_decimals: int = 1  # decimals for % and 个百分点
+    yellow_gap: Decimal = Decimal(10)  # 个百分点 behind time progress: 滞后
+    red_gap: Decimal = Decimal(30)  # 个百分点 behind time progress: 严重滞后
+    low_rate: Decimal = Decimal(30)  # % of annual plan under which a project is counted as low
+    start_target: int | None = None  # 开工率 denominator: a target count instead of all projects
+    bands: tuple[Decimal, ...] = (Decimal(10), Decimal(5), Decimal(1))  # 亿元, descending
+    roster: tuple[Unit, ...] = ()
+    workspace: Path | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)  # sections other commands own
+
+    def canonical_unit(self, name: str) -> str:
+        """The roster's label for a unit written any of its ways (尹集 = 尹集乡)."""
+        wanted = name.strip()
+        for unit in self.roster:
+            if wanted in (unit.name, unit.short, *unit.aliases):
+                return unit.label
+        return wanted
+
+    def template_dirs(self) -> list[Path]:
+        """Where templates are looked up: the workspace's copy first, then the defaults."""
+        dirs = [self.workspace / "templates"] if self.workspace else []
+        return [*dirs, default_templates()]
+
+
+def default_templates() -> Path:
+    """The templates shipped with ledgerkit (the repository's templates/ folder)."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "templates", here.parents[1] / "templates"):
+        if candidate.is_dir():
+            return candidate
+    return here.parents[1] / "templates"
+
+
+def find_workspace(start: Path) -> Path | None:
+    """The nearest folder from `start` upwards that holds a ledgerkit.toml."""
+    for folder in (start.resolve(), *start.resolve().parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder
+    return None
+
+
+def load_settings(
+    start: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Resolve the settings once for a command run from `start` (default: the current folder)."""
+    workspace = find_workspace(start or Path.cwd())
+    values: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
+    if workspace:
+        values, extra = _from_toml(workspace / CONFIG_NAME)
+    values.update(_from_env(os.environ if env is None else env))
+    values.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    return _build(values, workspace, extra)
+
+
+_TOML_KEYS = {
+    ("region",): "region",
+    ("year",): "year",
+    ("money", "default_unit"): "money_unit",
+    ("money", "display_unit"): "display_unit",
+    ("money", "decimals"): "money_decimals",
+    ("rates", "decimals"): "rate_decimals",
+    ("status", "yellow_gap"): "yellow_gap",
+    ("status", "red_gap"): "red_gap",
+    ("status", "low_rate"): "low_rate",
+    ("start_rate", "target"): "start_target",
+    ("bands", "yi"): "bands",
+}
+
+
+def _from_toml(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    try:
+        raw = tomllib.loads(path.read_text("utf-8-sig"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise BadSettings(f"{path} 无法读取：{exc}。请检查该文件的格式（TOML）。") from exc
+    values: dict[str, Any] = {}
+    for keys, name in _TOML_KEYS.items():
+        node: Any = raw
+        for key in keys:
+            node = node.get(key) if isinstance(node, dict) else None
+        if node is not None:
+            values[name] = node
+    if isinstance(raw.get("units"), list):
+        values["roster"] = raw["units"]
+    known = {k[0] for k in _TOML_KEYS} | {"units"}
+    return values, {k: v for k, v in raw.items() if k not in known}
+
+
+def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
+    names = {f.name for f in fields(Settings)} - {"roster", "workspace", "extra", "bands"}
+    return {
+        name: env[ENV_PREFIX + name.upper()]
+        for name in names
+        if env.get(ENV_PREFIX + name.upper(), "") != ""
+    }
+
+
+def _build(values: dict[str, Any], workspace: Path | None, extra: dict[str, Any]) -> Settings:
+    base = Settings(workspace=workspace, extra=extra)
+    converted: dict[str, Any] = {}
+    for f in fields(Settings):
+        if f.name not in values:
+            continue
+        try:
+            converted[f.name] = _convert(f.name, values[f.name])
+        except (TypeError, ValueError, ArithmeticError) as exc:
+            raise BadSettings(f"设置项 {f.name} 的值“{values[f.name]}”不可用：{exc}") from exc
+    settings = replace(base, **converted)
+    if settings.money_unit not in ("万元", "亿元", "元", "千元"):
+        raise BadSettings(f"默认金额单位“{settings.money_unit}”应为 万元、亿元 或 元")
+    if settings.display_unit not in ("万元", "亿元"):
+        raise BadSettings(f"表格金额单位“{settings.display_unit}”应为 万元 或 亿元")
+    if not settings.yellow_gap <= settings.red_gap:
+        raise BadSettings("status.yellow_gap 应不大于 status.red_gap")
+    return settings
+
+
+def _convert(name: str, value: Any) -> Any:
+    if name in ("year", "money_decimals", "rate_decimals", "start_target"):
+        number = int(value)
+        if number < 0:
+            raise ValueError("不能为负数")
+        return number or (None if name == "start_target" else 0)
+    if name in ("yellow_gap", "red_gap", "low_rate"):
+        return Decimal(str(value))
+    if name == "bands":
+        return tuple(sorted((Decimal(str(v)) for v in value), reverse=True))
+    if name == "roster":
+        return tuple(_unit(u) for u in value)
+    return str(value)
+
+
+def _unit(spec: Any) -> Unit:
+    if isinstance(spec, str):
+        return Unit(spec)
+    aliases = spec.get("aliases", [])
+    return Unit(str(spec["name"]), str(spec.get("short", "")), tuple(map(str, aliases)))
