@@ -132,8 +132,8 @@ def project_status(p: dict[str, Any], period: Period, settings: Settings) -> dic
     status, reason = status_of(gap, settings), ""
     if status != NORMAL:
         reason = "投资完成进度落后于时间进度"
-    planned = p.get("planned_start")
-    overdue = isinstance(planned, str) and len(planned) >= 7 and planned <= period.end
+    planned = str(p.get("planned_start") or "")
+    overdue = planned[:1].isdigit() and len(planned) >= 7 and planned <= period.end
     if p.get("started") is False and overdue:
         status, reason = SEVERE, f"计划{_month_text(planned)}开工，至今未开工"
     low = completion is not None and completion * 100 < settings.low_rate
