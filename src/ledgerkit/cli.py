@@ -20,6 +20,7 @@ from ledgerkit.errors import LedgerkitError
 
 if TYPE_CHECKING:
     from ledgerkit.merge import MergeResult
+    from ledgerkit.settings import Settings
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
 
@@ -54,6 +55,11 @@ def _root(
     """重点项目台账工具。"""
 
 
+Region = Annotated[
+    str | None, typer.Option("--region", help="地区名称（覆盖 ledgerkit.toml 的 region）")
+]
+
+
 @app.command()
 def merge(
     paths: Paths,
@@ -62,32 +68,91 @@ def merge(
         typer.Option("-o", "--output", help="汇总表路径（.xlsx），默认“文件夹名汇总.xlsx”"),
     ] = None,
     period: Period = None,
+    region: Region = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """读取、检查并汇总各单位台账，写出汇总表。
+    """读取、检查并汇总各单位台账，写出汇总表（含分单位、分类别等汇总和滞后项目）。
 
     例：ledgerkit merge 2024-04/ -o 2024-04汇总.xlsx
     """
-    from ledgerkit.pipeline import merge_paths
+    from ledgerkit.pipeline import merge_paths, month_figures
     from ledgerkit.write import write_workbook
 
-    period = _check_period(period)
+    settings = _settings(region=region)
     out = output or _default_output(paths)
-    result = merge_paths(paths, period)
-    write_workbook(result, out, _title(result.period))
+    result = merge_paths(paths, _check_period(period), settings)
+    figures = month_figures(result, settings)
+    write_workbook(result, out, _title(settings.region, result.period), figures, settings)
     _finish(result, out, as_json)
 
 
 @app.command()
-def check(paths: Paths, period: Period = None, as_json: JsonFlag = False) -> None:
+def check(
+    paths: Paths, period: Period = None, region: Region = None, as_json: JsonFlag = False
+) -> None:
     """只读取和检查台账，不写文件：在终端列出发现的问题。
 
     例：ledgerkit check 2024-04/卧龙镇.xlsx
     """
     from ledgerkit.pipeline import merge_paths
 
-    result = merge_paths(paths, _check_period(period))
+    result = merge_paths(paths, _check_period(period), _settings(region=region))
     _finish(result, None, as_json)
+
+
+@app.command()
+def report(
+    ledger: Annotated[Path, typer.Argument(help="merge 写出的汇总表（.xlsx），可以是手工改过的")],
+    xlsx: Annotated[
+        Path | None, typer.Option("--xlsx", help="写出汇总表（各汇总表和滞后项目）")
+    ] = None,
+    period: Period = None,
+    region: Region = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """从汇总台账计算本月各项指标：--json 打印，--xlsx 写汇总表。
+
+    例：ledgerkit report 2024-04汇总.xlsx --json
+    """
+    from ledgerkit.metrics import to_json
+    from ledgerkit.pipeline import merge_paths, month_figures
+    from ledgerkit.write import write_workbook
+
+    settings = _settings(region=region)
+    result = merge_paths([ledger], _check_period(period), settings)
+    figures = month_figures(result, settings)
+    if figures is None:
+        raise LedgerkitError("无法确定报告期，请用 --period YYYY-MM 指定，例如 --period 2024-04")
+    if xlsx:
+        write_workbook(result, xlsx, _title(settings.region, result.period), figures, settings)
+    if as_json:
+        _print_json(to_json(figures))
+    else:
+        from ledgerkit.console import render_figures
+
+        render_figures(figures, settings, xlsx)
+    raise typer.Exit(EXIT_OK if result.ok else EXIT_DATA)
+
+
+@app.command()
+def init(
+    folder: Annotated[Path, typer.Argument(help="工作区文件夹，默认当前文件夹")] = Path("."),
+    force: Annotated[bool, typer.Option("--force", help="覆盖已有的设置和模板")] = False,
+) -> None:
+    """建立工作区：带注释的 ledgerkit.toml 和一份可修改的默认模板。
+
+    例：ledgerkit init 重点项目
+    """
+    from ledgerkit.workspace import init_workspace
+
+    for path in init_workspace(folder, force):
+        typer.echo(f"已写出 {path}")
+
+
+def _settings(**overrides: object) -> Settings:
+    from ledgerkit.settings import load_settings
+
+    return load_settings(overrides=overrides)
 
 
 def _check_period(period: str | None) -> str | None:
@@ -106,29 +171,32 @@ def _default_output(paths: list[Path]) -> Path:
     return base.parent / f"{base.name}汇总.xlsx"
 
 
-def _title(period: str | None) -> str:
+def _title(region: str, period: str | None) -> str:
     if not period:
-        return "重点项目汇总台账"
-    year, month = period.split("-")
-    return (
-        f"{year}年1-{int(month)}月重点项目汇总台账"
-        if month != "01"
-        else f"{year}年1月重点项目汇总台账"
-    )
+        return f"{region}重点项目汇总台账"
+    from ledgerkit.metrics import Period
+
+    p = Period.parse(period)
+    return f"{region}{p.year}年{p.span}重点项目汇总台账"
 
 
 def _finish(result: MergeResult, out: Path | None, as_json: bool) -> None:
     from ledgerkit.merge import result_dict
 
     if as_json:
-        data = json.dumps(result_dict(result, out), ensure_ascii=False, indent=2) + "\n"
-        sys.stdout.buffer.write(data.encode("utf-8"))
-        sys.stdout.flush()
+        _print_json(result_dict(result, out))
     else:
         from ledgerkit.console import render_result
 
         render_result(result, out)
     raise typer.Exit(EXIT_OK if result.ok else EXIT_DATA)
+
+
+def _print_json(data: object) -> None:
+    """One JSON object on stdout, UTF-8 whatever the console's code page (batch files parse it)."""
+    sys.stdout.flush()
+    sys.stdout.buffer.write((json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+    sys.stdout.buffer.flush()
 
 
 def _safe_streams() -> None:

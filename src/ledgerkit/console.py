@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-from ledgerkit.fmt import amount
+from ledgerkit.fmt import amount, pct, points, yi
 from ledgerkit.merge import FAILED, MergeResult
-from ledgerkit.metrics import totals
+from ledgerkit.metrics import LAGGING, SEVERE, totals
+from ledgerkit.settings import Settings
 from ledgerkit.write import SEVERITY_LABEL, STATUS_LABEL
 
 MAX_ISSUES_SHOWN = 200
@@ -64,3 +66,46 @@ def _issues(console: Console, result: MergeResult) -> None:
     console.print(
         f"错误 {counts['error']} 条，警告 {counts['warning']} 条，提示 {counts['info']} 条"
     )
+
+
+def render_figures(figures: dict[str, Any], settings: Settings, out: Path | None) -> None:
+    """The month at a glance: the whole, then the units by rank."""
+    console = Console(highlight=False)
+    o, p = figures["overall"], figures["period"]
+    d = settings.rate_decimals
+    console.print(
+        f"{figures['region']}{p['year']}年{p['span']}：项目{o['projects']}个，"
+        f"总投资{yi(o['total_investment'])}亿元，年度计划投资{yi(o['annual_plan'])}亿元；"
+        f"已开工{o['started']}个，开工率{pct(o['start_rate'], d)}；"
+        f"完成投资{yi(o['ytd_completed'])}亿元，占年度计划的{pct(o['completion_rate'], d)}，"
+        f"时间进度{pct(figures['time_progress'], d)}，相差{points(o['gap'], d)}"
+    )
+    table = Table(title="分单位（按完成率排名）", title_justify="left")
+    for head in (
+        "排名",
+        "责任单位",
+        "项目",
+        "开工率",
+        "年度计划（亿元）",
+        "完成（亿元）",
+        "完成率",
+        "状态",
+    ):
+        table.add_column(head)
+    for s in figures["by_unit"]:
+        style = {SEVERE: "red", LAGGING: "yellow"}.get(s["status"], "")
+        table.add_row(
+            str(s["rank"] or "—"),
+            s["name"],
+            str(s["projects"]),
+            pct(s["start_rate"], d),
+            yi(s["annual_plan"]),
+            yi(s["ytd_completed"]),
+            pct(s["completion_rate"], d),
+            s["status"],
+            style=style,
+        )
+    console.print(table)
+    console.print(f"滞后项目 {len(figures['lagging'])} 个，完成不足30%的项目 {o['low']} 个")
+    if out:
+        console.print(f"汇总表已写出：{out}")

@@ -190,6 +190,7 @@ def figures(frame: pd.DataFrame, period: Period, settings: Settings) -> dict[str
             period,
             settings,
             [u.label for u in settings.roster],
+            keep_empty=True,  # a unit on the roster with no project is still listed
         ),
         settings,
     )
@@ -241,13 +242,14 @@ def _slices(
     period: Period,
     settings: Settings,
     order: Iterable[str] = (),
+    keep_empty: bool = False,
 ) -> list[dict[str, Any]]:
     """Group rows by the keys each row belongs to (a row may be in several: level tags)."""
     groups: dict[str, list[dict[str, Any]]] = {k: [] for k in order}
     for r in rows:
         for key in keys_of(r):
             groups.setdefault(str(key), []).append(r)
-    return [slice_figures(k, g, period, settings) for k, g in groups.items() if g]
+    return [slice_figures(k, g, period, settings) for k, g in groups.items() if g or keep_empty]
 
 
 def _ranked(slices: list[dict[str, Any]], settings: Settings) -> list[dict[str, Any]]:

@@ -31,6 +31,7 @@ from ledgerkit.values import (
 )
 
 HEADER_SCAN_ROWS = 30
+DETAIL_SHEET = "项目明细"  # the sheet of project rows in the workbooks ledgerkit writes
 
 # Kinds of rows that are not projects (the 文件情况 sheet counts them under these names).
 TITLE, HEADER, BLANK, TOTAL, SUBTOTAL, SECTION, FOOTER, REPORTED = (
@@ -119,7 +120,9 @@ class SheetLedger:
 def normalise_book(book: RawBook, default_unit: str = "万元") -> SheetLedger:
     """The first visible sheet holding a ledger header, understood. Raises NotALedger."""
     schema = load_schema()
-    for sheet in book.sheets:
+    # a workbook ledgerkit wrote: its detail sheet, not a summary sheet that also names projects
+    ordered = sorted(book.sheets, key=lambda s: s.name != DETAIL_SHEET)
+    for sheet in ordered:
         header = find_header(sheet.rows, schema)
         if header is not None:
             return normalise_sheet(book, sheet, header, default_unit)

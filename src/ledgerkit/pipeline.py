@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from ledgerkit.errors import NoInputs, NotALedger, UnreadableFile
 from ledgerkit.issues import issue
 from ledgerkit.merge import FAILED, MERGED, SKIPPED, FileResult, MergeResult, merge
-from ledgerkit.normalise import normalise_book
+from ledgerkit.normalise import TITLE, SheetLedger, normalise_book
 from ledgerkit.read import LEDGER_SUFFIXES, is_lock_file, read_book
 from ledgerkit.settings import Settings
 from ledgerkit.validate import check_duplicates, check_sheet
 
+_TITLE_PERIOD = re.compile(r"(20\d{2})\s*年.*?(?:1\s*[-—~至]\s*)?(\d{1,2})\s*月")
 _PERIOD = re.compile(r"(20\d{2})\s*[-年._]?\s*(\d{1,2})(?!\d)")
 
 
@@ -74,8 +77,30 @@ def merge_paths(
         loaded = list(pool.map(lambda p: load_file(p, settings.money_unit), candidates))
     files = loaded + skipped
     ledgers = [f.ledger for f in loaded if f.ledger is not None]
-    period = period or infer_period(paths)
+    period = period or infer_period(paths) or period_in_titles(ledgers)
     return merge(files, period, check_duplicates(ledgers), settings.canonical_unit)
+
+
+def month_figures(result: MergeResult, settings: Settings) -> dict[str, Any] | None:
+    """The figures of a merged month, or None when its period is not known."""
+    from ledgerkit.metrics import Period, figures
+
+    if not result.period:
+        return None
+    return figures(result.projects, Period.parse(result.period), settings)
+
+
+def period_in_titles(ledgers: list[SheetLedger]) -> str | None:
+    """'2024-04' from titles such as '卧龙镇2024年重点项目推进台账（1-4月）', the most common."""
+    found = Counter(
+        f"{m.group(1)}-{int(m.group(2)):02d}"
+        for ledger in ledgers
+        for row in ledger.set_aside
+        if row.kind == TITLE
+        and (m := _TITLE_PERIOD.search(row.text))
+        and 1 <= int(m.group(2)) <= 12
+    )
+    return found.most_common(1)[0][0] if found else None
 
 
 def infer_period(paths: list[Path]) -> str | None:

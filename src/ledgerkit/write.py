@@ -19,9 +19,20 @@ from typing import Any
 
 from ledgerkit.errors import OutputLocked
 from ledgerkit.merge import FAILED, MERGED, MergeResult
-from ledgerkit.normalise import BLANK, FOOTER, HEADER, REPORTED, SECTION, SUBTOTAL, TITLE, TOTAL
+from ledgerkit.normalise import (
+    BLANK,
+    DETAIL_SHEET,
+    FOOTER,
+    HEADER,
+    REPORTED,
+    SECTION,
+    SUBTOTAL,
+    TITLE,
+    TOTAL,
+)
 from ledgerkit.read import column_letter
 from ledgerkit.schema import load_schema
+from ledgerkit.settings import Settings
 
 # Fixed, so that two runs over the same files give the same workbook properties.
 FIXED_DATE = dt.datetime(2000, 1, 1)
@@ -31,8 +42,15 @@ SEVERITY_LABEL = {"error": "错误", "warning": "警告", "info": "提示"}
 STATUS_LABEL = {MERGED: "已汇总", FAILED: "读取失败", "skipped": "已跳过"}
 
 
-def write_workbook(result: MergeResult, out: Path, title: str) -> None:
-    """Write the merged ledger to `out` atomically. Raises OutputLocked if it is open."""
+def write_workbook(
+    result: MergeResult,
+    out: Path,
+    title: str,
+    figures: dict[str, Any] | None = None,
+    settings: Settings | None = None,
+) -> None:
+    """Write the merged ledger (and, given the figures, the summary sheets in front of it) to
+    `out` atomically. Raises OutputLocked if the file is open in Excel or WPS."""
     lock = out.with_name("~$" + out.name)
     if lock.exists():
         raise OutputLocked(f"“{out.name}”正在 Excel/WPS 中打开，请先关闭它再运行")
@@ -41,7 +59,7 @@ def write_workbook(result: MergeResult, out: Path, title: str) -> None:
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        _write(result, tmp, title)
+        _write(result, tmp, title, figures, settings or Settings())
         os.replace(tmp, out)
     except PermissionError as exc:
         raise OutputLocked(
@@ -51,7 +69,13 @@ def write_workbook(result: MergeResult, out: Path, title: str) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def _write(result: MergeResult, path: Path, title: str) -> None:
+def _write(
+    result: MergeResult,
+    path: Path,
+    title: str,
+    figures: dict[str, Any] | None,
+    settings: Settings,
+) -> None:
     import xlsxwriter
 
     wb = xlsxwriter.Workbook(
@@ -63,18 +87,25 @@ def _write(result: MergeResult, path: Path, title: str) -> None:
         },
     )
     wb.set_properties({"title": title, "author": "ledgerkit", "created": FIXED_DATE})
-    styles = _Styles(wb)
+    styles = Styles(wb, settings)
+    if figures is not None:
+        from ledgerkit.summary import add_summary_sheets
+
+        add_summary_sheets(wb, styles, figures, settings)
     _detail_sheet(wb, styles, result, title)
     _issues_sheet(wb, styles, result)
     _files_sheet(wb, styles, result)
     wb.close()
 
 
-class _Styles:
+class Styles:
     """The workbook's cell formats, made once."""
 
-    def __init__(self, wb: Any) -> None:
+    def __init__(self, wb: Any, settings: Settings) -> None:
         base = {"font_name": "宋体", "font_size": 10, "valign": "vcenter"}
+        places = "0" * settings.rate_decimals
+        rate = f"0.{places}%" if places else "0%"
+        shown = "#,##0" + ("." + "0" * settings.money_decimals if settings.money_decimals else "")
         self.title = wb.add_format(
             {
                 "font_name": "黑体",
@@ -100,6 +131,12 @@ class _Styles:
         self.pct = wb.add_format({**base, "num_format": "0.0%"})
         self.error = wb.add_format({**base, "text_wrap": True, "bg_color": "#FFC7CE"})
         self.warning = wb.add_format({**base, "text_wrap": True, "bg_color": "#FFEB9C"})
+        self.shown_money = wb.add_format({**base, "num_format": shown})
+        self.rate = wb.add_format({**base, "num_format": rate})
+        self.rate_red = wb.add_format({**base, "num_format": rate, "bg_color": "#FFC7CE"})
+        self.rate_yellow = wb.add_format({**base, "num_format": rate, "bg_color": "#FFEB9C"})
+        self.points = wb.add_format({**base, "num_format": "0." + places if places else "0"})
+        self.bold = wb.add_format({**base, "bold": True})
 
 
 def _text(value: Any) -> str:
@@ -116,9 +153,9 @@ def display_width(text: str) -> int:
     return (len(text.encode("utf-8", "replace")) + len(text)) // 2
 
 
-def _sheet(
+def table_sheet(
     wb: Any,
-    styles: _Styles,
+    styles: Styles,
     name: str,
     title: str,
     headers: Sequence[str],
@@ -187,7 +224,7 @@ def detail_headers(result: MergeResult) -> list[str]:
     return heads + result.extra_columns + list(SOURCE_HEADERS)
 
 
-def _detail_sheet(wb: Any, styles: _Styles, result: MergeResult, title: str) -> None:
+def _detail_sheet(wb: Any, styles: Styles, result: MergeResult, title: str) -> None:
     schema = load_schema()
     keys = [k for k in schema.fields if k not in ("unit", "seq")]
     extras = result.extra_columns
@@ -207,11 +244,11 @@ def _detail_sheet(wb: Any, styles: _Styles, result: MergeResult, title: str) -> 
             ]
             yield cells
 
-    _sheet(wb, styles, "项目明细", title, detail_headers(result), rows())
+    table_sheet(wb, styles, DETAIL_SHEET, title, detail_headers(result), rows())
 
 
 def _detail_value(
-    key: str, p: dict[str, Any], letters: dict[str, str], row: int, styles: _Styles
+    key: str, p: dict[str, Any], letters: dict[str, str], row: int, styles: Styles
 ) -> tuple[Any, Any]:
     kind = load_schema().fields[key].kind
     value = p.get(key)
@@ -231,7 +268,7 @@ def _detail_value(
 # --- 问题清单 and 文件情况 ---------------------------------------------------------------------
 
 
-def _issues_sheet(wb: Any, styles: _Styles, result: MergeResult) -> None:
+def _issues_sheet(wb: Any, styles: Styles, result: MergeResult) -> None:
     heads = ["序号", "严重程度", "代码", "文件", "工作表", "单元格", "问题说明"]
 
     def rows() -> Iterable[list[tuple[Any, Any]]]:
@@ -247,7 +284,7 @@ def _issues_sheet(wb: Any, styles: _Styles, result: MergeResult) -> None:
                 (i.message, styles.text),
             ]
 
-    _sheet(wb, styles, "问题清单", "问题清单", heads, rows(), max_width=80)
+    table_sheet(wb, styles, "问题清单", "问题清单", heads, rows(), max_width=80)
 
 
 FILE_COUNTS = (
@@ -261,7 +298,7 @@ FILE_COUNTS = (
 )
 
 
-def _files_sheet(wb: Any, styles: _Styles, result: MergeResult) -> None:
+def _files_sheet(wb: Any, styles: Styles, result: MergeResult) -> None:
     heads = [
         "文件",
         "状态",
@@ -299,4 +336,4 @@ def _files_sheet(wb: Any, styles: _Styles, result: MergeResult) -> None:
                 (warnings[f.label], styles.int),
             ]
 
-    _sheet(wb, styles, "文件情况", "报送文件情况", heads, rows())
+    table_sheet(wb, styles, "文件情况", "报送文件情况", heads, rows())

@@ -1,0 +1,242 @@
+"""Write stage, summary sheets: the figures as tables a leader reads and a clerk prints.
+
+总体情况, 分单位 (ranked, with a chart of 完成率 against 时间进度), 分类别, 分级别, 分行业,
+分投资规模 and 滞后项目. Amounts and rates are written rounded half up, exactly as they are
+shown, so a printed table, the bulletin and --json never disagree.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from ledgerkit.fmt import WAN_PER_YI, half_up
+from ledgerkit.metrics import LAGGING, SEVERE
+from ledgerkit.settings import Settings
+from ledgerkit.write import Styles, table_sheet
+
+SLICE_SHEETS = (
+    ("分类别", "by_category", "项目类别"),
+    ("分级别", "by_level", "项目级别"),
+    ("分行业", "by_sector", "行业领域"),
+    ("分投资规模", "by_band", "投资规模"),
+)
+
+
+def add_summary_sheets(
+    wb: Any, styles: Styles, figures: dict[str, Any], settings: Settings
+) -> None:
+    """All summary sheets, in the order a leader reads them."""
+    shown = _Shown(styles, settings)
+    prefix = _title_prefix(figures)
+    _overview(wb, styles, figures, shown, prefix)
+    units = figures["by_unit"]
+    ws = _slice_sheet(
+        wb,
+        styles,
+        shown,
+        "分单位",
+        f"{prefix}重点项目推进情况（分单位）",
+        "责任单位",
+        units,
+        ranked=True,
+    )
+    if units:
+        _rate_chart(wb, ws, len(units))
+    for sheet, key, label in SLICE_SHEETS:
+        _slice_sheet(
+            wb, styles, shown, sheet, f"{prefix}重点项目推进情况（{sheet}）", label, figures[key]
+        )
+    _lagging_sheet(wb, styles, shown, figures, prefix)
+
+
+class _Shown:
+    """Values as shown to people: money in the display unit and rates, rounded half up."""
+
+    def __init__(self, styles: Styles, settings: Settings) -> None:
+        self.styles, self.settings = styles, settings
+        self.unit = settings.display_unit
+
+    def money(self, wan: Decimal | None) -> tuple[Any, Any]:
+        if wan is None:
+            return None, self.styles.shown_money
+        value = wan / WAN_PER_YI if self.unit == "亿元" else wan
+        return half_up(value, self.settings.money_decimals), self.styles.shown_money
+
+    def rate(self, fraction: Decimal | None, status: str = "") -> tuple[Any, Any]:
+        fmt = {SEVERE: self.styles.rate_red, LAGGING: self.styles.rate_yellow}.get(
+            status, self.styles.rate
+        )
+        if fraction is None:
+            return None, fmt
+        return half_up(fraction, self.settings.rate_decimals + 2), fmt
+
+    def points(self, gap: Decimal | None) -> tuple[Any, Any]:
+        if gap is None:
+            return None, self.styles.points
+        return half_up(gap, self.settings.rate_decimals), self.styles.points
+
+    def status(self, status: str) -> tuple[Any, Any]:
+        fmt = {SEVERE: self.styles.error, LAGGING: self.styles.warning}.get(
+            status, self.styles.text
+        )
+        return status, fmt
+
+
+def _title_prefix(figures: dict[str, Any]) -> str:
+    period = figures["period"]
+    return f"{figures['region']}{period['year']}年{period['span']}"
+
+
+SLICE_HEADS = (
+    "项目个数",
+    "已开工",
+    "开工率",
+    "总投资",
+    "年度计划投资",
+    "累计完成投资",
+    "完成率",
+    "时间进度",
+    "与时间进度差（个百分点）",
+    "完成不足30%的项目",
+    "滞后项目",
+    "状态",
+)
+
+
+def _slice_heads(label: str, unit: str, ranked: bool) -> list[str]:
+    heads = [
+        f"{h}（{unit}）" if h in ("总投资", "年度计划投资", "累计完成投资") else h
+        for h in SLICE_HEADS
+    ]
+    return ["排名" if ranked else "序号", label, *heads]
+
+
+def _slice_cells(s: dict[str, Any], shown: _Shown) -> list[tuple[Any, Any]]:
+    st = shown.styles
+    return [
+        (s["name"], st.text),
+        (s["projects"], st.int),
+        (s["started"], st.int),
+        shown.rate(s["start_rate"]),
+        shown.money(s["total_investment"]),
+        shown.money(s["annual_plan"]),
+        shown.money(s["ytd_completed"]),
+        shown.rate(s["completion_rate"], s["status"]),
+        shown.rate(s["time_progress"]),
+        shown.points(s["gap"]),
+        (s["low"], st.int),
+        (s["lagging"], st.int),
+        shown.status(s["status"]),
+    ]
+
+
+def _slice_sheet(
+    wb: Any,
+    styles: Styles,
+    shown: _Shown,
+    name: str,
+    title: str,
+    label: str,
+    slices: list[dict[str, Any]],
+    ranked: bool = False,
+) -> Any:
+    def rows() -> Any:
+        for n, s in enumerate(slices, start=1):
+            yield [(s["rank"] if ranked else n, styles.int), *_slice_cells(s, shown)]
+
+    heads = _slice_heads(label, shown.unit, ranked)
+    return table_sheet(wb, styles, name, f"{title}  金额单位：{shown.unit}", heads, rows())
+
+
+def _overview(wb: Any, styles: Styles, figures: dict[str, Any], shown: _Shown, prefix: str) -> None:
+    o = figures["overall"]
+    cats = "，".join(f"{c['name']}{c['projects']}个" for c in figures["by_category"])
+    lines: list[tuple[str, tuple[Any, Any], str]] = [
+        ("项目个数", (o["projects"], styles.int), "个"),
+        ("其中", (cats, styles.text), ""),
+        ("总投资", shown.money(o["total_investment"]), shown.unit),
+        ("年度计划投资", shown.money(o["annual_plan"]), shown.unit),
+        ("已开工项目", (o["started"], styles.int), "个"),
+        ("开工率", shown.rate(o["start_rate"]), ""),
+        ("累计完成投资", shown.money(o["ytd_completed"]), shown.unit),
+        ("年度投资完成率", shown.rate(o["completion_rate"], o["status"]), ""),
+        ("时间进度", shown.rate(figures["time_progress"]), ""),
+        ("与时间进度差", shown.points(o["gap"]), "个百分点"),
+        ("完成不足30%的项目", (o["low"], styles.int), "个"),
+        ("滞后项目", (o["lagging"], styles.int), "个"),
+        ("总体状态", shown.status(o["status"]), ""),
+    ]
+    rows = ([(label, styles.bold), value, (unit, styles.text)] for label, value, unit in lines)
+    table_sheet(
+        wb, styles, "总体情况", f"{prefix}重点项目推进总体情况", ["指标", "数值", "单位"], rows
+    )
+
+
+def _rate_chart(wb: Any, ws: Any, n: int) -> None:
+    """A native chart: 完成率 by unit as columns, 时间进度 as a line across them."""
+    name = ws.get_name()
+    first, last = 2, 1 + n  # data rows (0-based) under the title and header rows
+    columns = wb.add_chart({"type": "column"})
+    columns.add_series(
+        {
+            "name": "完成率",
+            "categories": [name, first, 1, last, 1],
+            "values": [name, first, 8, last, 8],
+            "data_labels": {"value": True, "num_format": "0.0%"},
+        }
+    )
+    line = wb.add_chart({"type": "line"})
+    line.add_series(
+        {
+            "name": "时间进度",
+            "categories": [name, first, 1, last, 1],
+            "values": [name, first, 9, last, 9],
+            "line": {"color": "#C00000", "width": 2, "dash_type": "dash"},
+            "marker": {"type": "none"},
+        }
+    )
+    columns.combine(line)
+    columns.set_title({"name": "各责任单位年度投资完成率与时间进度"})
+    columns.set_y_axis({"num_format": "0%", "major_gridlines": {"visible": True}})
+    columns.set_legend({"position": "bottom"})
+    columns.set_size({"width": max(640, 48 * n), "height": 320})
+    ws.insert_chart(last + 2, 1, columns)
+
+
+def _lagging_sheet(
+    wb: Any, styles: Styles, shown: _Shown, figures: dict[str, Any], prefix: str
+) -> None:
+    heads = [
+        "序号",
+        "责任单位",
+        "项目名称",
+        "包抓领导",
+        "项目类别",
+        "年度计划投资（万元）",
+        "累计完成投资（万元）",
+        "完成率",
+        "与时间进度差（个百分点）",
+        "状态",
+        "原因",
+        "存在问题",
+    ]
+
+    def rows() -> Any:
+        for n, p in enumerate(figures["lagging"], start=1):
+            yield [
+                (n, styles.int),
+                (p["unit"], styles.text),
+                (p["name"], styles.text),
+                (p["leader"], styles.text),
+                (p["category"], styles.text),
+                (p["annual_plan"], styles.money),
+                (p["ytd_completed"], styles.money),
+                shown.rate(p["completion_rate"], p["status"]),
+                shown.points(p["gap"]),
+                shown.status(p["status"]),
+                (p["reason"], styles.text),
+                (p["problems"], styles.text),
+            ]
+
+    table_sheet(wb, styles, "滞后项目", f"{prefix}滞后项目清单", heads, rows())
