@@ -167,7 +167,7 @@ def table_sheet(
     ws = wb.add_worksheet(name)
     ws.merge_range(0, 0, 0, max(len(headers) - 1, 1), _text(title), styles.title)
     ws.set_row(0, 30)
-    widths = [display_width(h) + 2 for h in headers]
+    widths = [min(display_width(h) + 2, 14) for h in headers]  # long headers wrap
     for c, h in enumerate(headers):
         ws.write_string(1, c, h, styles.header)
     n = 0
