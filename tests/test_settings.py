@@ -52,3 +52,12 @@ def test_bad_values_say_which_setting(workspace):
     config.write_text("region = 襄城区", "utf-8")
     with pytest.raises(LedgerkitError, match="TOML"):
         load_settings(workspace, env={})
+
+
+def test_the_year_setting_dates_a_folder_named_by_month_only(tmp_path):
+    from ledgerkit.pipeline import infer_period
+
+    folder = tmp_path / "4月台账"
+    assert infer_period([folder]) is None
+    assert infer_period([folder], year=2024) == "2024-04"
+    assert infer_period([tmp_path / "2023年12月"], year=2024) == "2023-12"

@@ -16,7 +16,9 @@ from ledgerkit.read import LEDGER_SUFFIXES, is_lock_file, read_book
 from ledgerkit.settings import Settings
 from ledgerkit.validate import check_duplicates, check_sheet
 
-_TITLE_PERIOD = re.compile(r"(20\d{2})\s*年.*?(?:1\s*[-—~至]\s*)?(\d{1,2})\s*月")
+_TITLE_MONTH_ONLY = re.compile(r"(?<!\d)(\d{1,2})\s*月")
+_PERIOD = re.compile(r"(20\d{2})\s*年.*?(?:1\s*[-—~至]\s*)?(\d{1,2})\s*月")
+_MONTH_ONLY = re.compile(r"(?<!\d)(\d{1,2})\s*月")
 _PERIOD = re.compile(r"(20\d{2})\s*[-年._]?\s*(\d{1,2})(?!\d)")
 
 
@@ -77,7 +79,7 @@ def merge_paths(
         loaded = list(pool.map(lambda p: load_file(p, settings.money_unit), candidates))
     files = loaded + skipped
     ledgers = [f.ledger for f in loaded if f.ledger is not None]
-    period = period or infer_period(paths) or period_in_titles(ledgers)
+    period = period or infer_period(paths, settings.year) or period_in_titles(ledgers)
     return merge(files, period, check_duplicates(ledgers), settings.canonical_unit)
 
 
@@ -103,12 +105,17 @@ def period_in_titles(ledgers: list[SheetLedger]) -> str | None:
     return found.most_common(1)[0][0] if found else None
 
 
-def infer_period(paths: list[Path]) -> str | None:
-    """'2024-04' from a folder or file name such as 2024-04/ or 2024年4月台账/."""
+def infer_period(paths: list[Path], year: int | None = None) -> str | None:
+    """'2024-04' from a folder or file name such as 2024-04/ or 2024年4月台账/; with the
+    workspace's year set, a folder named just 4月/ will do."""
     for path in paths:
-        m = _PERIOD.search(path.resolve().name)
+        name = path.resolve().name
+        m = _PERIOD.search(name)
         if m and 1 <= int(m.group(2)) <= 12:
             return f"{m.group(1)}-{int(m.group(2)):02d}"
+        m = _MONTH_ONLY.search(name)
+        if year and m and 1 <= int(m.group(1)) <= 12:
+            return f"{year}-{int(m.group(1)):02d}"
     return None
 
 
