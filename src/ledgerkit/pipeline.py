@@ -16,8 +16,7 @@ from ledgerkit.read import LEDGER_SUFFIXES, is_lock_file, read_book
 from ledgerkit.settings import Settings
 from ledgerkit.validate import check_duplicates, check_sheet
 
-_TITLE_MONTH_ONLY = re.compile(r"(?<!\d)(\d{1,2})\s*月")
-_PERIOD = re.compile(r"(20\d{2})\s*年.*?(?:1\s*[-—~至]\s*)?(\d{1,2})\s*月")
+_TITLE_PERIOD = re.compile(r"(20\d{2})\s*年.*?(?:1\s*[-—~至]\s*)?(\d{1,2})\s*月")
 _MONTH_ONLY = re.compile(r"(?<!\d)(\d{1,2})\s*月")
 _PERIOD = re.compile(r"(20\d{2})\s*[-年._]?\s*(\d{1,2})(?!\d)")
 
