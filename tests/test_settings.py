@@ -61,3 +61,14 @@ def test_the_year_setting_dates_a_folder_named_by_month_only(tmp_path):
     assert infer_period([folder]) is None
     assert infer_period([folder], year=2024) == "2024-04"
     assert infer_period([tmp_path / "2023年12月"], year=2024) == "2023-12"
+
+
+def test_the_period_from_the_units_titles_when_the_folder_does_not_say(tmp_path):
+    import builders
+
+    from ledgerkit.pipeline import merge_paths
+
+    folder = tmp_path / "本月台账"
+    folder.mkdir()
+    builders.xlsx(folder / "卧龙镇.xlsx", builders.TOWNSHIP_ROWS, builders.TOWNSHIP_MERGES)
+    assert merge_paths([folder]).period == "2024-04"  # '卧龙镇2024年重点项目推进台账（1-4月）'
