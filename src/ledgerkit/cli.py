@@ -103,6 +103,13 @@ def check(
 @app.command()
 def report(
     ledger: Annotated[Path, typer.Argument(help="merge 写出的汇总表（.xlsx），可以是手工改过的")],
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="写出通报（.docx；配合 --format 可为 .md/.html）"),
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", help="通报格式：docx、md（纯文本预览）或 html（浏览器预览）")
+    ] = "docx",
     xlsx: Annotated[
         Path | None, typer.Option("--xlsx", help="写出汇总表（各汇总表和滞后项目）")
     ] = None,
@@ -110,28 +117,66 @@ def report(
     region: Region = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """从汇总台账计算本月各项指标：--json 打印，--xlsx 写汇总表。
+    """从汇总台账出数、写通报：--json 打印指标，-o 写通报，--xlsx 写汇总表。
 
-    例：ledgerkit report 2024-04汇总.xlsx --json
+    例：ledgerkit report 2024-04汇总.xlsx -o 2024年1-4月通报.docx
     """
+    from ledgerkit.bulletin import bulletin
     from ledgerkit.metrics import to_json
-    from ledgerkit.pipeline import merge_paths, month_figures
-    from ledgerkit.write import write_workbook
+    from ledgerkit.write import atomic_write, write_workbook
+
+    if fmt not in ("docx", "md", "html"):
+        raise typer.BadParameter(f"“{fmt}”不是 docx、md 或 html", param_hint="--format")
+    settings = _settings(region=region)
+    result, figures = _month(ledger, period, settings)
+    if xlsx:
+        write_workbook(result, xlsx, _title(settings.region, result.period), figures, settings)
+    if output or fmt != "docx":
+        data = bulletin(figures, settings, fmt)
+        if output:
+            atomic_write(output, lambda tmp: tmp.write_bytes(data))
+        else:
+            _print_bytes(data)
+    if as_json:
+        _print_json(to_json(figures))
+    elif fmt == "docx" or output:
+        from ledgerkit.console import render_figures
+
+        render_figures(figures, settings, [p for p in (output, xlsx) if p])
+    raise typer.Exit(EXIT_OK if result.ok else EXIT_DATA)
+
+
+@app.command()
+def notices(
+    ledger: Annotated[Path, typer.Argument(help="merge 写出的汇总表（.xlsx）")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="督办通知单（.docx）")],
+    period: Period = None,
+    region: Region = None,
+) -> None:
+    """为每个严重滞后（红色）项目写一页督办通知单，合在一个 Word 文件里。
+
+    例：ledgerkit notices 2024-04汇总.xlsx -o 2024-04督办通知单.docx
+    """
+    from ledgerkit.bulletin import notices_docx
+    from ledgerkit.write import atomic_write
 
     settings = _settings(region=region)
+    result, figures = _month(ledger, period, settings)
+    data, count = notices_docx(figures, settings)
+    atomic_write(output, lambda tmp: tmp.write_bytes(data))
+    typer.echo(f"严重滞后项目 {count} 个，督办通知单已写出：{output}")
+    raise typer.Exit(EXIT_OK if result.ok else EXIT_DATA)
+
+
+def _month(ledger: Path, period: str | None, settings: Settings) -> tuple[MergeResult, dict]:
+    """A merged ledger read back, and its figures."""
+    from ledgerkit.pipeline import merge_paths, month_figures
+
     result = merge_paths([ledger], _check_period(period), settings)
     figures = month_figures(result, settings)
     if figures is None:
         raise LedgerkitError("无法确定报告期，请用 --period YYYY-MM 指定，例如 --period 2024-04")
-    if xlsx:
-        write_workbook(result, xlsx, _title(settings.region, result.period), figures, settings)
-    if as_json:
-        _print_json(to_json(figures))
-    else:
-        from ledgerkit.console import render_figures
-
-        render_figures(figures, settings, xlsx)
-    raise typer.Exit(EXIT_OK if result.ok else EXIT_DATA)
+    return result, figures
 
 
 @app.command()
@@ -190,6 +235,12 @@ def _finish(result: MergeResult, out: Path | None, as_json: bool) -> None:
 
         render_result(result, out)
     raise typer.Exit(EXIT_OK if result.ok else EXIT_DATA)
+
+
+def _print_bytes(data: bytes) -> None:
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
 
 
 def _print_json(data: object) -> None:

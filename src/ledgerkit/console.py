@@ -68,7 +68,7 @@ def _issues(console: Console, result: MergeResult) -> None:
     )
 
 
-def render_figures(figures: dict[str, Any], settings: Settings, out: Path | None) -> None:
+def render_figures(figures: dict[str, Any], settings: Settings, written: list[Path]) -> None:
     """The month at a glance: the whole, then the units by rank."""
     console = Console(highlight=False)
     o, p = figures["overall"], figures["period"]
@@ -107,5 +107,5 @@ def render_figures(figures: dict[str, Any], settings: Settings, out: Path | None
         )
     console.print(table)
     console.print(f"滞后项目 {len(figures['lagging'])} 个，完成不足30%的项目 {o['low']} 个")
-    if out:
-        console.print(f"汇总表已写出：{out}")
+    for path in written:
+        console.print(f"已写出：{path}")

@@ -286,7 +286,9 @@ def _lagging_row(r: dict[str, Any]) -> dict[str, Any]:
         "planned_start",
         "problems",
     )
-    return {k: r.get(k) for k in keys}
+    row = {k: r.get(k) for k in keys}
+    row["ytd_completed"] = r.get("ytd_completed") or Decimal(0)  # as the rate counted it
+    return row
 
 
 def _has_text(value: Any) -> bool:

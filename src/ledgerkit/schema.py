@@ -29,6 +29,7 @@ class Schema:
     total_words: tuple[str, ...]
     footer_words: tuple[str, ...]
     levels: dict[str, str]  # spelling -> 省级 / 市级 / 区级
+    problem_topics: dict[str, tuple[str, ...]]  # topic -> keywords
 
     @property
     def longest_marker(self) -> int:
@@ -67,4 +68,5 @@ def load_schema() -> Schema:
         total_words=tuple(raw["rows"]["totals"]),
         footer_words=tuple(raw["rows"]["footers"]),
         levels={s: level for level, spellings in raw["levels"].items() for s in spellings},
+        problem_topics={k: tuple(v) for k, v in raw["problem_topics"].items()},
     )

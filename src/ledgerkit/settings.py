@@ -52,6 +52,10 @@ class Settings:
     start_target: int | None = None  # 开工率 denominator: a target count instead of all projects
     bands: tuple[Decimal, ...] = (Decimal(10), Decimal(5), Decimal(1))  # 亿元, descending
     roster: tuple[Unit, ...] = ()
+    issuer: str = ""  # 落款 of the bulletin; default: 「region」重点项目建设指挥部办公室
+    report_date: str = ""  # 落款日期, as written: "2024年5月10日"
+    reply_by: str = ""  # 督办通知单: reply by this date
+    next_steps: tuple[str, ...] = ()  # 通报“下步工作” paragraphs
     workspace: Path | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)  # sections other commands own
 
@@ -114,6 +118,10 @@ _TOML_KEYS = {
     ("status", "low_rate"): "low_rate",
     ("start_rate", "target"): "start_target",
     ("bands", "yi"): "bands",
+    ("bulletin", "issuer"): "issuer",
+    ("bulletin", "date"): "report_date",
+    ("bulletin", "reply_by"): "reply_by",
+    ("bulletin", "next_steps"): "next_steps",
 }
 
 
@@ -136,7 +144,13 @@ def _from_toml(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
-    names = {f.name for f in fields(Settings)} - {"roster", "workspace", "extra", "bands"}
+    names = {f.name for f in fields(Settings)} - {
+        "roster",
+        "workspace",
+        "extra",
+        "bands",
+        "next_steps",
+    }
     return {
         name: env[ENV_PREFIX + name.upper()]
         for name in names
@@ -174,6 +188,8 @@ def _convert(name: str, value: Any) -> Any:
         return Decimal(str(value))
     if name == "bands":
         return tuple(sorted((Decimal(str(v)) for v in value), reverse=True))
+    if name == "next_steps":
+        return tuple(str(v) for v in value)
     if name == "roster":
         return tuple(_unit(u) for u in value)
     return str(value)

@@ -12,7 +12,7 @@ import os
 import re
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -51,19 +51,25 @@ def write_workbook(
 ) -> None:
     """Write the merged ledger (and, given the figures, the summary sheets in front of it) to
     `out` atomically. Raises OutputLocked if the file is open in Excel or WPS."""
+    atomic_write(out, lambda tmp: _write(result, tmp, title, figures, settings or Settings()))
+
+
+def atomic_write(out: Path, write: Callable[[Path], object]) -> None:
+    """Let `write` fill a temporary file beside `out`, then put it in place in one step, so
+    a failure leaves the previous file as it was. Raises OutputLocked if `out` is open."""
     lock = out.with_name("~$" + out.name)
     if lock.exists():
         raise OutputLocked(f"“{out.name}”正在 Excel/WPS 中打开，请先关闭它再运行")
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".ledgerkit-", suffix=".xlsx", dir=out.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=".ledgerkit-", suffix=out.suffix, dir=out.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        _write(result, tmp, title, figures, settings or Settings())
+        write(tmp)
         os.replace(tmp, out)
     except PermissionError as exc:
         raise OutputLocked(
-            f"无法写入“{out}”：文件可能正在 Excel/WPS 中打开，请先关闭它再运行"
+            f"无法写入“{out}”：文件可能正在 Excel/WPS/Word 中打开，请先关闭它再运行"
         ) from exc
     finally:
         tmp.unlink(missing_ok=True)

@@ -1,0 +1,334 @@
+"""The monthly bulletin (通报) and the supervision notices (督办通知单), from Word templates.
+
+The templates are Word documents with Jinja tags (docxtpl) that the clerk edits in Word or
+WPS; a copy in the workspace's templates/ wins over the default. Rendering is sandboxed and
+autoescaped: a unit's text such as "A&B<公司>" or "{{" appears as typed and runs nothing.
+The Markdown and HTML previews are read back from the rendered document, so they are the
+same bulletin, not a second template that could drift from it.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from ledgerkit.errors import LedgerkitError
+from ledgerkit.fmt import half_up, pct, wan, yi
+from ledgerkit.metrics import SEVERE
+from ledgerkit.schema import load_schema
+from ledgerkit.settings import Settings
+
+BULLETIN_TEMPLATE = "通报.docx"
+NOTICE_TEMPLATE = "督办通知单.docx"
+CN_DIGITS = "零一二三四五六七八九"
+DEFAULT_EAST_ASIAN = "仿宋_GB2312"
+_UNDEFINED = re.compile(r"'([^']+)' is undefined|has no attribute '([^']+)'")
+
+
+class TemplateError(LedgerkitError):
+    """A template cannot be rendered: unknown variable, syntax error, or not a Word file."""
+
+
+# --- filters --------------------------------------------------------------------------------
+
+
+def cn_number(n: int) -> str:
+    """1 -> 一, 10 -> 十, 12 -> 十二, 21 -> 二十一 (for 一是、（一） up to 99)."""
+    if n < 10:
+        return CN_DIGITS[n]
+    tens, ones = divmod(n, 10)
+    return (CN_DIGITS[tens] if tens > 1 else "") + "十" + (CN_DIGITS[ones] if ones else "")
+
+
+def points_abs(gap: Any, places: int = 1) -> str:
+    """The size of a gap: -14.08 -> '14.1个百分点'."""
+    if gap is None:
+        return "—"
+    value = half_up(abs(Decimal(gap)), places)
+    text = f"{value:f}".rstrip("0").rstrip(".") if "." in f"{value:f}" else f"{value:f}"
+    return f"{text}个百分点"
+
+
+def vs_time(gap: Any, places: int = 1) -> str:
+    """'低于时间进度14.1个百分点' / '高于时间进度2个百分点' / '与时间进度持平'."""
+    if gap is None:
+        return "暂无年度计划，无法与时间进度比较"
+    shown = half_up(Decimal(gap), places)
+    if shown == 0:
+        return "与时间进度持平"
+    return f"{'低于' if shown < 0 else '高于'}时间进度{points_abs(gap, places)}"
+
+
+def filters(settings: Settings) -> dict[str, Callable[..., str]]:
+    """The filters templates may use, with the workspace's decimals."""
+    md, rd = settings.money_decimals, settings.rate_decimals
+    return {
+        "yi": lambda v, places=md: yi(v, places),
+        "wan": lambda v, places=md: wan(v, places),
+        "pct": lambda v, places=rd: pct(v, places),
+        "pp": lambda v, places=rd: points_abs(v, places),
+        "vs_time": lambda v, places=rd: vs_time(v, places),
+        "ordinal": lambda n: f"{cn_number(int(n))}是",
+        "cn_num": lambda n: cn_number(int(n)),
+        "cn_month": lambda p: f"{p['year']}年{p['month']}月",
+    }
+
+
+def jinja_env(settings: Settings) -> Any:
+    """A sandboxed environment: templates can format values, never reach Python."""
+    from jinja2 import StrictUndefined
+    from jinja2.sandbox import SandboxedEnvironment
+
+    env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
+    env.filters.update({name: _strict(f) for name, f in filters(settings).items()})
+    return env
+
+
+def _strict(fn: Callable[..., str]) -> Callable[..., str]:
+    """An unknown variable given to a filter is reported by name, not as a TypeError."""
+    from jinja2 import Undefined
+
+    def checked(value: Any, *args: Any) -> str:
+        if isinstance(value, Undefined):
+            value._fail_with_undefined_error()
+        return fn(value, *args)
+
+    return checked
+
+
+# --- the context ----------------------------------------------------------------------------
+
+
+def context(figures: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """Everything a bulletin or notice template can use (see templates/README.md)."""
+    period = figures["period"]
+    region = figures["region"] or "全区"
+    lagging = figures["lagging"]
+    return {
+        **figures,
+        "title": f"关于{period['year']}年{period['span']}{region}重点项目建设进展情况的通报",
+        "issuer": settings.issuer or f"{figures['region']}重点项目建设指挥部办公室",
+        "report_date": settings.report_date,
+        "recipients": "各乡镇（街道）、区直各部门，各重点项目责任单位：",
+        "categories": [s for s in figures["by_category"] if s["projects"]],
+        "sub_lists": [s for s in figures["by_level"] if s["projects"]],
+        "sectors": [s for s in figures["by_sector"] if s["projects"] and s["name"] != "未填"],
+        "units": [s for s in figures["by_unit"] if s["projects"]],
+        "severe": [p for p in lagging if p["status"] == SEVERE],
+        "problem_groups": problem_groups(figures["problems"]),
+        "next_steps": list(settings.next_steps),
+        "notices": notices(figures, settings),
+    }
+
+
+def problem_groups(problems: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """存在问题 texts grouped by topic (schema.toml [problem_topics]), units named once each."""
+    topics = load_schema().problem_topics
+    groups: dict[str, dict[str, Any]] = {}
+    for item in problems:
+        text = str(item["text"]).strip().rstrip("。；;")
+        topic = next(
+            (t for t, words in topics.items() if any(w in text for w in words)), "其他问题"
+        )
+        group = groups.setdefault(topic, {"topic": topic, "units": [], "texts": []})
+        if item["unit"] and item["unit"] not in group["units"]:
+            group["units"].append(item["unit"])
+        if text not in group["texts"]:
+            group["texts"].append(text)
+    order = [*topics, "其他问题"]
+    return sorted(groups.values(), key=lambda g: order.index(g["topic"]))
+
+
+def notices(figures: dict[str, Any], settings: Settings) -> list[dict[str, Any]]:
+    """One 督办通知单 per red (严重滞后) project, numbered within the period."""
+    key = figures["period"]["key"]
+    red = [p for p in figures["lagging"] if p["status"] == SEVERE]
+    return [
+        {
+            **p,
+            "no": f"{key}-{n:02d}",
+            "time_progress": figures["time_progress"],
+            "reply_by": settings.reply_by or "收到通知后10个工作日内",
+        }
+        for n, p in enumerate(red, start=1)
+    ]
+
+
+# --- rendering ------------------------------------------------------------------------------
+
+
+def find_template(name: str, settings: Settings) -> Path:
+    """The workspace's copy of a template if there is one, else the default."""
+    for folder in settings.template_dirs():
+        if (folder / name).is_file():
+            return folder / name
+    raise TemplateError(f"找不到模板“{name}”，请运行 ledgerkit init 恢复默认模板")
+
+
+def render_docx(template: Path, values: dict[str, Any], settings: Settings) -> bytes:
+    """Render a Word template; returns the .docx bytes. Raises TemplateError naming the
+    template and the paragraph holding the offending tag."""
+    from docxtpl import DocxTemplate
+    from jinja2 import TemplateError as JinjaError
+
+    try:
+        tpl = DocxTemplate(str(template))
+        tpl.render(values, jinja_env=jinja_env(settings), autoescape=True)
+    except JinjaError as exc:
+        raise TemplateError(_explain(template, exc)) from exc
+    except (KeyError, ValueError, OSError) as exc:  # not a Word file, or a broken one
+        raise TemplateError(f"模板“{template}”无法打开：{exc}") from exc
+    set_east_asian_fonts(tpl.docx)
+    out = io.BytesIO()
+    tpl.docx.core_properties.author = "ledgerkit"
+    tpl.save(out)
+    return out.getvalue()
+
+
+def _explain(template: Path, exc: Exception) -> str:
+    """'模板“通报.docx”第12段：未知的变量 foo' — the paragraph a clerk can find in Word."""
+    message = getattr(exc, "message", None) or str(exc)
+    match = _UNDEFINED.search(message)
+    name = (match.group(1) or match.group(2)) if match else None
+    where = _paragraph_of(template, name) if name else ""
+    what = f"未知的变量或属性“{name}”" if name else f"模板语法错误（{message}）"
+    return f"模板“{template}”{where}：{what}。请在 Word 中打开模板改正后重试。"
+
+
+def _paragraph_of(template: Path, word: str) -> str:
+    from docx import Document
+
+    for n, paragraph in enumerate(_all_paragraphs(Document(str(template))), start=1):
+        if word in paragraph.text:
+            return f"第{n}段（“{paragraph.text.strip()[:40]}”）"
+    return ""
+
+
+def _all_paragraphs(doc: Any) -> list[Any]:
+    """Paragraphs of the body and of every table cell, in document order."""
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    out: list[Any] = []
+    for block in doc.element.body.iterchildren():
+        tag = block.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            out.append(Paragraph(block, doc))
+        elif tag == "tbl":
+            for row in Table(block, doc).rows:
+                for cell in row.cells:
+                    out.extend(cell.paragraphs)
+    return out
+
+
+def set_east_asian_fonts(doc: Any) -> None:
+    """Give every run an East Asian font (its paragraph style's), so Word and WPS show 仿宋
+    and 黑体 rather than a Western font's idea of Chinese."""
+    from docx.oxml.ns import qn
+
+    for paragraph in _all_paragraphs(doc):
+        font = _style_east_asian(paragraph.style) or DEFAULT_EAST_ASIAN
+        for run in paragraph.runs:
+            fonts = run._element.get_or_add_rPr().get_or_add_rFonts()
+            if not fonts.get(qn("w:eastAsia")):
+                fonts.set(qn("w:eastAsia"), font)
+
+
+def _style_east_asian(style: Any) -> str | None:
+    from docx.oxml.ns import qn
+
+    while style is not None:
+        rpr = style.element.rPr
+        if rpr is not None and rpr.rFonts is not None and rpr.rFonts.get(qn("w:eastAsia")):
+            return str(rpr.rFonts.get(qn("w:eastAsia")))
+        style = style.base_style
+    return None
+
+
+# --- previews -------------------------------------------------------------------------------
+
+
+def docx_blocks(data: bytes) -> list[tuple[str, Any]]:
+    """The rendered document as ('title'|'heading'|'p', text) and ('table', rows) blocks."""
+    from docx import Document
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    doc = Document(io.BytesIO(data))
+    blocks: list[tuple[str, Any]] = []
+    for block in doc.element.body.iterchildren():
+        tag = block.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            p = Paragraph(block, doc)
+            if p.text.strip():
+                blocks.append((_kind(p.style.name if p.style is not None else ""), p.text.strip()))
+        elif tag == "tbl":
+            table = Table(block, doc)
+            blocks.append(("table", [[c.text.strip() for c in r.cells] for r in table.rows]))
+    return blocks
+
+
+def _kind(style: str) -> str:
+    lowered = style.lower()
+    if lowered == "title" or style == "标题":
+        return "title"
+    return "heading" if lowered.startswith("heading") or style.startswith("标题") else "p"
+
+
+def to_markdown(data: bytes) -> str:
+    lines: list[str] = []
+    for kind, value in docx_blocks(data):
+        if kind == "table":
+            lines += ["| " + " | ".join(value[0]) + " |", "|" + "---|" * len(value[0])]
+            lines += ["| " + " | ".join(r) + " |" for r in value[1:]]
+        else:
+            lines.append({"title": "# ", "heading": "## "}.get(kind, "") + value)
+        lines.append("")
+    return "\n".join(lines)
+
+
+def to_html(data: bytes) -> str:
+    parts = [
+        '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>通报</title>',
+        "<style>body{font-family:FangSong,仿宋,serif;max-width:48em;margin:2em auto;"
+        "font-size:16pt;line-height:1.75}h1{text-align:center}table{border-collapse:collapse}"
+        "td{border:1px solid #888;padding:2px 6px}</style></head><body>",
+    ]
+    for kind, value in docx_blocks(data):
+        if kind == "table":
+            rows = "".join(
+                "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in value
+            )
+            parts.append(f"<table>{rows}</table>")
+        else:
+            tag = {"title": "h1", "heading": "h2"}.get(kind, "p")
+            parts.append(f"<{tag}>{html.escape(value)}</{tag}>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+# --- outputs --------------------------------------------------------------------------------
+
+
+def bulletin(figures: dict[str, Any], settings: Settings, fmt: str = "docx") -> bytes:
+    """The month's bulletin as .docx bytes, or its Markdown / HTML preview as UTF-8."""
+    data = render_docx(
+        find_template(BULLETIN_TEMPLATE, settings), context(figures, settings), settings
+    )
+    if fmt == "md":
+        return to_markdown(data).encode("utf-8")
+    if fmt == "html":
+        return to_html(data).encode("utf-8")
+    return data
+
+
+def notices_docx(figures: dict[str, Any], settings: Settings) -> tuple[bytes, int]:
+    """One .docx with a 督办通知单 per red project, and how many there are."""
+    values = context(figures, settings)
+    template = find_template(NOTICE_TEMPLATE, settings)
+    return render_docx(template, values, settings), len(values["notices"])
