@@ -163,8 +163,11 @@ def notices(
     settings = _settings(region=region)
     result, figures = _month(ledger, period, settings)
     data, count = notices_docx(figures, settings)
-    atomic_write(output, lambda tmp: tmp.write_bytes(data))
-    typer.echo(f"严重滞后项目 {count} 个，督办通知单已写出：{output}")
+    if count:
+        atomic_write(output, lambda tmp: tmp.write_bytes(data))
+        typer.echo(f"严重滞后项目 {count} 个，督办通知单已写出：{output}")
+    else:
+        typer.echo("没有严重滞后项目，未写出督办通知单")
     raise typer.Exit(EXIT_OK if result.ok else EXIT_DATA)
 
 
