@@ -75,15 +75,16 @@ def merge(
 
     例：ledgerkit merge 2024-04/ -o 2024-04汇总.xlsx
     """
-    from ledgerkit.pipeline import merge_paths, month_figures
+    from ledgerkit.pipeline import merge_month, record_month
     from ledgerkit.write import write_workbook
 
     settings = _settings(region=region)
     out = output or _default_output(paths)
-    result = merge_paths(paths, _check_period(period), settings)
-    figures = month_figures(result, settings)
-    write_workbook(result, out, _title(settings.region, result.period), figures, settings)
-    _finish(result, out, as_json)
+    month = merge_month(paths, _check_period(period), settings, near=out.resolve().parent)
+    title = _title(settings.region, month.result.period)
+    write_workbook(month.result, out, title, month.figures, settings)
+    record_month(month, settings, near=out.resolve().parent)
+    _finish(month.result, out, as_json)
 
 
 @app.command()
@@ -94,10 +95,11 @@ def check(
 
     例：ledgerkit check 2024-04/卧龙镇.xlsx
     """
-    from ledgerkit.pipeline import merge_paths
+    from ledgerkit.pipeline import merge_month
 
-    result = merge_paths(paths, _check_period(period), _settings(region=region))
-    _finish(result, None, as_json)
+    near = _default_output(paths).parent
+    month = merge_month(paths, _check_period(period), _settings(region=region), near=near)
+    _finish(month.result, None, as_json)
 
 
 @app.command()
@@ -172,14 +174,88 @@ def notices(
 
 
 def _month(ledger: Path, period: str | None, settings: Settings) -> tuple[MergeResult, dict]:
-    """A merged ledger read back, and its figures."""
-    from ledgerkit.pipeline import merge_paths, month_figures
+    """A merged ledger read back, and its figures (with 环比/同比 from the store)."""
+    from ledgerkit.pipeline import merge_month
 
-    result = merge_paths([ledger], _check_period(period), settings)
-    figures = month_figures(result, settings)
-    if figures is None:
+    month = merge_month([ledger], _check_period(period), settings, ledger.resolve().parent)
+    if month.figures is None:
         raise LedgerkitError("无法确定报告期，请用 --period YYYY-MM 指定，例如 --period 2024-04")
-    return result, figures
+    return month.result, month.figures
+
+
+@app.command()
+def status(period: Period = None, as_json: JsonFlag = False) -> None:
+    """各单位本月报送情况：已报送 / 逾期 / 未报送，同一单位的多个版本，只报数据没有文字分析。
+
+    例：ledgerkit status --period 2024-04
+    """
+    from ledgerkit.history import submission_status
+    from ledgerkit.metrics import Period as Month
+
+    settings = _settings()
+    with _open_store(settings) as store:
+        key = _check_period(period) or (store.periods() or [None])[-1]
+        if key is None:
+            raise LedgerkitError("汇总记录里还没有任何月份，请先运行 ledgerkit merge")
+        data = submission_status(store, Month.parse(key), settings)
+    if as_json:
+        _print_json(data)
+    else:
+        from ledgerkit.console import render_status
+
+        render_status(data)
+    raise typer.Exit(EXIT_DATA if data["missing"] else EXIT_OK)
+
+
+@app.command()
+def history(
+    target: Annotated[
+        str, typer.Argument(help="项目名称（或其中几个字）、项目编码、责任单位，或 rebuild")
+    ],
+    workbooks: Annotated[
+        list[Path] | None, typer.Argument(help="rebuild 时：汇总表（默认工作区内全部 *汇总.xlsx）")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """逐月查看项目或单位的投资进度；history rebuild 从各月汇总表重建汇总记录。
+
+    例：ledgerkit history 卧龙镇　　ledgerkit history rebuild
+    """
+    from ledgerkit.history import project_series, store_path
+
+    settings = _settings()
+    if target == "rebuild":
+        from ledgerkit.pipeline import rebuild_history
+
+        base = settings.workspace or Path.cwd()
+        books = workbooks or sorted(base.rglob("*汇总.xlsx"))
+        periods = rebuild_history(books, settings, store_path(settings, Path.cwd()))
+        typer.echo(
+            f"已从 {len(books)} 个汇总表重建 {len(periods)} 个月的记录：{'、'.join(periods)}"
+        )
+        raise typer.Exit(EXIT_OK)
+    with _open_store(settings) as store:
+        series = project_series(store, target)
+    if not series:
+        raise LedgerkitError(f"汇总记录里没有名称含“{target}”的项目或单位")
+    if as_json:
+        from ledgerkit.metrics import to_json
+
+        _print_json(to_json(series))
+    else:
+        from ledgerkit.console import render_series
+
+        render_series(series)
+    raise typer.Exit(EXIT_OK)
+
+
+def _open_store(settings: Settings) -> Any:
+    from ledgerkit.history import Store, store_path
+
+    path = store_path(settings, Path.cwd())
+    if not path.exists():
+        raise LedgerkitError(f"还没有汇总记录（{path}），请先在工作区运行 ledgerkit merge")
+    return Store(path)
 
 
 @app.command()

@@ -9,7 +9,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from ledgerkit.fmt import amount, pct, points, yi
+from ledgerkit.fmt import amount, pct, points, wan, yi
 from ledgerkit.merge import FAILED, MergeResult
 from ledgerkit.metrics import LAGGING, SEVERE, totals
 from ledgerkit.settings import Settings
@@ -109,3 +109,52 @@ def render_figures(figures: dict[str, Any], settings: Settings, written: list[Pa
     console.print(f"滞后项目 {len(figures['lagging'])} 个，完成不足30%的项目 {o['low']} 个")
     for path in written:
         console.print(f"已写出：{path}")
+
+
+def render_status(data: dict[str, Any]) -> None:
+    console = Console(highlight=False)
+    table = Table(
+        title=f"{data['period']} 报送情况（截止 {data['deadline']}）", title_justify="left"
+    )
+    for head in ("责任单位", "状态", "收到日期", "采用的文件", "文件数", "文字分析"):
+        table.add_column(head)
+    style = {"未报送": "red", "逾期": "yellow"}
+    for u in data["units"]:
+        table.add_row(
+            u["unit"],
+            u["status"],
+            u["received"],
+            u["used"] or "",
+            str(len(u["files"])),
+            "有" if u["text_analysis"] else "只报数据",
+            style=style.get(u["status"], ""),
+        )
+    console.print(table)
+    if data["missing"]:
+        console.print(f"[red]未报送：{'、'.join(data['missing'])}[/red]")
+
+
+def render_series(series: dict[str, list[dict[str, Any]]]) -> None:
+    console = Console(highlight=False)
+    for label, months in series.items():
+        table = Table(title=label, title_justify="left")
+        for head in (
+            "月份",
+            "年度计划（万元）",
+            "累计完成（万元）",
+            "本月完成（万元）",
+            "是否开工",
+            "状态",
+        ):
+            table.add_column(head)
+        for m in months:
+            started = {True: "是", False: "否"}.get(m["started"], "")
+            table.add_row(
+                m["period"],
+                wan(m["annual_plan"]),
+                wan(m["ytd_completed"]),
+                wan(m["month_completed"]),
+                started,
+                m["status"] or "",
+            )
+        console.print(table)

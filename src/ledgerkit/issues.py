@@ -45,6 +45,24 @@ CODES: dict[str, tuple[Severity, str]] = {
         "项目“{name}”同时出现在{others}，两处都已保留，请核实由谁填报",
     ),
     "no-text-analysis": ("warning", "只报数据，没有文字分析：形象进度、存在问题全部为空"),
+    "older-version": ("info", "与“{newer}”是同一单位的两个版本，已采用较新的“{newer}”"),
+    "ytd-decreased": (
+        "error",
+        "“{name}”累计完成投资由上月的{old}万元降为{new}万元，同一年度内累计数不应减少",
+    ),
+    "month-mismatch": (
+        "warning",
+        "“{name}”本月完成{month}万元，与累计完成较上月增加的{diff}万元不符",
+    ),
+    "figure-changed": ("warning", "“{name}”的{field}由上月的{old}万元改为{new}万元，请核实"),
+    "project-missing": ("warning", "上月台账中的项目“{name}”（{unit}）本月没有报送"),
+    "suspected-rename": (
+        "warning",
+        "疑似同一项目：“{new}”（{unit}）可能是上月“{old}”改名；"
+        "确认后请在 ledgerkit.toml 的 [history] same_project 中登记",
+    ),
+    "idle-months": ("warning", "“{name}”已连续{n}个月未开工"),
+    "lagging-months": ("warning", "“{name}”已连续{n}个月落后于时间进度"),
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +77,7 @@ def merge_paths(
     candidates, skipped = discover(paths)
     with ThreadPoolExecutor(max_workers=workers) as pool:
         loaded = list(pool.map(lambda p: load_file(p, settings.money_unit), candidates))
+    loaded = pick_versions(loaded)
     files = loaded + skipped
     ledgers = [f.ledger for f in loaded if f.ledger is not None]
     period = period or infer_period(paths, settings.year) or period_in_titles(ledgers)
@@ -119,3 +121,115 @@ def infer_period(paths: list[Path], year: int | None = None) -> str | None:
 
 
 __all__ = ["FAILED", "MERGED", "SKIPPED", "discover", "load_file", "merge_paths"]
+
+
+@dataclass(frozen=True)
+class Month:
+    """A merged month with its cross-month findings, its figures and the rows to store."""
+
+    result: MergeResult
+    figures: dict[str, Any] | None
+    rows: tuple[dict[str, Any], ...] = ()
+
+
+def merge_month(paths: list[Path], period: str | None, settings: Settings, near: Path) -> Month:
+    """Merge, then check against the stored months (a project gone, a cumulative that went
+    down, 连续N个月…) and add 环比/同比 to the figures. The store is only read here."""
+    from ledgerkit.history import (
+        Store,
+        column_letters,
+        compare_months,
+        previous_period,
+        project_rows,
+        store_path,
+        streak_issues,
+        trend,
+    )
+    from ledgerkit.metrics import Period, figures
+
+    result = merge_paths(paths, period, settings)
+    if not result.period:
+        return Month(result, None)
+    p = Period.parse(result.period)
+    rows = project_rows(result.projects, p, settings)
+    path = store_path(settings, near)
+    if not path.exists():  # no month kept yet: nothing to compare with, and nothing created
+        month_figures = figures(result.projects, p, settings)
+        month_figures["trend"] = trend(None, p, rows)
+        return Month(result, month_figures, tuple(rows))
+    with Store(path) as store:
+        letters = column_letters(result)
+        before = previous_period(p)
+        found = compare_months(rows, store.projects(before.key) if before else None, letters)
+        found += streak_issues(store, p, rows, settings, letters)
+        result = replace(result, issues=result.issues + tuple(found))
+        month_figures = figures(result.projects, p, settings)
+        month_figures["trend"] = trend(store, p, rows)
+    return Month(result, month_figures, tuple(rows))
+
+
+def record_month(month: Month, settings: Settings, near: Path) -> bool:
+    """Keep a merged month in the store (one transaction); False if nothing changed."""
+    from ledgerkit.history import Store, file_meta, store_path
+
+    if not month.result.period:
+        return False
+    with Store(store_path(settings, near)) as store:
+        return store.record(month.result.period, file_meta(month.result), list(month.rows))
+
+
+def pick_versions(files: list[FileResult]) -> list[FileResult]:
+    """Two files from one unit with mostly the same projects are two versions of its ledger
+    (卧龙镇.xlsx and 卧龙镇（修改）.xlsx): the newest is merged, the other set aside and named.
+    Files of one unit with different projects are both kept: nothing is dropped on a guess."""
+    from ledgerkit.validate import name_key
+
+    kept = list(files)
+    for f in files:
+        for g in files:
+            if f is g or f not in kept or g not in kept or not (f.ledger and g.ledger):
+                continue
+            if (
+                f.ledger.unit != g.ledger.unit
+                or f.ledger.letter_of("unit")
+                or g.ledger.letter_of("unit")
+            ):
+                continue  # files naming a unit per row are a department's, not versions
+            a = {name_key(p.get("name")) for p in f.ledger.projects}
+            b = {name_key(p.get("name")) for p in g.ledger.projects}
+            if len(a & b) * 2 < min(len(a), len(b)):
+                continue
+            older, newer = sorted((f, g), key=lambda x: (x.path.stat().st_mtime, x.label))
+            kept[kept.index(older)] = replace(
+                older,
+                status=SKIPPED,
+                reason=f"同一单位的较早版本，已采用“{newer.label}”",
+                ledger=None,
+                issues=(issue("older-version", older.label, newer=newer.label),),
+            )
+    return kept
+
+
+def rebuild_history(workbooks: list[Path], settings: Settings, store: Path) -> list[str]:
+    """Make the store again from merged workbooks (the clerk's source of truth), in a new
+    file that replaces the old one only when complete. Returns the periods rebuilt."""
+    import os
+
+    from ledgerkit.history import Store, file_meta_from_workbook, project_rows
+    from ledgerkit.metrics import Period
+
+    tmp = store.with_name(store.name + ".rebuild")
+    tmp.unlink(missing_ok=True)
+    periods = []
+    with Store(tmp) as new:
+        for book in sorted(workbooks):
+            result = merge_paths([book], None, settings)
+            if not result.period or result.projects.empty:
+                continue
+            rows = project_rows(result.projects, Period.parse(result.period), settings)
+            new.record(result.period, file_meta_from_workbook(book), rows)
+            periods.append(result.period)
+    for suffix in ("-wal", "-shm"):
+        Path(str(store) + suffix).unlink(missing_ok=True)
+    os.replace(tmp, store)
+    return periods

@@ -56,6 +56,10 @@ class Settings:
     report_date: str = ""  # 落款日期, as written: "2024年5月10日"
     reply_by: str = ""  # 督办通知单: reply by this date
     next_steps: tuple[str, ...] = ()  # 通报“下步工作” paragraphs
+    history_file: str = ""  # the SQLite store; default: ledgerkit-history.sqlite in the workspace
+    deadline_day: int = 5  # units report by this day of the following month
+    streak_months: int = 3  # 连续N个月未开工 / 滞后 are flagged from N months on
+    renames: tuple[tuple[str, str], ...] = ()  # (old name, new name) confirmed as one project
     workspace: Path | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)  # sections other commands own
 
@@ -122,6 +126,10 @@ _TOML_KEYS = {
     ("bulletin", "date"): "report_date",
     ("bulletin", "reply_by"): "reply_by",
     ("bulletin", "next_steps"): "next_steps",
+    ("history", "file"): "history_file",
+    ("history", "deadline_day"): "deadline_day",
+    ("history", "streak_months"): "streak_months",
+    ("history", "same_project"): "renames",
 }
 
 
@@ -179,7 +187,14 @@ def _build(values: dict[str, Any], workspace: Path | None, extra: dict[str, Any]
 
 
 def _convert(name: str, value: Any) -> Any:
-    if name in ("year", "money_decimals", "rate_decimals", "start_target"):
+    if name in (
+        "year",
+        "money_decimals",
+        "rate_decimals",
+        "start_target",
+        "deadline_day",
+        "streak_months",
+    ):
         number = int(value)
         if number < 0:
             raise ValueError("不能为负数")
@@ -190,6 +205,8 @@ def _convert(name: str, value: Any) -> Any:
         return tuple(sorted((Decimal(str(v)) for v in value), reverse=True))
     if name == "next_steps":
         return tuple(str(v) for v in value)
+    if name == "renames":
+        return tuple((str(old), str(new)) for old, new in value)
     if name == "roster":
         return tuple(_unit(u) for u in value)
     return str(value)
