@@ -1,0 +1,241 @@
+"""Three months of ledgers through merge: the store, the checks across months, 环比, status."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sqlite3
+from pathlib import Path
+
+import builders
+import openpyxl
+import pytest
+from conftest import run_cli
+
+from ledgerkit.history import STORE_NAME, Store
+
+HEAD = [
+    "项目名称",
+    "项目类别",
+    "总投资",
+    "年度计划投资",
+    "累计完成投资",
+    "本月完成投资",
+    "是否开工",
+    "计划开工时间",
+    "形象进度",
+]
+
+
+def ledger(folder: Path, unit: str, rows: list[list], received: str) -> Path:
+    path = builders.xlsx(folder / f"{unit}.xlsx", [[f"{unit}2024年重点项目台账"], HEAD, *rows])
+    stamp = dt.datetime.fromisoformat(received).timestamp()
+    os.utime(path, (stamp, stamp))
+    return path
+
+
+MONTHS = {
+    "2024-01": {
+        "卧龙镇": (
+            [
+                ["卧龙镇污水处理厂", "续建", 1000, 400, 50, 50, "是", "", "施工"],
+                ["卧龙镇道路工程", "新建", 2000, 600, 100, 100, "是", "", "施工"],
+                ["卧龙镇冷链物流中心", "新建", 500, 200, 0, 0, "否", "2024-01", "前期"],
+            ],
+            "2024-02-03",
+        ),
+        "尹集乡": (
+            [
+                ["尹集乡物流园", "续建", 3000, 1000, 100, 100, "是", "", "施工"],
+                ["尹集乡养老服务中心建设项目", "新建", 800, 300, 0, 0, "否", "2024-06", ""],
+            ],
+            "2024-02-04",
+        ),
+    },
+    "2024-02": {
+        "卧龙镇": (
+            [
+                ["卧龙镇污水处理厂", "续建", 1000, 400, 120, 70, "是", "", "施工"],
+                ["卧龙镇道路工程", "新建", 2000, 600, 80, 30, "是", "", "施工"],
+            ],
+            "2024-03-01",
+        ),
+        "尹集乡": (
+            [
+                ["尹集乡物流园", "续建", 3000, 1200, 200, 100, "是", "", "施工"],
+                ["尹集乡养老服务中心项目", "新建", 800, 300, 0, 0, "否", "2024-06", ""],
+            ],
+            "2024-03-10",
+        ),  # after the 5th: late
+    },
+    "2024-03": {
+        "卧龙镇": (
+            [
+                ["卧龙镇污水处理厂", "续建", 1000, 400, 200, 80, "是", "", "施工"],
+                ["卧龙镇道路工程", "新建", 2000, 600, 150, 70, "是", "", "施工"],
+            ],
+            "2024-04-02",
+        ),
+    },
+}
+
+
+def build(root: Path, key: str) -> Path:
+    folder = root / key
+    folder.mkdir(parents=True, exist_ok=True)
+    for unit, (rows, received) in MONTHS[key].items():
+        ledger(folder, unit, rows, received)
+    return folder
+
+
+def merge(capsysbinary, root: Path, key: str) -> tuple[int, dict]:
+    code, out, err = run_cli(
+        capsysbinary, "merge", str(build(root, key)), "-o", str(root / f"{key}汇总.xlsx"), "--json"
+    )
+    assert code in (0, 1), err
+    return code, json.loads(out)
+
+
+@pytest.fixture
+def root(tmp_path: Path, monkeypatch) -> Path:
+    (tmp_path / "ledgerkit.toml").write_text('region = "襄城区"\n', "utf-8")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def _found(data: dict) -> set[tuple[str, str, str]]:
+    cross = {
+        "ytd-decreased",
+        "month-mismatch",
+        "figure-changed",
+        "project-missing",
+        "suspected-rename",
+        "idle-months",
+        "lagging-months",
+    }
+    return {(i["code"], i["file"], i["cell"]) for i in data["issues"] if i["code"] in cross}
+
+
+def test_three_months_give_exactly_the_planted_findings(root, capsysbinary):
+    _, first = merge(capsysbinary, root, "2024-01")
+    assert _found(first) == set()  # nothing to compare with
+    code, second = merge(capsysbinary, root, "2024-02")
+    assert code == 1  # a cumulative that went down is an error
+    assert _found(second) == {
+        ("ytd-decreased", "卧龙镇.xlsx", "E4"),  # 100 -> 80
+        ("month-mismatch", "卧龙镇.xlsx", "F4"),  # reported 30, cumulative moved -20
+        ("project-missing", "卧龙镇.xlsx", ""),  # 卧龙镇冷链物流中心
+        ("figure-changed", "尹集乡.xlsx", "D3"),  # plan 1000 -> 1200
+        ("suspected-rename", "尹集乡.xlsx", "A4"),  # 养老服务中心建设项目 -> 养老服务中心项目
+    }
+    messages = " ".join(i["message"] for i in second["issues"])
+    assert "卧龙镇冷链物流中心" in messages and "疑似同一项目" in messages
+    assert "由上月的100万元降为80万元" in messages
+    _, third = merge(capsysbinary, root, "2024-03")
+    missing = {i["message"] for i in third["issues"] if i["code"] == "project-missing"}
+    assert len(missing) == 2 and all("尹集乡" in m for m in missing)
+
+
+def test_status_tells_late_and_missing_units(root, capsysbinary):
+    for key in MONTHS:
+        merge(capsysbinary, root, key)
+    code, out, _ = run_cli(capsysbinary, "status", "--period", "2024-02", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["deadline"] == "2024-03-05"
+    units = {u["unit"]: u for u in data["units"]}
+    assert units["卧龙镇"]["status"] == "已报送" and units["尹集乡"]["status"] == "逾期"
+    assert units["尹集乡"]["text_analysis"] is True
+    code, out, _ = run_cli(capsysbinary, "status", "--json")  # the latest month: 2024-03
+    data = json.loads(out)
+    assert code == 1 and data["period"] == "2024-03" and data["missing"] == ["尹集乡"]
+
+
+def test_trend_mom_and_series(root, capsysbinary):
+    merge(capsysbinary, root, "2024-01")
+    merge(capsysbinary, root, "2024-02")
+    _code, out, _ = run_cli(capsysbinary, "report", str(root / "2024-02汇总.xlsx"), "--json")
+    trend = json.loads(out)["trend"]
+    assert trend["mom"]["ytd_change"] == 150  # 400 - 250
+    assert [s["month_completed"] for s in trend["series"]] == [250, 150]
+    assert trend["yoy"] is None
+    assert [s["ytd_completed"] for s in trend["unit_series"]["卧龙镇"]] == [150, 200]
+
+
+def test_a_rerun_leaves_the_store_as_it_was(root, capsysbinary):
+    merge(capsysbinary, root, "2024-01")
+    before = (root / STORE_NAME).stat().st_size
+    run_cli(capsysbinary, "merge", str(root / "2024-01"), "-o", str(root / "2024-01汇总.xlsx"))
+    assert (root / STORE_NAME).stat().st_size == before
+    with Store(root / STORE_NAME) as store:
+        assert store.versions("2024-01") == 1
+    ledger(
+        root / "2024-01",
+        "卧龙镇",
+        [["卧龙镇污水处理厂", "续建", 1000, 400, 60, 60, "是", "", ""]],
+        "2024-02-04",
+    )
+    run_cli(capsysbinary, "merge", str(root / "2024-01"), "-o", str(root / "2024-01汇总.xlsx"))
+    with Store(root / STORE_NAME) as store:
+        assert store.versions("2024-01") == 2  # the earlier version is kept ...
+        current = store.projects("2024-01")  # ... and the new one is current
+    assert {p["name"]: p["ytd_completed"] for p in current}["卧龙镇污水处理厂"] == 60
+
+
+def test_a_merge_killed_half_way_leaves_the_store_unchanged(root, capsysbinary, monkeypatch):
+    merge(capsysbinary, root, "2024-01")
+    before = sqlite3.connect(root / STORE_NAME).execute("SELECT COUNT(*) FROM projects").fetchone()
+
+    def die(self, period, files, rows):  # the process dies inside the open transaction
+        self.db.execute("BEGIN IMMEDIATE")
+        self.db.execute("UPDATE snapshots SET current=0")
+        self.db.execute("DELETE FROM projects")
+        raise RuntimeError("断电")
+
+    monkeypatch.setattr(Store, "record", die)
+    code, _, err = run_cli(
+        capsysbinary, "merge", str(build(root, "2024-02")), "-o", str(root / "x.xlsx")
+    )
+    assert code == 3 and "断电" in err
+    monkeypatch.undo()
+    with Store(root / STORE_NAME) as store:
+        assert store.periods() == ["2024-01"] and store.projects("2024-01")
+    after = sqlite3.connect(root / STORE_NAME).execute("SELECT COUNT(*) FROM projects").fetchone()
+    assert after == before
+
+
+def test_history_series_and_rebuild(root, capsysbinary):
+    for key in MONTHS:
+        merge(capsysbinary, root, key)
+    code, out, _ = run_cli(capsysbinary, "history", "污水处理厂", "--json")
+    series = json.loads(out)
+    assert [m["ytd_completed"] for m in series["卧龙镇污水处理厂（卧龙镇）"]] == [50, 120, 200]
+    (root / STORE_NAME).unlink()
+    code, out, _ = run_cli(capsysbinary, "history", "rebuild")
+    assert code == 0 and "3 个月" in out
+    with Store(root / STORE_NAME) as store:
+        assert store.periods() == ["2024-01", "2024-02", "2024-03"]
+        assert len(store.projects("2024-02")) == 4
+        assert {f["unit"] for f in store.files("2024-02")} == {"卧龙镇", "尹集乡"}
+
+
+def test_versions_from_one_unit_use_the_newest(root, capsysbinary):
+    folder = build(root, "2024-01")
+    rows, _ = MONTHS["2024-01"]["卧龙镇"]
+    newer = [r[:] for r in rows]
+    newer[0][4] = 55
+    path = builders.xlsx(
+        folder / "卧龙镇（修改）.xlsx", [["卧龙镇2024年重点项目台账"], HEAD, *newer]
+    )
+    stamp = dt.datetime(2024, 2, 4, 12).timestamp()
+    os.utime(path, (stamp, stamp))
+    _, data = merge(capsysbinary, root, "2024-01")
+    files = {Path(f["path"]).name: f for f in data["files"]}
+    assert (
+        files["卧龙镇.xlsx"]["status"] == "skipped"
+        and "卧龙镇（修改）.xlsx" in files["卧龙镇.xlsx"]["reason"]
+    )
+    assert data["by_unit"]["卧龙镇"]["ytd_completed"] == 155
+    assert not [i for i in data["issues"] if i["code"] == "duplicate-project"]
+    wb = openpyxl.load_workbook(root / "2024-01汇总.xlsx")
+    assert wb["文件情况"]["B3"].value in ("已跳过", "已汇总")
