@@ -372,6 +372,16 @@ def bulletin() -> Document:
         "完成投资{{ overall.ytd_completed|yi }}亿元，占年度投资计划的{{ overall.completion_rate|pct }}，"
         "{{ overall.gap|vs_time }}。",
     )
+    para(doc, "{%p if trend.mom or trend.yoy %}")
+    para(
+        doc,
+        "{% if trend.mom %}与上月相比，累计完成投资{{ trend.mom.ytd_change|change_yi }}，"
+        "完成率{{ trend.mom.rate_change|change_pp }}"
+        "{% if trend.mom.started_change > 0 %}，新开工项目{{ trend.mom.started_change }}个{% endif %}"
+        "{% endif %}{% if trend.mom and trend.yoy %}；{% endif %}"
+        "{% if trend.yoy %}与去年同期相比，完成投资{{ trend.yoy.ytd_growth|growth }}{% endif %}。",
+    )
+    para(doc, "{%p endif %}")
     para(doc, "{%p for s in sub_lists %}")
     para(doc, "{{ s.name }}项目{{ s.projects }}个，" + SLICE + "。")
     para(doc, "{%p endfor %}")

@@ -239,3 +239,34 @@ def test_versions_from_one_unit_use_the_newest(root, capsysbinary):
     assert not [i for i in data["issues"] if i["code"] == "duplicate-project"]
     wb = openpyxl.load_workbook(root / "2024-01汇总.xlsx")
     assert wb["文件情况"]["B3"].value in ("已跳过", "已汇总")
+
+
+def test_the_workbook_and_bulletin_gain_the_trend(root, capsysbinary):
+    from docx import Document
+
+    merge(capsysbinary, root, "2024-01")
+    merge(capsysbinary, root, "2024-02")
+    wb = openpyxl.load_workbook(root / "2024-02汇总.xlsx")
+    ws = wb["趋势"]
+    assert [ws.cell(row=r, column=1).value for r in (3, 4)] == ["2024-01", "2024-02"]
+    assert ws.cell(row=4, column=6).value == 0.02  # 本月完成 150万元 in 亿元, shown to 0.01
+    units = {ws.cell(row=r, column=1).value: r for r in range(7, ws.max_row + 1)}
+    assert ws.cell(row=units["卧龙镇"], column=3).value == 0.02  # 200万元 by February
+    run_cli(capsysbinary, "report", str(root / "2024-02汇总.xlsx"), "-o", str(root / "通报.docx"))
+    text = "\n".join(p.text for p in Document(str(root / "通报.docx")).paragraphs)
+    assert "与上月相比，累计完成投资增加0.02亿元，完成率提高" in text
+
+
+def test_change_filters():
+    from decimal import Decimal
+
+    from ledgerkit.bulletin import filters
+    from ledgerkit.settings import Settings
+
+    f = filters(Settings())
+    assert f["change_yi"](Decimal(15000)) == "增加1.5亿元"
+    assert f["change_yi"](Decimal(-3000)) == "减少0.3亿元"
+    assert f["change_yi"](Decimal(1)) == "持平"
+    assert f["change_pp"](Decimal("-2.04")) == "下降2个百分点"
+    assert f["growth"](Decimal("0.123")) == "增长12.3%"
+    assert f["growth"](None) == "无法比较"

@@ -76,7 +76,23 @@ def filters(settings: Settings) -> dict[str, Callable[..., str]]:
         "ordinal": lambda n: f"{cn_number(int(n))}是",
         "cn_num": lambda n: cn_number(int(n)),
         "cn_month": lambda p: f"{p['year']}年{p['month']}月",
+        "change_yi": lambda v, places=md: _change(
+            v, yi(abs(Decimal(v)), places) + "亿元", ("增加", "减少")
+        ),
+        "change_pp": lambda v, places=rd: _change(v, points_abs(v, places), ("提高", "下降")),
+        "growth": lambda v, places=rd: (
+            "无法比较" if v is None else _change(v, pct(abs(Decimal(v)), places), ("增长", "下降"))
+        ),
     }
+
+
+def _change(value: Any, size: str, words: tuple[str, str]) -> str:
+    """'增加1.5亿元' / '减少0.3亿元' / '持平' (a change too small to show is 持平)."""
+    if value is None:
+        return "—"
+    if not size.strip("0.%亿元个百分点") or Decimal(value) == 0:
+        return "持平"
+    return (words[0] if Decimal(value) > 0 else words[1]) + size
 
 
 def jinja_env(settings: Settings) -> Any:
@@ -123,6 +139,8 @@ def context(figures: dict[str, Any], settings: Settings) -> dict[str, Any]:
         "problem_groups": problem_groups(figures["problems"]),
         "next_steps": list(settings.next_steps),
         "notices": notices(figures, settings),
+        "trend": figures.get("trend")
+        or {"mom": None, "yoy": None, "series": [], "unit_series": {}},
     }
 
 

@@ -48,6 +48,8 @@ def add_summary_sheets(
             wb, styles, shown, sheet, f"{prefix}重点项目推进情况（{sheet}）", label, figures[key]
         )
     _lagging_sheet(wb, styles, shown, figures, prefix)
+    if figures.get("trend") and figures["trend"]["series"]:
+        _trend_sheet(wb, styles, shown, figures, prefix)
 
 
 class _Shown:
@@ -240,3 +242,72 @@ def _lagging_sheet(
             ]
 
     table_sheet(wb, styles, "滞后项目", f"{prefix}滞后项目清单", heads, rows())
+
+
+def _trend_sheet(
+    wb: Any, styles: Styles, shown: _Shown, figures: dict[str, Any], prefix: str
+) -> None:
+    """The year month by month: the district's series with a line chart, then each unit's
+    cumulative completed investment."""
+    trend = figures["trend"]
+    heads = [
+        "月份",
+        "项目个数",
+        "已开工",
+        f"年度计划投资（{shown.unit}）",
+        f"累计完成投资（{shown.unit}）",
+        f"本月完成投资（{shown.unit}）",
+        "完成率",
+    ]
+
+    def rows() -> Any:
+        for m in trend["series"]:
+            yield [
+                (m["period"], styles.text),
+                (m["projects"], styles.int),
+                (m["started"], styles.int),
+                shown.money(m["annual_plan"]),
+                shown.money(m["ytd_completed"]),
+                shown.money(m["month_completed"]),
+                shown.rate(m["completion_rate"]),
+            ]
+
+    ws = table_sheet(
+        wb, styles, "趋势", f"{prefix}重点项目逐月推进情况  金额单位：{shown.unit}", heads, rows()
+    )
+    n = len(trend["series"])
+    top = n + 4
+    ws.write_string(top, 0, f"各责任单位累计完成投资（{shown.unit}）", styles.bold)
+    ws.write_string(top + 1, 0, "责任单位", styles.header)
+    for c, m in enumerate(trend["series"], start=1):
+        ws.write_string(top + 1, c, m["period"], styles.header)
+    for r, (unit, months) in enumerate(trend["unit_series"].items(), start=top + 2):
+        ws.write_string(r, 0, unit, styles.text)
+        by_period = {m["period"]: m for m in months}
+        for c, m in enumerate(trend["series"], start=1):
+            value, fmt = shown.money(by_period.get(m["period"], {}).get("ytd_completed"))
+            if value is not None:
+                ws.write_number(r, c, float(value), fmt)
+    chart = wb.add_chart({"type": "line"})
+    chart.add_series(
+        {
+            "name": "累计完成投资",
+            "categories": ["趋势", 2, 0, 1 + n, 0],
+            "values": ["趋势", 2, 4, 1 + n, 4],
+            "marker": {"type": "circle"},
+        }
+    )
+    chart.add_series(
+        {
+            "name": "完成率",
+            "categories": ["趋势", 2, 0, 1 + n, 0],
+            "values": ["趋势", 2, 6, 1 + n, 6],
+            "y2_axis": True,
+            "marker": {"type": "square"},
+        }
+    )
+    chart.set_title({"name": "累计完成投资和完成率逐月变化"})
+    chart.set_y_axis({"name": shown.unit})
+    chart.set_y2_axis({"num_format": "0%"})
+    chart.set_legend({"position": "bottom"})
+    ws.insert_chart(1, len(heads) + 1, chart)
