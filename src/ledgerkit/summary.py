@@ -48,7 +48,7 @@ def add_summary_sheets(
             wb, styles, shown, sheet, f"{prefix}重点项目推进情况（{sheet}）", label, figures[key]
         )
     _lagging_sheet(wb, styles, shown, figures, prefix)
-    if figures.get("trend") and figures["trend"]["series"]:
+    if figures.get("trend") and len(figures["trend"]["series"]) > 1:  # a trend needs two months
         _trend_sheet(wb, styles, shown, figures, prefix)
 
 
