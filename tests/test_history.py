@@ -270,3 +270,62 @@ def test_change_filters():
     assert f["change_pp"](Decimal("-2.04")) == "下降2个百分点"
     assert f["growth"](Decimal("0.123")) == "增长12.3%"
     assert f["growth"](None) == "无法比较"
+
+
+def test_a_confirmed_rename_is_one_project(root, capsysbinary):
+    (root / "ledgerkit.toml").write_text(
+        'region = "襄城区"\n[history]\nsame_project = [["尹集乡养老服务中心建设项目", "尹集乡养老服务中心项目"]]\n',
+        "utf-8",
+    )
+    merge(capsysbinary, root, "2024-01")
+    _, data = merge(capsysbinary, root, "2024-02")
+    codes = {(i["code"], i["file"]) for i in data["issues"]}
+    assert ("suspected-rename", "尹集乡.xlsx") not in codes
+    assert not any(
+        "养老服务中心" in i["message"] for i in data["issues"] if i["code"] == "project-missing"
+    )
+
+
+def test_months_in_a_row_not_started_and_a_year_on_year_growth(root, capsysbinary):
+    (root / "ledgerkit.toml").write_text(
+        'region = "襄城区"\n[history]\nstreak_months = 2\n', "utf-8"
+    )
+    merge(capsysbinary, root, "2024-01")
+    _, second = merge(capsysbinary, root, "2024-02")
+    idle = [i for i in second["issues"] if i["code"] == "idle-months"]
+    assert [i["message"] for i in idle] == []  # the renamed project starts a new run
+    folder = root / "2025-02"
+    folder.mkdir()
+    ledger(
+        folder,
+        "卧龙镇",
+        [["卧龙镇污水处理厂", "续建", 1000, 400, 300, 100, "是", "", "施工"]],
+        "2025-03-01",
+    )
+    run_cli(capsysbinary, "merge", str(folder), "-o", str(root / "2025-02汇总.xlsx"))
+    _code, out, _ = run_cli(capsysbinary, "report", str(root / "2025-02汇总.xlsx"), "--json")
+    yoy = json.loads(out)["trend"]["yoy"]
+    assert yoy["period"] == "2024-02" and yoy["ytd_change"] == 300 - 400
+    assert yoy["ytd_growth"] == -0.25
+
+
+def test_a_project_idle_for_months_is_flagged(root, capsysbinary):
+    (root / "ledgerkit.toml").write_text(
+        'region = "襄城区"\n[history]\nstreak_months = 2\n', "utf-8"
+    )
+    for key in ("2024-01", "2024-02"):
+        folder = root / key
+        folder.mkdir()
+        ledger(
+            folder,
+            "欧庙镇",
+            [["欧庙镇游客中心", "新建", 900, 300, 0, 0, "否", "2024-09", "前期"]],
+            f"{key}-20",
+        )
+        _code, out, _ = run_cli(
+            capsysbinary, "merge", str(folder), "-o", str(root / f"{key}汇总.xlsx"), "--json"
+        )
+    idle = [i for i in json.loads(out)["issues"] if i["code"] == "idle-months"]
+    assert [(i["cell"], i["message"]) for i in idle] == [
+        ("G3", "“欧庙镇游客中心”已连续2个月未开工")
+    ]
