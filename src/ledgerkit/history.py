@@ -286,41 +286,41 @@ def compare_months(
     `letters` maps (file, field) to the column letter of that field in that file."""
     if previous is None:
         return []
-    before = {r["key"]: r for r in previous}
+    before = _Index(previous)
     found: list[Issue] = []
+    matched: set[int] = set()
     for row in current:
-        old = before.get(row["key"])
+        old = before.find(row)
         if old is not None:
+            matched.add(id(old))
             found.extend(_changes(row, old, letters))
-    now_keys = {r["key"] for r in current}
-    missing = [r for r in previous if r["key"] not in now_keys]
-    new = [r for r in current if r["key"] not in before]
+    missing = [r for r in previous if id(r) not in matched]
+    new = [r for r in current if before.find(r) is None]
     for old in missing:
         twin = _near_match(old, new)
         if twin is not None:
-            found.append(
-                _at(
-                    twin,
-                    "name",
-                    letters,
-                    "suspected-rename",
-                    old=old["name"],
-                    new=twin["name"],
-                    unit=twin["unit"],
-                )
-            )
+            found.append(_at(twin, "name", letters, "suspected-rename", old=old["name"],
+                             new=twin["name"], unit=twin["unit"]))
         else:
-            found.append(
-                issue(
-                    "project-missing",
-                    old["file"] or "",
-                    old["sheet"] or "",
-                    "",
-                    name=old["name"],
-                    unit=old["unit"],
-                )
-            )
+            found.append(issue("project-missing", old["file"] or "", old["sheet"] or "", "",
+                               name=old["name"], unit=old["unit"]))
     return found
+
+
+class _Index:
+    """Last month's rows found by identity: the key, or else the name within the unit (so a
+    project that gained a code, e.g. from a ledgerkit template, is still the same project)."""
+
+    def __init__(self, rows: list[dict[str, Any]]) -> None:
+        self.by_key = {r["key"]: r for r in rows}
+        self.by_name = {_name_id(r): r for r in rows}
+
+    def find(self, row: dict[str, Any]) -> dict[str, Any] | None:
+        return self.by_key.get(row["key"]) or self.by_name.get(_name_id(row))
+
+
+def _name_id(row: dict[str, Any]) -> str:
+    return f"{row.get('unit') or ''}|{name_key(row.get('name'))}"
 
 
 def _at(
@@ -408,11 +408,11 @@ def streak_issues(
             break
         months.append(rows)
         p = previous_period(p)
-    by_month = [{r["key"]: r for r in rows} for rows in months]
+    by_month = [_Index(rows) for rows in months]
     found = []
     for row in current:
-        idle = _run(by_month, row["key"], lambda r: r.get("started") in (False, 0))
-        behind = _run(by_month, row["key"], lambda r: r.get("status") not in (None, NORMAL))
+        idle = _run(by_month, row, lambda r: r.get("started") in (False, 0))
+        behind = _run(by_month, row, lambda r: r.get("status") not in (None, NORMAL))
         if idle >= settings.streak_months:
             found.append(_at(row, "started", letters, "idle-months", name=row["name"], n=idle))
         if behind >= settings.streak_months:
@@ -422,10 +422,10 @@ def streak_issues(
     return found
 
 
-def _run(by_month: list[dict[str, dict[str, Any]]], key: str, test: Any) -> int:
+def _run(by_month: list[_Index], current: dict[str, Any], test: Any) -> int:
     n = 0
     for month in by_month:
-        row = month.get(key)
+        row = month.find(current)
         if row is None or not test(row):
             break
         n += 1
