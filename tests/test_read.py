@@ -452,3 +452,14 @@ def test_bad_files_fail_and_the_others_are_still_merged(tmp_path: Path) -> None:
     for f in result.files:
         if f.ledger is not None:
             assert_accounted(f.ledger, f.issues)
+
+
+def test_a_temporary_output_left_by_a_killed_run_is_not_read(tmp_path):
+    from ledgerkit.pipeline import discover
+
+    folder = tmp_path / "m"
+    folder.mkdir()
+    (folder / ".ledgerkit-abc123.xlsx").write_bytes(b"PK\x03\x04half")
+    (folder / "~$卧龙镇.xlsx").write_bytes(b"\x00" * 165)
+    candidates, skipped = discover([folder])
+    assert candidates == [] and {f.status for f in skipped} == {"skipped"}

@@ -58,6 +58,15 @@ def _root(
 Region = Annotated[
     str | None, typer.Option("--region", help="地区名称（覆盖 ledgerkit.toml 的 region）")
 ]
+Password = Annotated[
+    str | None,
+    typer.Option(
+        "--password",
+        envvar="LEDGERKIT_PASSWORD",
+        help="设有打开密码的工作簿用这个密码打开（也可用环境变量 LEDGERKIT_PASSWORD）",
+        show_default=False,
+    ),
+]
 
 
 @app.command()
@@ -70,6 +79,7 @@ def merge(
     period: Period = None,
     region: Region = None,
     as_json: JsonFlag = False,
+    password: Password = None,
 ) -> None:
     """读取、检查并汇总各单位台账，写出汇总表（含分单位、分类别等汇总和滞后项目）。
 
@@ -80,7 +90,8 @@ def merge(
 
     settings = _settings(region=region)
     out = output or _default_output(paths)
-    month = merge_month(paths, _check_period(period), settings, near=out.resolve().parent)
+    near = out.resolve().parent
+    month = merge_month(paths, _check_period(period), settings, near=near, password=password)
     title = _title(settings.region, month.result.period)
     write_workbook(month.result, out, title, month.figures, settings)
     record_month(month, settings, near=out.resolve().parent)
@@ -89,7 +100,11 @@ def merge(
 
 @app.command()
 def check(
-    paths: Paths, period: Period = None, region: Region = None, as_json: JsonFlag = False
+    paths: Paths,
+    period: Period = None,
+    region: Region = None,
+    as_json: JsonFlag = False,
+    password: Password = None,
 ) -> None:
     """只读取和检查台账，不写文件：在终端列出发现的问题。
 
@@ -98,7 +113,8 @@ def check(
     from ledgerkit.pipeline import merge_month
 
     near = _default_output(paths).parent
-    month = merge_month(paths, _check_period(period), _settings(region=region), near=near)
+    settings = _settings(region=region)
+    month = merge_month(paths, _check_period(period), settings, near=near, password=password)
     _finish(month.result, None, as_json)
 
 
@@ -256,6 +272,32 @@ def _open_store(settings: Settings) -> Any:
     if not path.exists():
         raise LedgerkitError(f"还没有汇总记录（{path}），请先在工作区运行 ledgerkit merge")
     return Store(path)
+
+
+@app.command()
+def template(
+    period: Annotated[
+        str, typer.Option("--period", help="要填报的月份 YYYY-MM", metavar="YYYY-MM")
+    ],
+    output: Annotated[Path, typer.Option("-o", "--output", help="写到这个文件夹")],
+    unit: Annotated[
+        list[str] | None, typer.Option("--unit", help="只为这个单位生成（可多次）")
+    ] = None,
+    source: Annotated[
+        Path | None, typer.Option("--from", help="从这个汇总表取项目（默认取汇总记录中上个月的）")
+    ] = None,
+) -> None:
+    """为各单位生成下月台账：预填本单位的项目，带下拉选项、数字校验、保护和填表说明。
+
+    例：ledgerkit template --period 2024-05 -o 2024-05下发
+    """
+    from ledgerkit.pipeline import unit_forms
+
+    settings = _settings()
+    key = _check_period(period) or period
+    written = unit_forms(key, unit or [], settings, Path.cwd(), output, source)
+    for path in written:
+        typer.echo(f"已写出 {path}")
 
 
 @app.command()

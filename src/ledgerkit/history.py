@@ -299,11 +299,28 @@ def compare_months(
     for old in missing:
         twin = _near_match(old, new)
         if twin is not None:
-            found.append(_at(twin, "name", letters, "suspected-rename", old=old["name"],
-                             new=twin["name"], unit=twin["unit"]))
+            found.append(
+                _at(
+                    twin,
+                    "name",
+                    letters,
+                    "suspected-rename",
+                    old=old["name"],
+                    new=twin["name"],
+                    unit=twin["unit"],
+                )
+            )
         else:
-            found.append(issue("project-missing", old["file"] or "", old["sheet"] or "", "",
-                               name=old["name"], unit=old["unit"]))
+            found.append(
+                issue(
+                    "project-missing",
+                    old["file"] or "",
+                    old["sheet"] or "",
+                    "",
+                    name=old["name"],
+                    unit=old["unit"],
+                )
+            )
     return found
 
 

@@ -45,6 +45,15 @@ CODES: dict[str, tuple[Severity, str]] = {
         "项目“{name}”同时出现在{others}，两处都已保留，请核实由谁填报",
     ),
     "no-text-analysis": ("warning", "只报数据，没有文字分析：形象进度、存在问题全部为空"),
+    "external-link": (
+        "warning",
+        "工作簿的公式引用了外部文件或程序“{target}”：汇总用的是单位保存时的计算结果，"
+        "没有打开该文件，请核实数字是否最新",
+    ),
+    "text-too-long": (
+        "warning",
+        "“{field}”有{length}个字符，超过 Excel 单元格 32,767 个字符的上限，汇总表中只保留前面部分",
+    ),
     "older-version": ("info", "与“{newer}”是同一单位的两个版本，已采用较新的“{newer}”"),
     "ytd-decreased": (
         "error",

@@ -219,6 +219,9 @@ def figures(frame: pd.DataFrame, period: Period, settings: Settings) -> dict[str
             settings,
             band_labels(settings.bands),
         ),
+        "by_district": _slices(
+            rows, lambda r: [r["district"]] if r.get("district") else [], period, settings
+        ),
         "lagging": [_lagging_row(r) for r in rows if r["status"] != NORMAL],
         "problems": [
             {"unit": r["unit"], "name": r.get("name"), "text": r["problems"]}
@@ -229,9 +232,17 @@ def figures(frame: pd.DataFrame, period: Period, settings: Settings) -> dict[str
 
 
 def _rows_with_status(frame: pd.DataFrame, period: Period, settings: Settings) -> list[dict]:
+    records = frame.to_dict("records")
+    # in a city's roll-up two districts may both have a 城关镇: those are told apart
+    districts: dict[str, set[str]] = {}
+    for p in records:
+        districts.setdefault(str(p.get("unit") or ""), set()).add(str(p.get("district") or ""))
     rows = []
-    for p in frame.to_dict("records"):
-        p = {**p, "unit": settings.canonical_unit(str(p.get("unit") or ""))}
+    for p in records:
+        unit = settings.canonical_unit(str(p.get("unit") or ""))
+        if len(districts.get(str(p.get("unit") or ""), ())) > 1 and p.get("district"):
+            unit = f"{unit}（{p['district']}）"
+        p = {**p, "unit": unit}
         rows.append({**p, **project_status(p, period, settings)})
     return rows
 

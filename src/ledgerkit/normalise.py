@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ledgerkit.errors import NotALedger
+from ledgerkit.errors import NotALedger, UnreadableFile
 from ledgerkit.issues import Issue, issue
 from ledgerkit.read import RawBook, RawSheet, column_letter
 from ledgerkit.schema import Schema, load_schema
@@ -31,6 +31,8 @@ from ledgerkit.values import (
 )
 
 HEADER_SCAN_ROWS = 30
+MAX_TEXT = 32_767  # characters Excel holds in one cell
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 DETAIL_SHEET = "项目明细"  # the sheet of project rows in the workbooks ledgerkit writes
 
 # Kinds of rows that are not projects (the 文件情况 sheet counts them under these names).
@@ -125,8 +127,30 @@ def normalise_book(book: RawBook, default_unit: str = "万元") -> SheetLedger:
     for sheet in ordered:
         header = find_header(sheet.rows, schema)
         if header is not None:
-            return normalise_sheet(book, sheet, header, default_unit)
+            ledger = normalise_sheet(book, sheet, header, default_unit)
+            if sheet.name == DETAIL_SHEET and ledger.letter_of("unit"):
+                ledger = as_rollup(ledger, sheet.rows[: header[0]])
+            # files the formulas refer to are named, never opened: the values are as saved
+            links = tuple(issue("external-link", book.label, target=t) for t in book.links)
+            return replace(ledger, issues=ledger.issues + links) if links else ledger
     raise NotALedger(book.label, "没有找到台账表头（需要有“项目名称”一列），不是项目台账，已跳过")
+
+
+def as_rollup(ledger: SheetLedger, title_rows: list[list[Any]]) -> SheetLedger:
+    """A district's merged ledger read into a city's merge: its projects keep their units and
+    gain the district (from the workbook's title, '襄城区2024年1-4月重点项目汇总台账') as
+    the level above; the district's own source columns are kept under 原来源….
+    A project that already names its district keeps it."""
+    title = next((clean_text(v) for row in title_rows for v in row if clean_text(v)), "")
+    district = re.split(r"\d{4}\s*年|重点项目", title, maxsplit=1)[0] or ledger.unit
+    projects = []
+    for p in ledger.projects:
+        extras = {("原" + k if k in ROLLUP_SOURCE else k): v for k, v in p["extras"].items()}
+        projects.append({**p, "district": p.get("district") or district, "extras": extras})
+    return replace(ledger, projects=tuple(projects), unit=district, unit_source="汇总表")
+
+
+ROLLUP_SOURCE = ("来源文件", "来源工作表", "来源行")
 
 
 # --- headers --------------------------------------------------------------------------------
@@ -263,8 +287,8 @@ def fill_merged(sheet: RawSheet, header: list[int], money_cols: set[int]) -> lis
         value = rows[r0][c0]
         in_header = r0 in header
         for r in range(r0, min(r1, len(rows) - 1) + 1):
-            for c in range(c0, c1 + 1):
-                if (r, c) == (r0, c0) or c >= len(rows[r]):
+            for c in range(c0, min(c1, len(rows[r]) - 1) + 1):  # A1:XFD1 costs the row only
+                if (r, c) == (r0, c0):
                     continue
                 if (in_header and r <= header[-1]) or (
                     r0 >= first_data and c == c0 and c not in money_cols
@@ -341,7 +365,11 @@ def normalise_sheet(
     default = unit_line or (default_unit, schema.money_units[default_unit])
     # group cells merged across (投资情况（亿元） over D:F) name every column under them
     columns = build_columns(fill_merged(sheet, header, set()), header, default, schema)
-    money_cols = {c.index for c in columns if c.field and schema.fields[c.field].kind == "money"}
+    money_cols = {
+        c.index
+        for c in columns
+        if c.field and schema.fields[c.field].kind in ("money", "reference")
+    }
     rows = fill_merged(sheet, header, money_cols)
     out = _Collector(book.label, sheet.name)
     for r in range(header[0]):
@@ -356,6 +384,12 @@ def normalise_sheet(
         out.set_aside.append(SetAside(r + 1, HEADER, _row_text(sheet.rows[r])))
     unit, unit_source = _sheet_unit(sheet.rows, header, book.path)
     by_field = {c.field: c for c in columns if c.field}
+    if "name" not in by_field:  # a sub-header row shifted under 项目名称 took its column
+        where = "、".join(str(r + 1) for r in header)
+        raise UnreadableFile(
+            book.label,
+            f"工作表“{sheet.name}”第{where}行的表头错位，认不出“项目名称”列；请核对表头后重新报送",
+        )
     section_category: str | None = None
     stated_total: dict[str, Any] | None = None
     for r in range(header[-1] + 1, len(rows)):
@@ -432,6 +466,7 @@ def _parse_project(
             continue
         if parsed is not None and parsed != "":
             project[col.field] = parsed
+    _fit_texts(project, extras, columns, r, out)
     project["extras"] = extras
     if not project.get("name"):
         # nameless: a project only if it carries money (its sums count); a note typed alone
@@ -442,12 +477,29 @@ def _parse_project(
     return project
 
 
+def _fit_texts(
+    project: dict[str, Any],
+    extras: dict[str, Any],
+    columns: tuple[Column, ...],
+    r: int,
+    out: _Collector,
+) -> None:
+    """Text longer than a cell can hold is cut to fit, and the cut is reported by cell."""
+    for col in columns:
+        holder, key = (project, col.field) if col.field else (extras, col.header)
+        text = holder.get(key)
+        if isinstance(text, str) and len(text) > MAX_TEXT:
+            holder[key] = text[: MAX_TEXT - 1] + "…"
+            label = load_schema().fields[col.field].label if col.field else col.header[:30]
+            out.add("text-too-long", r + 1, col.index, field=label, length=f"{len(text):,}")
+
+
 _UNREADABLE = object()
 
 
 def _parse_value(kind: str, value: Any, col: Column, schema: Schema) -> Any:
     try:
-        if kind == "money":
+        if kind in ("money", "reference"):  # a reference amount (上月累计) is read, not summed
             return parse_money(value, col.factor, schema)
         if kind == "date":
             if is_empty(value, schema):
@@ -474,9 +526,13 @@ _NOT_STARTED_WORD = "未开工"
 
 
 def _plain(value: Any) -> Any:
-    """Text as typed (Chinese punctuation kept), line breaks kept; numbers as numbers."""
+    """Text as typed (Chinese punctuation kept), line breaks kept; numbers as numbers.
+    Control characters, which a workbook cannot hold and nobody can see, are dropped."""
     if isinstance(value, str):
-        return value.replace("\r\n", "\n").replace("\r", "\n").strip()
+        text = value.replace("\r\n", "\n").replace("\r", "\n")
+        if not text.isprintable():  # rare: only then look for control characters
+            text = _CONTROL.sub("", text)
+        return text.strip()
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
@@ -486,7 +542,7 @@ def _report_unreadable(
     out: _Collector, r: int, col: Column, kind: str, label: str, value: Any
 ) -> None:
     text = str(value)[:60]
-    if kind == "money":
+    if kind in ("money", "reference"):
         out.add("bad-number", r + 1, col.index, field=label, text=text, unit=col.unit)
     elif kind == "date":
         out.add("bad-date", r + 1, col.index, field=label, text=text)

@@ -39,17 +39,20 @@ def discover(paths: list[Path]) -> tuple[list[Path], list[FileResult]]:
             raise NoInputs(f"找不到“{path}”，请检查路径是否正确")
     for path in [p for p in candidates if is_lock_file(p)]:
         candidates.remove(path)
-        skipped.append(FileResult(path, SKIPPED, "Excel/WPS 打开文件时留下的临时锁文件"))
+        skipped.append(
+            FileResult(path, SKIPPED, "Excel/WPS 打开文件时留下的临时锁文件（或未写完的临时文件）")
+        )
     if not candidates and not skipped:
         raise NoInputs("给出的路径中没有任何台账文件（.xlsx .xls .csv 等）")
     unique = sorted(dict.fromkeys(candidates), key=lambda p: (p.name, str(p)))
     return unique, skipped
 
 
-def load_file(path: Path, default_unit: str = "万元") -> FileResult:
-    """Read, understand and check one file; a bad file becomes a FileResult, never a crash."""
+def load_file(path: Path, default_unit: str = "万元", *, password: str | None = None) -> FileResult:
+    """Read, understand and check one file; a bad file becomes a FileResult, never a crash.
+    `password` opens workbooks protected by an open password."""
     try:
-        book = read_book(path)
+        book = read_book(path, password)
         ledger = normalise_book(book, default_unit)
     except NotALedger as exc:
         return FileResult(
@@ -71,12 +74,16 @@ def merge_paths(
     period: str | None = None,
     settings: Settings | None = None,
     workers: int = 2,
+    *,
+    password: str | None = None,
 ) -> MergeResult:
     """Merge every ledger under `paths` into one checked ledger."""
     settings = settings or Settings()
     candidates, skipped = discover(paths)
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        loaded = list(pool.map(lambda p: load_file(p, settings.money_unit), candidates))
+        loaded = list(
+            pool.map(lambda p: load_file(p, settings.money_unit, password=password), candidates)
+        )
     loaded = pick_versions(loaded)
     files = loaded + skipped
     ledgers = [f.ledger for f in loaded if f.ledger is not None]
@@ -132,9 +139,17 @@ class Month:
     rows: tuple[dict[str, Any], ...] = ()
 
 
-def merge_month(paths: list[Path], period: str | None, settings: Settings, near: Path) -> Month:
+def merge_month(
+    paths: list[Path],
+    period: str | None,
+    settings: Settings,
+    near: Path,
+    *,
+    password: str | None = None,
+) -> Month:
     """Merge, then check against the stored months (a project gone, a cumulative that went
-    down, 连续N个月…) and add 环比/同比 to the figures. The store is only read here."""
+    down, 连续N个月…) and add 环比/同比 to the figures. The store is only read here.
+    `password` opens workbooks protected by an open password."""
     from ledgerkit.history import (
         Store,
         column_letters,
@@ -147,7 +162,7 @@ def merge_month(paths: list[Path], period: str | None, settings: Settings, near:
     )
     from ledgerkit.metrics import Period, figures
 
-    result = merge_paths(paths, period, settings)
+    result = merge_paths(paths, period, settings, password=password)
     if not result.period:
         return Month(result, None)
     p = Period.parse(result.period)
@@ -233,3 +248,37 @@ def rebuild_history(workbooks: list[Path], settings: Settings, store: Path) -> l
         Path(str(store) + suffix).unlink(missing_ok=True)
     os.replace(tmp, store)
     return periods
+
+
+def unit_forms(
+    period: str,
+    units: list[str],
+    settings: Settings,
+    near: Path,
+    folder: Path,
+    source: Path | None = None,
+) -> list[Path]:
+    """Write next month's forms: projects from `source` (a merged workbook) or else from the
+    latest stored month before `period`; units as given, else the roster, else those seen."""
+    from ledgerkit.forms import write_forms
+    from ledgerkit.history import Store, project_rows, store_path
+    from ledgerkit.metrics import Period
+
+    target = Period.parse(period)
+    rows: list[dict[str, Any]] = []
+    if source is not None:
+        result = merge_paths([source], None, settings)
+        rows = project_rows(result.projects, Period.parse(result.period or period), settings)
+        rows = [{**r, **p} for r, p in zip(rows, result.projects.to_dict("records"), strict=True)]
+    elif store_path(settings, near).exists():
+        with Store(store_path(settings, near)) as store:
+            earlier = [p for p in store.periods() if p < target.key]
+            rows = (store.projects(earlier[-1]) or []) if earlier else []
+    names = (
+        units
+        or [u.label for u in settings.roster]
+        or list(dict.fromkeys(str(r["unit"]) for r in rows if r.get("unit")))
+    )
+    if not names:
+        raise NoInputs("没有可用的单位：请用 --unit 指定，或在 ledgerkit.toml 中登记单位名册")
+    return write_forms(rows, names, target, settings, folder)

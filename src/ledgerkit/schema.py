@@ -13,8 +13,9 @@ from importlib import resources
 class Field:
     key: str
     label: str  # the canonical Chinese header written in outputs
-    kind: str  # text | money | date | started | category | derived
+    kind: str  # text | money | reference | date | started | category | derived
     aliases: tuple[str, ...]
+    optional: bool = False  # an output column only when some project has a value
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,9 @@ def load_schema() -> Schema:
     """Parse schema.toml once; the result is immutable and shared."""
     raw = tomllib.loads(resources.files("ledgerkit").joinpath("schema.toml").read_text("utf-8"))
     fields = {
-        key: Field(key, spec["label"], spec["kind"], tuple(spec["aliases"]))
+        key: Field(
+            key, spec["label"], spec["kind"], tuple(spec["aliases"]), spec.get("optional", False)
+        )
         for key, spec in raw["fields"].items()
     }
     categories = {

@@ -16,6 +16,7 @@ from ledgerkit.settings import Settings
 from ledgerkit.write import Styles, table_sheet
 
 SLICE_SHEETS = (
+    ("分县区", "by_district", "县区"),
     ("分类别", "by_category", "项目类别"),
     ("分级别", "by_level", "项目级别"),
     ("分行业", "by_sector", "行业领域"),
@@ -44,6 +45,8 @@ def add_summary_sheets(
     if units:
         _rate_chart(wb, ws, len(units))
     for sheet, key, label in SLICE_SHEETS:
+        if key == "by_district" and not figures.get(key):
+            continue  # only a roll-up of districts' ledgers has districts
         _slice_sheet(
             wb, styles, shown, sheet, f"{prefix}重点项目推进情况（{sheet}）", label, figures[key]
         )

@@ -175,7 +175,7 @@ def table_sheet(
     ws.set_row(0, 30)
     widths = [min(display_width(h) + 2, 14) for h in headers]  # long headers wrap
     for c, h in enumerate(headers):
-        ws.write_string(1, c, h, styles.header)
+        ws.write_string(1, c, _text(h), styles.header)  # a unit's own header, made safe
     n = 0
     for n, row in enumerate(rows, start=1):
         for c, (value, fmt) in enumerate(row):
@@ -219,20 +219,30 @@ class _Formula:
 SOURCE_HEADERS = ("来源文件", "来源工作表", "来源行")
 
 
+def detail_keys(result: MergeResult) -> list[str]:
+    """The canonical fields in the detail sheet, in schema order; an optional field (县区,
+    上月累计) only when some project has it."""
+    schema = load_schema()
+    frame = result.projects
+    return [
+        k
+        for k, f in schema.fields.items()
+        if k not in ("unit", "seq") and (not f.optional or (k in frame and frame[k].notna().any()))
+    ]
+
+
 def detail_headers(result: MergeResult) -> list[str]:
     """The detail sheet's headers: canonical labels (money in 万元), extras, the source."""
     schema = load_schema()
     heads = ["序号", schema.fields["unit"].label]
-    for key, f in schema.fields.items():
-        if key in ("unit", "seq"):
-            continue
-        heads.append(f"{f.label}（万元）" if f.kind == "money" else f.label)
+    for key in detail_keys(result):
+        f = schema.fields[key]
+        heads.append(f"{f.label}（万元）" if f.kind in ("money", "reference") else f.label)
     return heads + result.extra_columns + list(SOURCE_HEADERS)
 
 
 def _detail_sheet(wb: Any, styles: Styles, result: MergeResult, title: str) -> None:
-    schema = load_schema()
-    keys = [k for k in schema.fields if k not in ("unit", "seq")]
+    keys = detail_keys(result)
     extras = result.extra_columns
     letters = {k: column_letter(2 + i) for i, k in enumerate(keys)}
 
@@ -258,7 +268,7 @@ def _detail_value(
 ) -> tuple[Any, Any]:
     kind = load_schema().fields[key].kind
     value = p.get(key)
-    if kind == "money":
+    if kind in ("money", "reference"):
         return value, styles.money
     if kind == "derived":  # 完成率 as a live formula, so a corrected amount updates it
         plan, ytd = p.get("annual_plan"), p.get("ytd_completed")

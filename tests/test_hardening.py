@@ -1,0 +1,1002 @@
+"""Every bad file a unit can send ends in a defined outcome: read, skipped with a reason, or
+failed with a reason naming the file and the part or cell; in bounded time and memory; never
+a traceback, never a formula smuggled into the district's workbook.
+
+Each bad file is built here, from a good ledger, the way it would arrive."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import time
+import zipfile
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import builders
+import olefile
+import openpyxl
+import pytest
+from builders import TOWNSHIP_MERGES, TOWNSHIP_ROWS, assert_accounted, csv_file, xls, xlsx
+from conftest import run_cli
+from test_read import DATA, assert_township
+
+from ledgerkit import read
+from ledgerkit.errors import OutputLocked
+from ledgerkit.pipeline import load_file, merge_paths
+from ledgerkit.read import read_book
+from ledgerkit.write import write_workbook
+
+LEDGER = [
+    ["项目名称", "责任单位", "总投资", "年度计划投资", "累计完成投资"],
+    ["城关镇老旧小区改造", "城关镇", 1200, 300, 120.5],
+    ["城关镇污水管网", "城关镇", 800, 200, 50],
+]
+SECRET = "SECRET-0123456789"
+
+
+# --- building bad files ----------------------------------------------------------------------
+
+
+def rezip(
+    src: Path,
+    dst: Path,
+    change: dict[str, Callable[[bytes], bytes]] | None = None,
+    add: dict[str, bytes] | None = None,
+    method: int = zipfile.ZIP_DEFLATED,
+) -> Path:
+    """A copy of a zip workbook with some parts changed and some added."""
+    change, add = change or {}, add or {}
+    with zipfile.ZipFile(src) as zin:
+        parts = {i.filename: zin.read(i.filename) for i in zin.infolist()}
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", method) as zout:
+        for name, data in {**parts, **add}.items():
+            zout.writestr(name, change[name](data) if name in change else data)
+    dst.write_bytes(out.getvalue())
+    return dst
+
+
+def declare_size(path: Path, part: str, size: int) -> Path:
+    """Make the zip directory (and the local header) lie about a part's unpacked size."""
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as zf:
+        offset = zf.getinfo(part).header_offset
+    struct.pack_into("<I", data, offset + 22, size)
+    pos = data.find(b"PK\x01\x02")
+    while pos != -1:
+        name_len = struct.unpack_from("<H", data, pos + 28)[0]
+        if data[pos + 46 : pos + 46 + name_len] == part.encode():
+            struct.pack_into("<I", data, pos + 24, size)
+        pos = data.find(b"PK\x01\x02", pos + 4)
+    path.write_bytes(bytes(data))
+    return path
+
+
+def ledger_xlsx(folder: Path, name: str = "城关镇.xlsx", rows: Sequence = LEDGER) -> Path:
+    """A small ledger as Excel saves it (shared strings, cached values), via xlsxwriter."""
+    return builders.xlsx_cached(folder / name, rows, {})
+
+
+def text_xlsx(path: Path, rows: Sequence[Sequence[Any]]) -> Path:
+    """An .xlsx whose text cells are text even when they start with "=" (as Excel stores a
+    cell typed as '=1+1)."""
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_numbers": False})
+    ws = wb.add_worksheet("台账")
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if value is not None:
+                ws.write(r, c, value)
+    wb.close()
+    return path
+
+
+def in_sheet(insert: bytes) -> Callable[[bytes], bytes]:
+    """Put raw XML at the end of a worksheet's sheetData."""
+    return lambda xml: xml.replace(b"</sheetData>", insert + b"</sheetData>")
+
+
+def with_doctype(doctype: bytes, text: str, entity: bytes) -> Callable[[bytes], bytes]:
+    """A DOCTYPE before the root element, and an entity reference in place of some text."""
+
+    def change(xml: bytes) -> bytes:
+        body = xml.split(b"?>", 1)[1] if xml.startswith(b"<?xml") else xml
+        return b'<?xml version="1.0"?>' + doctype + body.replace(text.encode(), entity)
+
+    return change
+
+
+LAUGHS = (
+    b'<!DOCTYPE sst [<!ENTITY a "' + b"A" * 100 + b'">'
+    + b"".join(
+        b"<!ENTITY %s \"%s\">" % (bytes([98 + i]), (b"&%s;" % bytes([97 + i])) * 10)
+        for i in range(8)
+    )
+    + b"]>"
+)  # fmt: skip
+XXE = b'<!DOCTYPE sst [<!ENTITY x SYSTEM "file:///%s">]>'
+
+
+def xml2003(
+    path: Path,
+    rows: Sequence[Sequence[Any]],
+    merges: Sequence[str] = (),
+    sheet: str = "台账",
+    hidden: Sequence[tuple[str, Sequence[Sequence[Any]]]] = (),
+    prolog: str = '<?xml version="1.0" encoding="UTF-8"?>\n<?mso-application progid="Excel.Sheet"?>',
+    encoding: str = "utf-8",
+) -> Path:
+    """An Excel 2003 "XML 表格": merges as ss:MergeAcross/MergeDown, gaps as ss:Index.
+    A cell given as ("=RC[-1]*2",) is a formula without a value, ("#DIV/0!", "Error") an error."""
+    from xml.sax.saxutils import escape
+
+    def table(rows: Sequence[Sequence[Any]], merges: Sequence[str]) -> str:
+        spans = {}
+        covered = set()
+        for rng in merges:
+            c0, r0, c1, r1 = openpyxl.utils.range_boundaries(rng)
+            spans[(r0 - 1, c0 - 1)] = (r1 - r0, c1 - c0)
+            covered |= {(r, c) for r in range(r0 - 1, r1) for c in range(c0 - 1, c1)}
+            covered.discard((r0 - 1, c0 - 1))
+        out = ["<Table>"]
+        for r, row in enumerate(rows):
+            out.append("<Row>")
+            gap = False
+            for c, value in enumerate(row):
+                if (r, c) in covered or (value is None and (r, c) not in spans):
+                    gap = True
+                    continue
+                attrs = f' ss:Index="{c + 1}"' if gap else ""
+                gap = False
+                down, across = spans.get((r, c), (0, 0))
+                attrs += f' ss:MergeAcross="{across}"' * bool(across)
+                attrs += f' ss:MergeDown="{down}"' * bool(down)
+                out.append(f"<Cell{attrs}>{data(value)}</Cell>")
+            out.append("</Row>")
+        return "".join(out) + "</Table>"
+
+    def data(value: Any) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, tuple) and len(value) == 1:
+            return ""  # the formula is put on the Cell below
+        if isinstance(value, tuple):
+            return f'<Data ss:Type="Error">{value[0]}</Data>'
+        if isinstance(value, bool):
+            return f'<Data ss:Type="Boolean">{int(value)}</Data>'
+        if isinstance(value, int | float):
+            return f'<Data ss:Type="Number">{value}</Data>'
+        if isinstance(value, dt.date):
+            return f'<Data ss:Type="DateTime">{value.isoformat()}T00:00:00.000</Data>'
+        return f'<Data ss:Type="String">{escape(str(value))}</Data>'
+
+    def worksheet(
+        name: str, rows: Sequence[Sequence[Any]], merges: Sequence[str], hide: bool
+    ) -> str:
+        body = table(rows, merges)
+        for row in rows:
+            for value in row:
+                if isinstance(value, tuple) and len(value) == 1:
+                    body = body.replace(
+                        f"<Cell>{data(value)}</Cell>",
+                        f'<Cell ss:Formula="{escape(value[0])}"></Cell>',
+                        1,
+                    )
+        options = (
+            '<WorksheetOptions xmlns="urn:schemas-microsoft-com:office:excel">'
+            "<Visible>SheetHidden</Visible></WorksheetOptions>"
+        )
+        return f'<Worksheet ss:Name="{escape(name)}">{body}{options if hide else ""}</Worksheet>'
+
+    sheets = [worksheet(n, r, (), True) for n, r in hidden] + [
+        worksheet(sheet, rows, merges, False)
+    ]
+    text = (
+        f"{prolog}\n"
+        '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
+        'xmlns:o="urn:schemas-microsoft-com:office:office" '
+        'xmlns:x="urn:schemas-microsoft-com:office:excel" '
+        'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet" '
+        'xmlns:html="http://www.w3.org/TR/REC-html40">' + "".join(sheets) + "</Workbook>"
+    )
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def ods(path: Path, rows_xml: str) -> Path:
+    """An OpenDocument spreadsheet whose table holds `rows_xml`."""
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+        '<office:body><office:spreadsheet><table:table table:name="台账">'
+        f"{rows_xml}</table:table></office:spreadsheet></office:body></office:document-content>"
+    )
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        zf.writestr("content.xml", content)
+        zf.writestr(
+            "META-INF/manifest.xml",
+            '<?xml version="1.0"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0">'
+            '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+            '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+            "</manifest:manifest>",
+        )
+    return path
+
+
+def ods_row(*cells: Any, repeat: int = 1) -> str:
+    out = []
+    for value in cells:
+        if isinstance(value, int | float):
+            out.append(
+                f'<table:table-cell office:value-type="float" office:value="{value}">'
+                f"<text:p>{value}</text:p></table:table-cell>"
+            )
+        else:
+            out.append(
+                f'<table:table-cell office:value-type="string"><text:p>{value}</text:p>'
+                "</table:table-cell>"
+            )
+    rep = f' table:number-rows-repeated="{repeat}"' if repeat > 1 else ""
+    return f"<table:table-row{rep}>{''.join(out)}</table:table-row>"
+
+
+def failed(path: Path, *words: str, password: str | None = None) -> str:
+    """Load a file that must fail; check the reason names the file and the given words."""
+    result = load_file(path, password=password)
+    assert result.status == "failed", (result.status, result.reason)
+    assert result.ledger is None
+    assert [i.code for i in result.issues] == ["file-unreadable"]
+    assert result.issues[0].file == path.name
+    for word in words:
+        assert word in result.reason, (word, result.reason)
+    return result.reason
+
+
+def timed(fn: Callable[[], Any], limit: float) -> Any:
+    start = time.perf_counter()
+    value = fn()
+    assert time.perf_counter() - start < limit, f"took {time.perf_counter() - start:.2f}s"
+    return value
+
+
+# --- zip bombs and huge parts ----------------------------------------------------------------
+
+
+def test_zip_bomb_by_ratio_is_refused_from_the_directory(tmp_path: Path) -> None:
+    good = ledger_xlsx(tmp_path)
+    pad = in_sheet(b" " * (24 * 2**20))  # 24 MB of spaces: about 1000:1
+    bomb = rezip(good, tmp_path / "压缩炸弹.xlsx", {"xl/worksheets/sheet1.xml": pad})
+    assert bomb.stat().st_size < 100_000
+    timed(lambda: failed(bomb, "xl/worksheets/sheet1.xml", "压缩比", "压缩炸弹"), 1.0)
+
+
+def test_zip_part_declared_huge_is_refused_before_it_is_unpacked(tmp_path: Path) -> None:
+    # the huge shared-strings part: 3 GB declared, never decompressed to find out
+    path = declare_size(ledger_xlsx(tmp_path), "xl/sharedStrings.xml", 3 * 2**30)
+    reason = timed(lambda: failed(path, "xl/sharedStrings.xml", "3.0 GB", "上限"), 0.5)
+    assert "压缩炸弹" in reason
+
+
+def test_all_parts_together_over_the_limit_are_refused(tmp_path: Path) -> None:
+    path = ledger_xlsx(tmp_path)
+    for part in ("docProps/app.xml", "docProps/core.xml", "xl/styles.xml", "xl/theme/theme1.xml"):
+        declare_size(path, part, 60 * 2**20)  # each under the part limit, ratio checked too
+    with zipfile.ZipFile(path) as zf:
+        assert all(i.file_size <= read.MAX_PART_BYTES for i in zf.infolist())
+    reason = failed(path)
+    assert "压缩比" in reason or "共有" in reason
+
+
+def test_too_many_parts_are_refused(tmp_path: Path) -> None:
+    extra = {f"xl/media/image{i}.png": b"x" for i in range(read.MAX_ZIP_ENTRIES)}
+    path = rezip(ledger_xlsx(tmp_path), tmp_path / "很多部件.xlsx", add=extra)
+    failed(path, "个部件")
+
+
+def test_zip_with_unusual_compression_or_a_zip_password_fails_cleanly(tmp_path: Path) -> None:
+    bz = rezip(ledger_xlsx(tmp_path), tmp_path / "bzip2.xlsx", method=zipfile.ZIP_BZIP2)
+    failed(bz, "压缩方式")
+    data = bytearray(ledger_xlsx(tmp_path).read_bytes())
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as zf:
+        info = zf.getinfo("xl/workbook.xml")
+    struct.pack_into("<H", data, info.header_offset + 6, 1)  # general purpose flag: encrypted
+    pos = data.find(b"PK\x01\x02")
+    while pos != -1:
+        if data[pos + 46 : pos + 46 + len(b"xl/workbook.xml")] == b"xl/workbook.xml":
+            struct.pack_into("<H", data, pos + 8, 1)
+        pos = data.find(b"PK\x01\x02", pos + 4)
+    (tmp_path / "zip密码.xlsx").write_bytes(bytes(data))
+    failed(tmp_path / "zip密码.xlsx", "xl/workbook.xml", "密码")
+
+
+def test_shared_strings_with_a_false_count_are_refused(tmp_path: Path) -> None:
+    # calamine reserves memory for the declared count: 4e9 would abort the whole process
+    lie = rezip(
+        ledger_xlsx(tmp_path),
+        tmp_path / "假计数.xlsx",
+        {"xl/sharedStrings.xml": lambda x: x.replace(b'uniqueCount="', b'uniqueCount="400000000')},
+    )
+    failed(lie, "xl/sharedStrings.xml", "声明了")
+
+
+def test_a_large_shared_strings_part_within_limits_is_read_in_bounded_time(tmp_path: Path) -> None:
+    rows = [LEDGER[0]] + [[f"项目{i:06d}" + "甲" * 20, "城关镇", i, 1, 0] for i in range(40_000)]
+    path = ledger_xlsx(tmp_path, "大台账.xlsx", rows)
+    with zipfile.ZipFile(path) as zf:
+        assert zf.getinfo("xl/sharedStrings.xml").file_size > 2 * 2**20
+    result = timed(lambda: load_file(path), 15.0)
+    assert result.status == "merged" and len(result.ledger.projects) == 40_000
+    assert_accounted(result.ledger, result.issues)
+
+
+# --- XML entities ------------------------------------------------------------------------------
+
+
+def test_entity_expansion_in_a_workbook_part_is_refused(tmp_path: Path) -> None:
+    change = {"xl/sharedStrings.xml": with_doctype(LAUGHS, "城关镇污水管网", b"&i;")}
+    path = rezip(ledger_xlsx(tmp_path), tmp_path / "实体.xlsx", change)
+    timed(lambda: failed(path, "xl/sharedStrings.xml", "DOCTYPE"), 1.0)
+
+
+def test_external_entity_in_a_workbook_part_is_refused_and_nothing_leaks(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text(SECRET)
+    doctype = XXE % str(secret).lstrip("/").encode()
+    change = {"xl/sharedStrings.xml": with_doctype(doctype, "城关镇污水管网", b"&x;")}
+    path = rezip(ledger_xlsx(tmp_path), tmp_path / "外部实体.xlsx", change)
+    result = load_file(path)
+    assert result.status == "failed" and "DOCTYPE" in result.reason
+    assert SECRET not in repr(result)
+
+
+def test_entities_in_an_html_table_are_refused(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text(SECRET)
+    page = (
+        f'<!DOCTYPE html [<!ENTITY x SYSTEM "file://{secret}">]><html><body><table>'
+        "<tr><td>项目名称</td><td>总投资</td><td>年度计划投资</td><td>累计完成投资</td></tr>"
+        "<tr><td>&x;</td><td>1</td><td>1</td><td>1</td></tr></table></body></html>"
+    )
+    path = tmp_path / "网页实体.xls"
+    path.write_text(page, encoding="utf-8")
+    result = load_file(path)
+    assert result.status == "failed" and "ENTITY" in result.reason
+    assert SECRET not in repr(result)
+
+
+def test_entities_in_xml_spreadsheet_2003_are_refused(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text(SECRET)
+    prolog = f'<?xml version="1.0"?><!DOCTYPE Workbook [<!ENTITY x SYSTEM "file://{secret}">]>'
+    path = xml2003(
+        tmp_path / "2003实体.xls",
+        [["项目名称", "总投资", "年度计划投资", "累计完成投资"], ["&x;", 1, 1, 1]],
+        prolog=prolog,
+    )
+    path.write_bytes(path.read_bytes().replace(b"&amp;x;", b"&x;"))
+    result = load_file(path)
+    assert result.status == "failed" and "DOCTYPE" in result.reason
+    assert SECRET not in repr(result)
+
+
+# --- sheet dimensions and stray cells ---------------------------------------------------------
+
+
+def _dimension(ref: bytes) -> Callable[[bytes], bytes]:
+    import re
+
+    return lambda xml: re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="' + ref + b'"/>', xml)
+
+
+def test_dimension_too_small_still_reads_every_row(tmp_path: Path) -> None:
+    good = ledger_xlsx(tmp_path, "好.xlsx")
+    path = rezip(good, tmp_path / "维度小.xlsx", {"xl/worksheets/sheet1.xml": _dimension(b"A1")})
+    result = load_file(path)
+    assert result.status == "merged" and len(result.ledger.projects) == 2
+    assert_accounted(result.ledger, result.issues)
+
+
+def test_dimension_too_large_allocates_nothing_for_it(tmp_path: Path) -> None:
+    big = _dimension(b"A1:XFD1048576")
+    path = rezip(ledger_xlsx(tmp_path), tmp_path / "维度大.xlsx", {"xl/worksheets/sheet1.xml": big})
+    result = timed(lambda: load_file(path), 1.0)
+    assert result.status == "merged" and result.ledger.rows_read == 3
+    assert len(read_book(path).sheets[0].rows[0]) == 5
+
+
+@pytest.mark.parametrize(
+    ("cell", "far"),
+    [(b"XFD1048576", "XFD1048576"), (b"ZZ100000", "ZZ100000"), (b"A3000000", "A3000000")],
+)
+def test_a_stray_cell_far_away_fails_naming_it_instead_of_exhausting_memory(
+    tmp_path: Path, cell: bytes, far: str
+) -> None:
+    row = cell.lstrip(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    stray = in_sheet(b'<row r="%s"><c r="%s"><v>1</v></c></row>' % (row, cell))
+    path = rezip(ledger_xlsx(tmp_path), tmp_path / "远处.xlsx", {"xl/worksheets/sheet1.xml": stray})
+    timed(lambda: failed(path, "工作表“台账”", far, "上限"), 1.0)
+
+
+def test_cells_without_references_cannot_hide_a_stray_cell(tmp_path: Path) -> None:
+    stray = in_sheet(
+        b"<row r='1048576'>" + b"<c><v>1</v></c>" * 3 + b"<c r = 'XFD1048576'><v>1</v></c></row>"
+    )
+    path = rezip(ledger_xlsx(tmp_path), tmp_path / "隐蔽.xlsx", {"xl/worksheets/sheet1.xml": stray})
+    failed(path, "上限")
+
+
+def test_empty_styled_cells_far_away_cost_nothing(tmp_path: Path) -> None:
+    styled = in_sheet(b'<row r="1048576" s="1" customFormat="1"><c r="XFD1048576" s="0"/></row>')
+    path = rezip(
+        ledger_xlsx(tmp_path), tmp_path / "格式.xlsx", {"xl/worksheets/sheet1.xml": styled}
+    )
+    result = timed(lambda: load_file(path), 1.0)
+    assert result.status == "merged" and result.ledger.rows_read == 3
+
+
+def test_merged_range_over_the_whole_sheet_is_cut_to_the_data(tmp_path: Path) -> None:
+    merge = b'<mergeCells count="1"><mergeCell ref="C2:XFD1048576"/></mergeCells>'
+    change = {
+        "xl/worksheets/sheet1.xml": lambda x: x.replace(b"</sheetData>", b"</sheetData>" + merge)
+    }
+    path = rezip(ledger_xlsx(tmp_path), tmp_path / "全表合并.xlsx", change)
+    book = read_book(path)
+    assert book.sheets[0].merged == ((1, 2, 2, 4),)
+    result = timed(lambda: load_file(path), 1.0)
+    assert result.status == "merged"
+    # money is never filled into merged cells: each row keeps its own amount
+    assert [p["total_investment"] for p in result.ledger.projects] == [1200, 800]
+
+
+def test_a_stray_cell_in_an_old_xls_is_refused_from_its_records(tmp_path: Path) -> None:
+    import xlwt
+
+    path = tmp_path / "远处.xls"
+    wb = xlwt.Workbook(encoding="utf-8")
+    ws = wb.add_sheet("台账")
+    for r, row in enumerate(LEDGER):
+        for c, value in enumerate(row):
+            ws.write(r, c, value)
+    ws.write(65535, 255, "误填")
+    wb.save(str(path))
+    timed(lambda: failed(path, "IV65536", "上限"), 1.0)
+
+
+def test_a_damaged_ole_container_fails_before_calamine_trusts_its_sizes(tmp_path: Path) -> None:
+    # found by the fuzz test: 16 bytes slipped into an .xls shift its directory, whose garbage
+    # sizes calamine reserves as they say (4 GB), aborting the whole process
+    good = xls(tmp_path / "好.xls", TOWNSHIP_ROWS).read_bytes()
+    bad = good[:1550] + b"\n\x0c\xe2\xe9\x105\x0e\x97" * 2 + good[1550:]
+    (tmp_path / "坏.xls").write_bytes(bad)
+    timed(lambda: failed(tmp_path / "坏.xls", "OLE 结构有误"), 1.0)
+
+
+@pytest.mark.parametrize(
+    ("where", "value"),
+    [(64, 0x00800000), (44, 0x7FFFFFFF), ("root size", 0xFFFFFFF0)],
+    ids=["mini FAT 4 GB", "FAT sectors", "root entry size"],
+)
+def test_ole_sizes_past_the_end_of_the_file_are_refused(
+    tmp_path: Path, where: Any, value: int
+) -> None:
+    data = bytearray(xls(tmp_path / "好.xls", LEDGER).read_bytes())
+    if where == "root size":
+        at = data.find("Root Entry".encode("utf-16-le"))
+        struct.pack_into("<I", data, at + 120, value)
+    else:
+        struct.pack_into("<I", data, where, value)
+    (tmp_path / "坏.xls").write_bytes(bytes(data))
+    failed(tmp_path / "坏.xls", "OLE 结构有误")
+
+
+def test_an_office_file_that_is_not_a_workbook_says_so(tmp_path: Path) -> None:
+    data = xls(tmp_path / "好.xls", LEDGER).read_bytes()
+    renamed = data.replace("Workbook".encode("utf-16-le"), "WordDocu".encode("utf-16-le"))
+    (tmp_path / "文档.xls").write_bytes(renamed)
+    failed(tmp_path / "文档.xls", "不是 Excel 工作簿")
+
+
+def test_ods_rows_repeated_a_million_times_are_refused(tmp_path: Path) -> None:
+    head = ods_row("项目名称", "总投资", "年度计划投资", "累计完成投资")
+    bomb = ods(tmp_path / "重复.ods", head + ods_row("项目", 1, 1, 1, repeat=1_000_000))
+    timed(lambda: failed(bomb, "上限"), 1.0)
+    trailing = '<table:table-row table:number-rows-repeated="1048570"><table:table-cell table:number-columns-repeated="1024"/></table:table-row>'
+    good = ods(tmp_path / "正常.ods", head + ods_row("甲项目", 10, 5, 1) + trailing)
+    result = timed(lambda: load_file(good), 1.0)
+    assert result.status == "merged" and result.ledger.projects[0]["total_investment"] == 10
+
+
+# --- text formats that grow without bound -----------------------------------------------------
+
+
+def test_html_spans_that_would_fill_millions_of_cells_are_refused(tmp_path: Path) -> None:
+    head = "<tr><td>项目名称</td><td>总投资</td><td>年度计划投资</td><td>累计完成投资</td></tr>"
+    spans = '<tr><td rowspan="1000" colspan="1000">x</td></tr>' * 5
+    path = tmp_path / "跨度.xls"
+    path.write_text(f"<html><body><table>{head}{spans}</table></body></html>", encoding="utf-8")
+    timed(lambda: failed(path, "上限"), 2.0)
+
+
+def test_csv_of_millions_of_empty_lines_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "空行.csv"
+    path.write_bytes("项目名称,总投资\n".encode() + b"\n" * (read.MAX_CELLS + 10))
+    timed(lambda: failed(path, "上限"), 5.0)
+
+
+def test_file_over_the_size_limit_is_refused_without_reading_it(tmp_path: Path) -> None:
+    path = tmp_path / "巨大.xlsx"
+    with path.open("wb") as f:
+        f.truncate(read.MAX_FILE_BYTES + 1)  # sparse: no disk used
+    timed(lambda: failed(path, "上限"), 0.5)
+
+
+# --- encrypted workbooks ----------------------------------------------------------------------
+
+
+def test_encrypted_workbook_says_so_and_opens_with_the_password(tmp_path: Path) -> None:
+    path = Path(shutil.copy(DATA / "password-1234.xlsx", tmp_path / "卧龙镇.xlsx"))
+    failed(path, "设有打开密码", "--password")
+    failed(path, "密码不对", password="wrong")
+    result = load_file(path, password="1234")  # the first rows of the township ledger
+    assert result.status == "merged" and result.ledger.format == "xlsx"
+    (project,) = result.ledger.projects
+    assert (project["name"], project["total_investment"]) == (
+        "卧龙镇污水处理厂及配套管网工程",
+        1200,
+    )
+    assert result.ledger.stated_total["total_investment"] == 7300
+    assert_accounted(result.ledger, result.issues)
+
+
+def _encryption_info(src: Path, dst: Path, change: Callable[[bytes], bytes]) -> Path:
+    shutil.copy(src, dst)
+    with olefile.OleFileIO(str(dst), write_mode=True) as ole:
+        info = ole.openstream("EncryptionInfo").read()
+        new = change(info)
+        assert len(new) == len(info)
+        ole.write_stream("EncryptionInfo", new)
+    return dst
+
+
+def test_encryption_that_would_take_hours_to_try_is_refused(tmp_path: Path) -> None:
+    def slow(info: bytes) -> bytes:
+        info = info.replace(b'spinCount="100000"', b'spinCount="99999999"')
+        return info.replace(b"\n    <keyData", b"\n  <keyData", 1)
+
+    path = _encryption_info(DATA / "password-1234.xlsx", tmp_path / "慢.xlsx", slow)
+    timed(lambda: failed(path, "99,999,999", password="1234"), 1.0)
+
+
+def test_entities_in_the_encryption_info_are_refused(tmp_path: Path) -> None:
+    declaration = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    bomb = b'<!DOCTYPE encryption [<!ENTITY a "aaaa">]>'
+    bomb += b" " * (len(declaration) - len(bomb))
+
+    path = _encryption_info(
+        DATA / "password-1234.xlsx",
+        tmp_path / "实体加密.xlsx",
+        lambda i: i.replace(declaration, bomb),
+    )
+    failed(path, "DOCTYPE", password="1234")
+
+
+def test_encrypted_xls_is_said_to_have_a_password(tmp_path: Path) -> None:
+    path = xls(tmp_path / "加密.xls", LEDGER)
+    with olefile.OleFileIO(str(path), write_mode=True) as ole:
+        stream = bytearray(ole.openstream("Workbook").read())
+        pos = 0
+        while struct.unpack_from("<H", stream, pos)[0] != 0x005C:  # WRITEACCESS
+            pos += 4 + struct.unpack_from("<H", stream, pos + 2)[0]
+        struct.pack_into("<H", stream, pos, 0x002F)  # becomes FILEPASS, same length
+        ole.write_stream("Workbook", bytes(stream))
+    failed(path, "设有打开密码")
+
+
+# --- formats told from the bytes --------------------------------------------------------------
+
+
+def _township_2003(path: Path, **kwargs: Any) -> Path:
+    return xml2003(path, TOWNSHIP_ROWS, TOWNSHIP_MERGES, **kwargs)
+
+
+def test_xml_spreadsheet_2003_named_xls_is_read_with_merges(tmp_path: Path) -> None:
+    stale = [["项目名称", "总投资", "年度计划投资", "累计完成投资"], ["旧项目", 9, 9, 9]]
+    path = _township_2003(tmp_path / "卧龙镇.xls", hidden=[("3月", stale)])
+    book = read_book(path)
+    assert (book.format, book.hidden) == ("xml", ("3月",))
+    sheet = book.sheets[0]
+    assert (2, 4, 2, 6) in sheet.merged and (9, 2, 10, 2) in sheet.merged
+    assert sheet.rows[3][4:7] == ["总投资", "2024年计划投资", "1-4月完成投资"]
+    assert_township(path, "xml")
+
+
+def test_xml_spreadsheet_2003_in_utf16_with_index_gaps(tmp_path: Path) -> None:
+    rows = [
+        ["项目名称", "总投资", "年度计划投资", "累计完成投资", "实际开工时间"],
+        ["甲项目", None, 300, 12.5, dt.date(2024, 3, 15)],
+        [None, None, None, None, None],
+        ["乙项目", 10, None, None, None],
+    ]
+    path = xml2003(
+        tmp_path / "城关镇.xls",
+        rows,
+        encoding="utf-16",
+        prolog='<?xml version="1.0" encoding="UTF-16"?>',
+    )
+    result = load_file(path)
+    assert result.status == "merged", result.reason
+    first, second = result.ledger.projects
+    assert "total_investment" not in first and first["annual_plan"] == Decimal(300)
+    assert first["actual_start"] == "2024-03-15"
+    assert second["_row"] == 4 and second["total_investment"] == Decimal(10)
+    assert_accounted(result.ledger, result.issues)
+
+
+def test_xml_spreadsheet_2003_errors_and_formulas_without_values(tmp_path: Path) -> None:
+    rows = [
+        ["项目名称", "总投资", "年度计划投资", "累计完成投资"],
+        ["甲项目", ("#REF!", "Error"), 10, ("=RC[-1]*2",)],
+    ]
+    result = load_file(xml2003(tmp_path / "错误值.xls", rows))
+    found = {(i.code, i.cell) for i in result.issues}
+    assert {("cell-error", "B2"), ("formula-no-value", "D2")} <= found
+
+
+def test_an_xml_spreadsheet_2003_cell_far_away_is_refused(tmp_path: Path) -> None:
+    path = xml2003(tmp_path / "远处2003.xls", LEDGER)
+    far = b'<Row ss:Index="1048576"><Cell ss:Index="16384"><Data ss:Type="Number">1</Data></Cell></Row></Table>'
+    path.write_bytes(path.read_bytes().replace(b"</Table>", far))
+    failed(path, "XFD1048576", "上限")
+
+
+def test_a_shifted_header_fails_naming_the_header_rows(tmp_path: Path) -> None:
+    # found by the fuzz test: a sub-header cell under 项目名称 took its column
+    rows = [
+        ["序号", "项目名称", "总投资", "年度计划投资"],
+        [None, "2024年计划投资"],
+        [1, "甲", 1, 1],
+    ]
+    failed(csv_file(tmp_path / "错位.csv", rows), "第1、2行", "项目名称")
+
+
+def test_other_xml_fails_with_a_reason(tmp_path: Path) -> None:
+    path = tmp_path / "数据.xls"
+    path.write_text('<?xml version="1.0"?><data><row>1</row></data>', encoding="utf-8")
+    failed(path, "XML")
+    broken = _township_2003(tmp_path / "半截.xls")
+    broken.write_bytes(broken.read_bytes()[:-200])
+    failed(broken, "XML 表格已损坏")
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "utf-16"])
+def test_tab_separated_text_named_xls(tmp_path: Path, encoding: str) -> None:
+    # Excel's "Unicode 文本" is UTF-16 with tabs; WPS and scripts write GBK
+    path = csv_file(tmp_path / "卧龙镇.xls", TOWNSHIP_ROWS, encoding=encoding, delimiter="\t")
+    assert read_book(path).format == "csv"
+    assert_township(path, "csv", leader_merged=False)
+
+
+def test_xlsm_data_is_read_and_its_macros_are_never_run(tmp_path: Path) -> None:
+    marker = tmp_path / "宏运行过.txt"
+    macro = f'Sub Auto_Open()\n Open "{marker}" For Output As #1\nEnd Sub'.encode("utf-16-le")
+    path = builders.xlsm(tmp_path / "宏.xlsm", TOWNSHIP_ROWS, TOWNSHIP_MERGES)
+    path = rezip(path, tmp_path / "卧龙镇.xlsm", add={"xl/vbaProject.bin": macro})
+    assert_township(path, "xlsx")
+    assert not marker.exists()
+
+
+# --- what is in the cells ---------------------------------------------------------------------
+
+
+def test_stored_errors_are_reported_by_cell_never_taken_as_zero(tmp_path: Path) -> None:
+    rows = [list(r) for r in LEDGER]
+    formulas = {(1, 2): ("=1/0", "#DIV/0!"), (2, 4): ("=#REF!", "#REF!")}
+    path = builders.xlsx_cached(tmp_path / "错误值.xlsx", rows, formulas)
+    result = load_file(path)
+    errors = {(i.cell, i.code) for i in result.issues if i.severity == "error"}
+    assert errors == {("C2", "cell-error"), ("E3", "cell-error")}
+    first, second = result.ledger.projects
+    assert "total_investment" not in first and "ytd_completed" not in second
+    text = csv_file(tmp_path / "错误值.csv", [LEDGER[0], ["甲", "城关镇", "#REF!", 1, 1]])
+    assert [(i.code, i.cell) for i in load_file(text).issues if i.severity == "error"] == [
+        ("bad-number", "C2")
+    ]
+
+
+def test_external_links_are_named_and_never_followed(tmp_path: Path) -> None:
+    other = tmp_path / "3月.xlsx"
+    other.write_bytes(b"never opened")
+    rels = (
+        '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/externalLinkPath" '
+        f'Target="file:///{other}" TargetMode="External"/></Relationships>'
+    ).encode()
+    link = (
+        b'<?xml version="1.0"?><externalLink xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        b'<ddeLink ddeService="cmd" ddeTopic="/C calc"/></externalLink>'
+    )
+    formulas = {(1, 4): ("=[1]台账!E2", 120.5)}
+    good = builders.xlsx_cached(tmp_path / "好.xlsx", [list(r) for r in LEDGER], formulas)
+    add = {
+        "xl/externalLinks/externalLink1.xml": link,
+        "xl/externalLinks/_rels/externalLink1.xml.rels": rels,
+    }
+    path = rezip(good, tmp_path / "外部链接.xlsx", add=add)
+    opened = []
+
+    def audit(event: str, args: tuple) -> None:
+        if event == "open" and watching:
+            opened.append(str(args[0]))
+
+    sys.addaudithook(audit)  # hooks cannot be removed: this one only records while watching
+    watching = True
+    result = load_file(path)
+    watching = False
+    assert str(other) not in opened and not any("3月" in p for p in opened)
+    assert result.status == "merged"
+    assert result.ledger.projects[0]["ytd_completed"] == Decimal("120.5")  # the saved value
+    links = [i for i in result.issues if i.code == "external-link"]
+    assert [i.severity for i in links] == ["warning", "warning"]
+    assert str(other) in links[0].message and "cmd|/C calc" in links[1].message
+
+
+def test_control_characters_and_very_long_cells(tmp_path: Path) -> None:
+    long = "很长的说明" * 40_000  # 200,000: over Excel's 32,767 and csv's default 131,072
+    rows = [
+        ["项目名称", "总投资", "年度计划投资", "累计完成投资", "存在问题", "备注"],
+        ["城关镇\x07老旧\x1b小区\x0b改造", 10, 5, 1, long, "响铃\x07"],
+    ]
+    folder = tmp_path / "2024-04"
+    folder.mkdir()
+    csv_file(folder / "城关镇.csv", rows, encoding="utf-8")
+    result = merge_paths([folder])
+    (project,) = result.files[0].ledger.projects
+    assert project["name"] == "城关镇老旧小区改造"
+    assert project["remark"] == "响铃"
+    too_long = [i for i in result.issues if i.code == "text-too-long"]
+    assert [(i.cell, i.severity) for i in too_long] == [("E2", "warning")]
+    assert "200,000" in too_long[0].message
+    out = tmp_path / "汇总.xlsx"
+    write_workbook(result, out, "t")
+    ws = openpyxl.load_workbook(out)["项目明细"]
+    heads = [c.value for c in ws[2]]
+    assert ws.cell(3, heads.index("项目名称") + 1).value == "城关镇老旧小区改造"
+    problem = ws.cell(3, heads.index("存在问题") + 1).value
+    assert len(problem) == 32_767 and problem.endswith("…")
+
+
+def test_control_characters_in_a_workbook_are_dropped(tmp_path: Path) -> None:
+    # Excel stores them escaped (_x0007_); calamine gives them back; they never reach the output
+    rows = [LEDGER[0], ["城关镇\x00老旧\x07小区\x1f改造", "城关镇", 1, 1, 1]]
+    result = load_file(text_xlsx(tmp_path / "城关镇.xlsx", rows))
+    assert result.ledger.projects[0]["name"] == "城关镇老旧小区改造"
+
+
+_KILLED = """
+import os, signal, sys
+from pathlib import Path
+import xlsxwriter
+from ledgerkit.pipeline import merge_paths
+from ledgerkit.write import write_workbook
+
+def close(self):
+    Path(self.filename).write_bytes(b"PK half a workbook")
+    os.kill(os.getpid(), signal.SIGKILL)  # the power goes, half-way through the write
+
+xlsxwriter.Workbook.close = close
+write_workbook(merge_paths([Path(sys.argv[1])]), Path(sys.argv[2]), "t")
+"""
+
+
+def test_an_output_write_killed_half_way_leaves_the_previous_file(
+    month: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "汇总.xlsx"
+    out.write_bytes(b"last month's workbook")
+    done = subprocess.run([sys.executable, "-c", _KILLED, str(month), str(out)], timeout=60)
+    assert done.returncode == -9
+    assert out.read_bytes() == b"last month's workbook"
+    # the half-written temporary file is hidden (.ledgerkit-*) beside it, never the output
+    assert {p.name for p in tmp_path.iterdir() if not p.name.startswith(".ledgerkit-")} >= {
+        out.name
+    }
+
+
+INJECTIONS = ["=1+1", "+1+1", "-1+1", "@SUM(A1)", "\t=1+1", "\r=1+1", "=cmd|' /C calc'!A0"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "html"])
+def test_injection_text_is_written_as_text(tmp_path: Path, fmt: str) -> None:
+    rows = [["项目名称", "总投资", "年度计划投资", "累计完成投资", "形象进度"]]
+    rows += [[f"{text}项目{n}", 1, 1, 1, text] for n, text in enumerate(INJECTIONS)]
+    folder = tmp_path / "2024-04"
+    folder.mkdir()
+    if fmt == "csv":
+        csv_file(folder / "城关镇.csv", rows, encoding="utf-8")
+    elif fmt == "xlsx":
+        text_xlsx(folder / "城关镇.xlsx", rows)
+    else:
+        builders.html_xls(folder / "城关镇.xls", rows)
+    out = tmp_path / "汇总.xlsx"
+    write_workbook(merge_paths([folder]), out, "t")
+    with zipfile.ZipFile(out) as zf:
+        detail = zf.read("xl/worksheets/sheet1.xml")
+    assert detail.count(b"<f>") == len(INJECTIONS)  # only the 完成率 formulas ledgerkit writes
+    ws = openpyxl.load_workbook(out)["项目明细"]
+    heads = [c.value for c in ws[2]]
+    names = [ws.cell(r, heads.index("项目名称") + 1) for r in range(3, 3 + len(INJECTIONS))]
+    assert all(c.data_type == "s" for c in names)
+    assert sorted(c.value for c in names) == sorted(
+        f"{t.strip()}项目{n}" if fmt != "html" else " ".join(f"{t}项目{n}".split())
+        for n, t in enumerate(INJECTIONS)
+    )
+    progress = [ws.cell(r, heads.index("形象进度") + 1) for r in range(3, 3 + len(INJECTIONS))]
+    assert all(c.data_type == "s" and not str(c.value).startswith(("\t", "\r")) for c in progress)
+
+
+def test_ledgerkit_writes_no_csv() -> None:
+    # so no CSV of ours can carry a formula: the outputs are .xlsx, .docx, .md, .html and JSON
+    source = Path(read.__file__).parent
+    writers = [p.name for p in source.glob("*.py") if "csv.writer" in p.read_text(encoding="utf-8")]
+    assert writers == []
+
+
+# --- the month goes on ------------------------------------------------------------------------
+
+
+def _shifted_xls(path: Path) -> Path:
+    good = xls(path, TOWNSHIP_ROWS).read_bytes()
+    path.write_bytes(good[:1550] + b"\n\x0c\xe2\xe9\x105\x0e\x97" * 2 + good[1550:])
+    return path
+
+
+BOMBS: list[tuple[str, Callable[[Path], Path]]] = [
+    ("ratio", lambda d: rezip(ledger_xlsx(d, "a.xlsx"), d / "压缩比炸弹.xlsx", {"xl/worksheets/sheet1.xml": in_sheet(b" " * (24 * 2**20))})),
+    ("declared", lambda d: declare_size(ledger_xlsx(d, "共享字符串.xlsx"), "xl/sharedStrings.xml", 3 * 2**30)),
+    ("far cell", lambda d: rezip(ledger_xlsx(d, "b.xlsx"), d / "远处单元格.xlsx", {"xl/worksheets/sheet1.xml": in_sheet(b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>')})),
+    ("unique count", lambda d: rezip(ledger_xlsx(d, "c.xlsx"), d / "假计数.xlsx", {"xl/sharedStrings.xml": lambda x: x.replace(b'uniqueCount="', b'uniqueCount="400000000')})),
+    ("laughs", lambda d: rezip(ledger_xlsx(d, "e.xlsx"), d / "实体炸弹.xlsx", {"xl/sharedStrings.xml": with_doctype(LAUGHS, "城关镇污水管网", b"&i;")})),
+    ("ole", lambda d: _shifted_xls(d / "错位的xls.xls")),
+    ("ods", lambda d: ods(d / "重复行.ods", ods_row("项目名称", "总投资", "年度计划投资", "累计完成投资") + ods_row("项目", 1, 1, 1, repeat=1_000_000))),
+]  # fmt: skip
+
+_MEASURE = """
+import json, resource, sys, time
+resource.setrlimit(resource.RLIMIT_AS, (1536 * 2**20, 1536 * 2**20))
+from pathlib import Path
+from ledgerkit.pipeline import load_file
+out = []
+for name in sys.argv[1:]:
+    start = time.perf_counter()
+    result = load_file(Path(name))
+    out.append([Path(name).name, result.status, round(time.perf_counter() - start, 3)])
+print(json.dumps({"files": out, "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}))
+"""
+
+
+def test_bombs_fail_in_bounded_time_and_memory_and_the_month_goes_on(tmp_path: Path) -> None:
+    folder = tmp_path / "2024-04"
+    folder.mkdir()
+    bombs = [make(folder) for _, make in BOMBS]
+    for stray in folder.glob("[a-e].xlsx"):
+        stray.unlink()
+    # measured in a child with 1.5 GB of address space: an allocation past it would kill it
+    done = subprocess.run(
+        [sys.executable, "-c", _MEASURE, *map(str, bombs)], capture_output=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr.decode("utf-8", "replace")[-2000:]
+    report = json.loads(done.stdout)
+    assert [status for _, status, _ in report["files"]] == ["failed"] * len(bombs)
+    assert all(seconds < 2.0 for _, _, seconds in report["files"]), report
+    assert report["max_rss_mb"] < 400, report
+    builders.xlsx(folder / "卧龙镇.xlsx", TOWNSHIP_ROWS, TOWNSHIP_MERGES)
+    result = merge_paths([folder])
+    assert {f.label: f.status for f in result.files}["卧龙镇.xlsx"] == "merged"
+    assert len(result.projects) == 3
+    assert sorted(i.file for i in result.issues if i.code == "file-unreadable") == sorted(
+        p.name for p in bombs
+    )
+
+
+# --- the clerk's machine ------------------------------------------------------------------------
+
+
+def test_paths_with_chinese_characters_and_spaces(tmp_path: Path, capsysbinary) -> None:
+    folder = tmp_path / "重点 项目" / "2024-04 月报"
+    folder.mkdir(parents=True)
+    xlsx(folder / "卧龙 镇 台账.xlsx", TOWNSHIP_ROWS, TOWNSHIP_MERGES)
+    out = tmp_path / "重点 项目" / "2024-04 汇总 表.xlsx"
+    code, stdout, _ = run_cli(capsysbinary, "merge", str(folder), "-o", str(out), "--json")
+    assert code in (0, 1)
+    data = json.loads(stdout)
+    assert data["files"][0]["status"] == "merged" and data["totals"]["projects"] == 3
+    assert out.exists() and data["period"] == "2024-04"
+
+
+def test_password_from_the_command_line_or_the_environment(
+    tmp_path: Path, capsysbinary, monkeypatch
+) -> None:
+    folder = tmp_path / "2024-04"
+    folder.mkdir()
+    shutil.copy(DATA / "password-1234.xlsx", folder / "卧龙镇.xlsx")
+    code, stdout, _ = run_cli(capsysbinary, "check", str(folder), "--json")
+    assert code == 1 and "设有打开密码" in json.loads(stdout)["files"][0]["reason"]
+    code, stdout, _ = run_cli(capsysbinary, "check", str(folder), "--json", "--password", "1234")
+    assert json.loads(stdout)["files"][0]["status"] == "merged"
+    monkeypatch.setenv("LEDGERKIT_PASSWORD", "1234")
+    out = tmp_path / "o.xlsx"
+    code, stdout, _ = run_cli(capsysbinary, "merge", str(folder), "-o", str(out), "--json")
+    data = json.loads(stdout)
+    assert data["files"][0]["status"] == "merged" and data["totals"]["projects"] == 1
+    assert out.exists()
+
+
+def test_output_that_cannot_be_replaced_exits_3_with_the_previous_file_intact(
+    month: Path, tmp_path: Path, capsysbinary, monkeypatch
+) -> None:
+    # Windows refuses to replace a workbook Excel holds open, even without a ~$ lock file
+    out = tmp_path / "o.xlsx"
+    out.write_bytes(b"previous")
+
+    def locked(src: Any, dst: Any) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(os, "replace", locked)
+    code, _, err = run_cli(capsysbinary, "merge", str(month), "-o", str(out))
+    assert code == 3 and "关闭" in err and "Traceback" not in err
+    assert out.read_bytes() == b"previous"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".ledgerkit-")] == []
+    with pytest.raises(OutputLocked):
+        write_workbook(merge_paths([month]), out, "t")
+
+
+def test_every_bad_file_in_one_folder_on_a_gbk_console(tmp_path: Path) -> None:
+    folder = tmp_path / "2024-04"
+    folder.mkdir()
+    xlsx(folder / "卧龙镇✅.xlsx", TOWNSHIP_ROWS, TOWNSHIP_MERGES)
+    shutil.copy(DATA / "password-1234.xlsx", folder / "加密.xlsx")
+    _township_2003(folder / "2003.xls")
+    (folder / "乱码.xls").write_bytes(os.urandom(3000))
+    declare_size(ledger_xlsx(folder, "炸弹.xlsx"), "xl/sharedStrings.xml", 3 * 2**30)
+    done = subprocess.run(
+        [sys.executable, "-m", "ledgerkit", "check", str(folder)],
+        capture_output=True,
+        env={**os.environ, "PYTHONIOENCODING": "gbk", "COLUMNS": "200"},
+        timeout=60,
+    )
+    assert done.returncode == 1 and b"Traceback" not in done.stderr + done.stdout
+    shown = done.stdout.decode("gbk", "replace")
+    assert "设有打开密码" in shown and "xl/sharedStrings.xml" in shown
+
+
+def test_user_templates_cannot_reach_python(tmp_path: Path) -> None:
+    # the rendering is sandboxed (see also test_bulletin.py::test_unit_text_appears_as_typed_and_runs_nothing)
+    from docx import Document
+
+    from ledgerkit.bulletin import TemplateError, render_docx
+    from ledgerkit.settings import Settings
+
+    for probe in (
+        "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+        "{{ cycler.__init__.__globals__.os.system('echo 1') }}",
+        "{{ region.format_map }}{{ region.__class__ }}",
+    ):
+        template = tmp_path / "恶意.docx"
+        doc = Document()
+        doc.add_paragraph(probe)
+        doc.save(str(template))
+        with pytest.raises(TemplateError):
+            render_docx(template, {"region": "襄城区"}, Settings())
