@@ -1,0 +1,259 @@
+"""Next month's ledger forms: each unit's own workbook, pre-filled with its projects.
+
+Most bad data is born when a unit retypes its projects in a layout of its own. A form has the
+one layout the reader understands best: the unit's projects from the last merge (with a
+hidden code column so they keep their identity), drop-downs for category, level and 是否开工,
+money cells that accept only numbers ≥ 0, the header and identity cells protected, and a
+help sheet with the rules and the deadline. A unit with no history gets the same form empty.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from ledgerkit.metrics import CATEGORY_ORDER, LEVEL_ORDER, Period
+from ledgerkit.settings import Settings
+from ledgerkit.validate import name_key
+from ledgerkit.write import FIXED_DATE, atomic_write, display_width
+
+BLANK_ROWS = 10  # empty rows for projects the unit adds
+MONEY_RULE = {
+    "validate": "decimal",
+    "criteria": ">=",
+    "value": 0,
+    "error_title": "只能填数字",
+    "error_message": "金额请填写不小于 0 的数字，单位万元，不要带“万元”等文字。",
+}
+
+
+@dataclass(frozen=True)
+class FormColumn:
+    header: str
+    key: str  # the canonical field it holds
+    width: int
+    prefilled: bool = False  # filled from the last merge
+    locked: bool = False  # protected: identity and reference
+    kind: str = "text"  # text | money | list
+
+
+COLUMNS = (
+    FormColumn("项目编码", "code", 14, True, True),
+    FormColumn("序号", "seq", 5, True, True),
+    FormColumn("项目名称", "name", 34, True, True),
+    FormColumn("项目类别", "category", 9, True, kind="category"),
+    FormColumn("项目级别", "level", 10, True, kind="level"),
+    FormColumn("行业领域", "sector", 10, True),
+    FormColumn("包抓领导", "leader", 9, True),
+    FormColumn("总投资（万元）", "total_investment", 12, True, kind="money"),
+    FormColumn("年度计划投资（万元）", "annual_plan", 12, True, kind="money"),
+    FormColumn("上月累计完成投资（万元）", "last_ytd", 12, True, True, kind="money"),
+    FormColumn("本月完成投资（万元）", "month_completed", 12, kind="money"),
+    FormColumn("累计完成投资（万元）", "ytd_completed", 12, kind="money"),
+    FormColumn("是否开工", "started", 8, kind="started"),
+    FormColumn("计划开工时间", "planned_start", 11, True),
+    FormColumn("实际开工时间", "actual_start", 11),
+    FormColumn("形象进度", "progress", 30),
+    FormColumn("存在问题", "problems", 24),
+    FormColumn("下步计划", "next_steps", 24),
+)
+HEADER_ROW = 2
+
+
+def project_code(unit: str, name: str) -> str:
+    """A stable code for a project that has none: the same unit and name give the same code."""
+    digest = hashlib.sha1(f"{unit}|{name_key(name)}".encode()).hexdigest()[:10].upper()
+    return f"LK{digest}"
+
+
+def write_forms(
+    projects: Iterable[dict[str, Any]],
+    units: list[str],
+    period: Period,
+    settings: Settings,
+    folder: Path,
+) -> list[Path]:
+    """One form per unit in `units` for `period`, pre-filled with that unit's `projects` (rows
+    of the last merge, as the history store keeps them). Returns the files written."""
+    by_unit: dict[str, list[dict[str, Any]]] = {u: [] for u in units}
+    for p in projects:
+        if p.get("unit") in by_unit:
+            by_unit[p["unit"]].append(p)
+    written = []
+    for unit, rows in by_unit.items():
+        out = folder / f"{unit}{period.year}年{period.span}重点项目台账.xlsx"
+        atomic_write(out, partial(_form, unit=unit, rows=rows, period=period, settings=settings))
+        written.append(out)
+    return written
+
+
+def _form(
+    path: Path, unit: str, rows: list[dict[str, Any]], period: Period, settings: Settings
+) -> None:
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
+    wb.set_properties(
+        {"title": f"{unit}重点项目台账", "author": "ledgerkit", "created": FIXED_DATE}
+    )
+    f = _Formats(wb)
+    ws = wb.add_worksheet("台账")
+    last = len(COLUMNS) - 1
+    ws.merge_range(
+        0, 0, 0, last, f"{unit}{period.year}年重点项目推进台账（{period.span}）", f.title
+    )
+    ws.write_string(1, 0, f"填报单位：{unit}", f.note)
+    ws.write_string(1, last - 2, "单位：万元", f.note)
+    for c, col in enumerate(COLUMNS):
+        ws.write_string(HEADER_ROW, c, col.header, f.header)
+        ws.set_column(
+            c,
+            c,
+            max(col.width, min(display_width(col.header) // 2 + 2, 14)),
+            None,
+            {"hidden": col.key == "code"},
+        )
+    ws.set_row(HEADER_ROW, 36)
+    first = HEADER_ROW + 1
+    for n, p in enumerate(rows, start=1):
+        _prefilled_row(ws, first + n - 1, n, unit, p, f)
+    end = first + len(rows) + BLANK_ROWS - 1
+    for r in range(first + len(rows), end + 1):
+        for c, col in enumerate(COLUMNS):
+            ws.write_blank(r, c, None, f.money if col.kind == "money" else f.open)
+    _validations(ws, first, end)
+    ws.freeze_panes(first, 3)
+    ws.protect(
+        "",
+        {
+            "format_columns": True,
+            "format_rows": True,
+            "autofilter": True,
+            "select_locked_cells": True,
+            "select_unlocked_cells": True,
+        },
+    )
+    ws.set_paper(9)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0, HEADER_ROW)
+    _help_sheet(wb, f, unit, period, settings)
+    wb.close()
+
+
+def _prefilled_row(ws: Any, r: int, n: int, unit: str, p: dict[str, Any], f: _Formats) -> None:
+    values = {
+        **p,
+        "seq": n,
+        "last_ytd": p.get("ytd_completed"),
+        "code": p.get("code") or project_code(unit, str(p.get("name") or "")),
+    }
+    for c, col in enumerate(COLUMNS):
+        value = values.get(col.key) if col.prefilled else None
+        fmt = (
+            (f.locked_money if col.kind == "money" else f.locked)
+            if col.locked
+            else (f.money if col.kind == "money" else f.open)
+        )
+        if value is None or value == "":
+            ws.write_blank(r, c, None, fmt)
+        elif col.kind == "money" or (isinstance(value, int) and not isinstance(value, bool)):
+            ws.write_number(r, c, float(value), fmt)
+        else:
+            ws.write_string(r, c, str(value), fmt)
+
+
+def _validations(ws: Any, first: int, end: int) -> None:
+    for c, col in enumerate(COLUMNS):
+        if col.kind == "money" and not col.locked:
+            ws.data_validation(first, c, end, c, MONEY_RULE)
+        elif col.kind == "category":
+            ws.data_validation(
+                first,
+                c,
+                end,
+                c,
+                {
+                    "validate": "list",
+                    "source": list(CATEGORY_ORDER),
+                    "error_title": "项目类别",
+                    "error_message": "请从下拉列表选择：续建、新建、前期、竣工。",
+                },
+            )
+        elif col.kind == "level":
+            ws.data_validation(
+                first,
+                c,
+                end,
+                c,
+                {
+                    "validate": "list",
+                    "source": [*LEVEL_ORDER, "市级、列入市考核"],
+                    "error_type": "information",
+                    "error_title": "项目级别",
+                    "error_message": "一般从下拉列表选择；有多个标签时用顿号分开，如“市级、列入市考核”。",
+                },
+            )
+        elif col.kind == "started":
+            ws.data_validation(
+                first,
+                c,
+                end,
+                c,
+                {
+                    "validate": "list",
+                    "source": ["是", "否"],
+                    "error_title": "是否开工",
+                    "error_message": "请填“是”或“否”。",
+                },
+            )
+
+
+class _Formats:
+    def __init__(self, wb: Any) -> None:
+        base = {"font_name": "宋体", "font_size": 10, "valign": "vcenter", "border": 1}
+        self.title = wb.add_format(
+            {
+                "font_name": "黑体",
+                "font_size": 16,
+                "bold": True,
+                "align": "center",
+                "valign": "vcenter",
+            }
+        )
+        self.note = wb.add_format({"font_name": "宋体", "font_size": 10})
+        self.header = wb.add_format(
+            {**base, "bold": True, "align": "center", "text_wrap": True, "bg_color": "#DDEBF7"}
+        )
+        self.locked = wb.add_format({**base, "bg_color": "#F2F2F2", "text_wrap": True})
+        self.locked_money = wb.add_format({**base, "bg_color": "#F2F2F2", "num_format": "#,##0.00"})
+        self.open = wb.add_format({**base, "locked": False, "text_wrap": True})
+        self.money = wb.add_format({**base, "locked": False, "num_format": "#,##0.00"})
+        self.wrap = wb.add_format(
+            {"font_name": "宋体", "font_size": 11, "text_wrap": True, "valign": "top"}
+        )
+
+
+def _help_sheet(wb: Any, f: _Formats, unit: str, period: Period, settings: Settings) -> None:
+    from ledgerkit.history import deadline
+
+    due = deadline(period, settings.deadline_day)
+    lines = [
+        f"{unit}{period.year}年{period.span}重点项目台账填报说明",
+        f"1. 请于{due.year}年{due.month}月{due.day}日前报送本表（{settings.region or '区'}重点项目办）。",
+        "2. 金额单位一律为万元，只填数字，不要写“万元”“亿元”等文字；没有的填 0 或留空。",
+        "3. 灰色单元格（项目名称、上月累计完成投资）和表头请勿修改；上月累计完成投资仅供对照。",
+        "4. “累计完成投资”填 1 月 1 日至本月底的累计数，不应小于上月累计；“本月完成投资”填本月新增。",
+        "5. 项目类别、项目级别、是否开工请从下拉列表选择。",
+        "6. 形象进度、存在问题、下步计划请如实填写文字，不要只报数据。",
+        "7. 新增项目填在表格下方的空行里；项目名称有变动的，请在“存在问题”中注明原名称。",
+        "8. 请不要插入或删除列，不要删除隐藏的“项目编码”列，不要另存为其他格式。",
+    ]
+    ws = wb.add_worksheet("填表说明")
+    ws.set_column(0, 0, 100)
+    for r, line in enumerate(lines):
+        ws.write_string(r, 0, line, f.title if r == 0 else f.wrap)

@@ -1,0 +1,182 @@
+"""Next month's forms: pre-filled, validated, protected; filled in and merged, they read back."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import builders
+import openpyxl
+import pytest
+from conftest import run_cli
+
+from ledgerkit.forms import project_code
+from ledgerkit.metrics import Period, figures
+from ledgerkit.pipeline import merge_paths
+from ledgerkit.settings import Settings
+
+HEAD = [
+    "项目编码",
+    "项目名称",
+    "项目类别",
+    "项目级别",
+    "行业领域",
+    "总投资",
+    "年度计划投资",
+    "累计完成投资",
+    "是否开工",
+    "计划开工时间",
+    "形象进度",
+]
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, monkeypatch, capsysbinary) -> Path:
+    (tmp_path / "ledgerkit.toml").write_text(
+        'region = "襄城区"\n[[units]]\nname = "卧龙镇"\n[[units]]\nname = "尹集乡"\n'
+        '[[units]]\nname = "欧庙镇"\n',
+        "utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "2024-04"
+    folder.mkdir()
+    builders.xlsx(
+        folder / "卧龙镇.xlsx",
+        [
+            ["卧龙镇2024年重点项目台账（1-4月）"],
+            HEAD,
+            [
+                "WL-001",
+                "卧龙镇污水处理厂",
+                "续建",
+                "市级、列入市考核",
+                "基础设施",
+                1200,
+                500,
+                123.5,
+                "是",
+                "2023-03",
+                "主体完工",
+            ],
+            [
+                "",
+                "卧龙镇农产品冷链物流中心",
+                "新建",
+                "区级",
+                "农业农村",
+                4300,
+                1200,
+                0,
+                "否",
+                "2024-06",
+                "前期",
+            ],
+        ],
+    )
+    builders.xlsx(
+        folder / "尹集乡.xlsx",
+        [
+            ["尹集乡2024年重点项目台账（1-4月）"],
+            HEAD,
+            ["", "尹集物流园", "续建", "省级", "服务业", 30000, 8000, 2600, "是", "", "施工"],
+        ],
+    )
+    code, _, err = run_cli(
+        capsysbinary, "merge", str(folder), "-o", str(tmp_path / "2024-04汇总.xlsx")
+    )
+    assert code in (0, 1), err
+    return tmp_path
+
+
+def _forms(workspace: Path, capsysbinary) -> dict[str, Path]:
+    code, _out, err = run_cli(
+        capsysbinary, "template", "--period", "2024-05", "-o", str(workspace / "下发")
+    )
+    assert code == 0, err
+    return {p.name.split("2024")[0]: p for p in (workspace / "下发").iterdir()}
+
+
+def test_each_unit_gets_its_own_prefilled_form(workspace, capsysbinary):
+    forms = _forms(workspace, capsysbinary)
+    assert set(forms) == {"卧龙镇", "尹集乡", "欧庙镇"}  # 欧庙镇: on the roster, no history
+    wb = openpyxl.load_workbook(forms["卧龙镇"])
+    assert wb.sheetnames == ["台账", "填表说明"]
+    ws = wb["台账"]
+    assert ws["A1"].value == "卧龙镇2024年重点项目推进台账（1-5月）"
+    heads = [c.value for c in ws[3]]
+    rows = [dict(zip(heads, (c.value for c in r), strict=True)) for r in ws.iter_rows(min_row=4)]
+    first, second = rows[0], rows[1]
+    assert (first["项目编码"], first["项目名称"], first["项目类别"]) == (
+        "WL-001",
+        "卧龙镇污水处理厂",
+        "续建",
+    )
+    assert first["上月累计完成投资（万元）"] == 123.5 and first["累计完成投资（万元）"] is None
+    assert second["项目编码"] == project_code("卧龙镇", "卧龙镇农产品冷链物流中心")
+    assert ws.column_dimensions["A"].hidden  # the code column
+    assert "2024年6月5日" in wb["填表说明"]["A2"].value
+    empty = openpyxl.load_workbook(forms["欧庙镇"])["台账"]
+    assert [c.value for c in empty[3]] == heads and empty["C4"].value is None
+
+
+def test_validation_and_protection(workspace, capsysbinary):
+    ws = openpyxl.load_workbook(_forms(workspace, capsysbinary)["卧龙镇"])["台账"]
+    assert ws.protection.sheet
+    heads = [c.value for c in ws[3]]
+    name_col = heads.index("项目名称") + 1
+    ytd_col = heads.index("累计完成投资（万元）") + 1
+    assert ws.cell(row=4, column=name_col).protection.locked
+    assert not ws.cell(row=4, column=ytd_col).protection.locked
+    rules = {str(dv.sqref).split(":")[0][:1]: dv for dv in ws.data_validations.dataValidation}
+    letter = openpyxl.utils.get_column_letter
+    assert (
+        rules[letter(ytd_col)].type == "decimal"
+        and rules[letter(ytd_col)].operator == "greaterThanOrEqual"
+    )
+    assert rules[letter(heads.index("是否开工") + 1)].formula1 == '"是,否"'
+    assert rules[letter(heads.index("项目类别") + 1)].formula1 == '"续建,新建,前期,竣工"'
+
+
+def test_a_filled_form_merges_back_exactly(workspace, capsysbinary):
+    forms = _forms(workspace, capsysbinary)
+    month = workspace / "2024-05"
+    month.mkdir()
+    for unit, path in forms.items():
+        wb = openpyxl.load_workbook(path)
+        ws = wb["台账"]
+        heads = [c.value for c in ws[3]]
+        col = {h: heads.index(h) + 1 for h in heads}
+        for r in range(4, ws.max_row + 1):
+            if ws.cell(row=r, column=col["项目名称"]).value:
+                last = ws.cell(row=r, column=col["上月累计完成投资（万元）"]).value or 0
+                ws.cell(row=r, column=col["本月完成投资（万元）"]).value = 100
+                ws.cell(row=r, column=col["累计完成投资（万元）"]).value = last + 100
+                ws.cell(row=r, column=col["是否开工"]).value = "是"
+                ws.cell(row=r, column=col["形象进度"]).value = "按计划推进"
+        if unit == "欧庙镇":  # a unit adds a project in an empty row
+            ws.cell(row=4, column=col["项目名称"]).value = "欧庙镇游客中心"
+            ws.cell(row=4, column=col["年度计划投资（万元）"]).value = 300
+            ws.cell(row=4, column=col["累计完成投资（万元）"]).value = 50
+        wb.save(month / f"{unit}.xlsx")
+    result = merge_paths([month], settings=Settings(region="襄城区"))
+    assert result.period == "2024-05"
+    assert [f.status for f in result.files] == ["merged"] * 3
+    by = {p["name"]: p for p in result.projects.to_dict("records")}
+    assert set(by) == {
+        "卧龙镇污水处理厂",
+        "卧龙镇农产品冷链物流中心",
+        "尹集物流园",
+        "欧庙镇游客中心",
+    }
+    assert by["卧龙镇污水处理厂"]["code"] == "WL-001"
+    assert str(by["卧龙镇污水处理厂"]["ytd_completed"]) == "223.5"
+    assert str(by["尹集物流园"]["last_ytd"]) == "2600" and by["尹集物流园"]["unit"] == "尹集乡"
+    assert by["卧龙镇农产品冷链物流中心"]["level"] == "区级" and by["尹集物流园"]["started"] is True
+    got = figures(result.projects, Period(2024, 5), Settings())
+    assert got["overall"]["ytd_completed"] == 223.5 + 100 + 2700 + 50
+    assert not [i for i in result.issues if i.severity == "error"]
+    _code, out, _ = run_cli(
+        capsysbinary, "merge", str(month), "-o", str(workspace / "5.xlsx"), "--json"
+    )
+    issues = json.loads(out)["issues"]
+    assert not [i for i in issues if i["code"] in ("project-missing", "ytd-decreased")]
