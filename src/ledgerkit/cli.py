@@ -105,16 +105,25 @@ def check(
     region: Region = None,
     as_json: JsonFlag = False,
     password: Password = None,
+    feedback: Annotated[
+        Path | None,
+        typer.Option("--feedback", help="为每个有问题的单位写一份标注问题的副本到这个文件夹"),
+    ] = None,
 ) -> None:
-    """只读取和检查台账，不写文件：在终端列出发现的问题。
+    """读取和检查台账，不写汇总表：在终端列出发现的问题；--feedback 写退回修改的副本。
 
-    例：ledgerkit check 2024-04/卧龙镇.xlsx
+    例：ledgerkit check 2024-04/卧龙镇.xlsx　　ledgerkit check 2024-04/ --feedback 2024-04退回
     """
     from ledgerkit.pipeline import merge_month
 
     near = _default_output(paths).parent
     settings = _settings(region=region)
     month = merge_month(paths, _check_period(period), settings, near=near, password=password)
+    if feedback is not None:
+        from ledgerkit.feedback import write_feedback
+
+        for path in write_feedback(month.result, feedback):
+            typer.echo(f"已写出 {path}", err=as_json)
     _finish(month.result, None, as_json)
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ledgerkit.errors import NoInputs, NotALedger, UnreadableFile
+from ledgerkit.feedback import SUFFIX as FEEDBACK_SUFFIX
 from ledgerkit.issues import issue
 from ledgerkit.merge import FAILED, MERGED, SKIPPED, FileResult, MergeResult, merge
 from ledgerkit.normalise import TITLE, SheetLedger, normalise_book
@@ -42,6 +43,9 @@ def discover(paths: list[Path]) -> tuple[list[Path], list[FileResult]]:
         skipped.append(
             FileResult(path, SKIPPED, "Excel/WPS 打开文件时留下的临时锁文件（或未写完的临时文件）")
         )
+    for path in [p for p in candidates if p.name.endswith(FEEDBACK_SUFFIX)]:
+        candidates.remove(path)  # a copy marked for a unit must never count its projects twice
+        skipped.append(FileResult(path, SKIPPED, "ledgerkit 写出的问题反馈副本，不是台账"))
     if not candidates and not skipped:
         raise NoInputs("给出的路径中没有任何台账文件（.xlsx .xls .csv 等）")
     unique = sorted(dict.fromkeys(candidates), key=lambda p: (p.name, str(p)))

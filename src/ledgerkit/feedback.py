@@ -1,0 +1,437 @@
+"""Feedback: for each file with problems, a workbook the clerk sends back to the unit (退回修改).
+
+The unit gets its own table back: an .xlsx/.xlsm is copied with openpyxl, keeping its formatting;
+.xls, CSV, HTML named .xls and .ods are rebuilt cell for cell from the raw cells (and so is an
+.xlsx openpyxl cannot open). Each problem cell is coloured (errors red,
+warnings yellow) and carries a comment with the message, and a 问题清单 sheet in front lists every
+problem. A file that could not be read gets the list alone. The unit's file is only ever read,
+and every text is written as text: nothing the unit typed becomes a formula.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import warnings
+import zipfile
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ledgerkit.errors import UnreadableFile
+from ledgerkit.issues import Issue
+from ledgerkit.merge import FAILED, FileResult, MergeResult
+from ledgerkit.read import RawBook, RawSheet, read_book
+from ledgerkit.write import FIXED_DATE, SEVERITY_LABEL, atomic_write, display_width
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
+
+PROBLEM_SHEET = "问题清单"
+RAW_SHEET = "台账"  # the sheet name for a CSV or a single HTML table, which have none
+SUFFIX = "_问题反馈.xlsx"
+FILL = {"error": "FFC7CE", "warning": "FFEB9C"}  # the problem cell itself
+ROW_FILL = {"error": "FFEEF0", "warning": "FFF7DA"}  # the used cells of a row with a problem
+HEADER_FILL = "DDEBF7"
+HEADS = ("序号", "严重程度", "工作表", "单元格", "问题说明")
+
+_CELL = re.compile(r"([A-Z]{1,3})(\d+)")
+_ROW = re.compile(r"第?(\d+)行?")
+_BAD_TITLE = re.compile(r"[\[\]:*?/\\]")
+_ZIP_TIME = (FIXED_DATE.year, FIXED_DATE.month, FIXED_DATE.day, 0, 0, 0)
+
+
+def write_feedback(result: MergeResult, folder: Path) -> list[Path]:
+    """Write `folder/<stem>_问题反馈.xlsx` for every input file with an error or a warning, and
+    return the paths written, in the order of `result.files`. Raises OutputLocked if one of
+    them is open in Excel/WPS. The input files are never written to."""
+    cross = _cross_file_issues(result)
+    inputs = {f.path.resolve() for f in result.files}
+    written: list[Path] = []
+    for f in result.files:
+        found = [i for i in (*f.issues, *cross.get(f.label, ())) if i.severity != "info"]
+        if not found:
+            continue
+        out = _output_path(folder, f.path, inputs | {p.resolve() for p in written})
+        atomic_write(out, partial(_save, _feedback_book(f, found)))
+        written.append(out)
+    return written
+
+
+def _cross_file_issues(result: MergeResult) -> dict[str, list[Issue]]:
+    """Findings made across files (duplicates, last month's store), by file label."""
+    own = {i for f in result.files for i in f.issues}
+    cross: dict[str, list[Issue]] = defaultdict(list)
+    for i in result.issues:
+        if i not in own:
+            cross[i.file].append(i)
+    return cross
+
+
+def _output_path(folder: Path, source: Path, taken: set[Path]) -> Path:
+    """`卧龙镇_问题反馈.xlsx`; `卧龙镇（xls）_问题反馈.xlsx` when 卧龙镇.xlsx is also there; never
+    the name of an input (a feedback file sent back as a ledger is not overwritten)."""
+    names = [source.stem, f"{source.stem}（{source.suffix.lstrip('.') or '无扩展名'}）"]
+    names += [f"{source.stem}（{n}）" for n in range(2, 1000)]
+    folded = {str(p).casefold() for p in taken}  # Windows names ignore case
+    for name in names:
+        out = folder / f"{name}{SUFFIX}"
+        if str(out.resolve()).casefold() not in folded:
+            return out
+    raise AssertionError("unreachable: a thousand files with one name")
+
+
+# --- the workbook --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Place:
+    """Where an issue is marked: a sheet of the feedback workbook, an Excel row (1-based) and
+    column (1-based; 0 for a whole row). Sheet "" means listed only."""
+
+    sheet: str = ""
+    row: int = 0
+    col: int = 0
+
+
+def _feedback_book(f: FileResult, found: list[Issue]) -> Workbook:
+    """The unit's sheet(s) with the problems marked, and the 问题清单 sheet first."""
+    from openpyxl import Workbook
+
+    wb = _unit_copy(f)
+    if wb is None:
+        wb = Workbook()
+        wb.remove(wb.active)
+    places = [_place(wb, f, i) for i in found]
+    rows = sorted(zip(found, places, strict=True), key=lambda p: _order(p[1]))
+    _mark(wb, rows)
+    _problem_sheet(wb, _title(f.path, len(found)), rows)
+    _finish(wb, f.label)
+    return wb
+
+
+def _unit_copy(f: FileResult) -> Workbook | None:
+    """The unit's workbook to mark: its own .xlsx, or one rebuilt from the raw cells; None
+    when there is nothing to copy (the file could not be read)."""
+    if f.status == FAILED or f.ledger is None:
+        return None
+    if f.ledger.format == "xlsx":
+        try:
+            return _openpyxl_copy(f.path)
+        except Exception:  # an encrypted or unusual file openpyxl cannot open: raw cells will do
+            pass
+    try:
+        book = read_book(f.path)
+    except UnreadableFile:
+        return None
+    return _raw_copy(book, f.ledger.sheet, f.ledger.header_rows)
+
+
+def _openpyxl_copy(path: Path) -> Workbook:
+    """The unit's .xlsx/.xlsm as it is, without macros, read from its bytes (so a workbook
+    named .xls is opened too, and the file itself is only read)."""
+    from openpyxl import load_workbook
+
+    with warnings.catch_warnings():  # "extension not supported" and the like: not the clerk's
+        warnings.simplefilter("ignore")
+        wb = load_workbook(io.BytesIO(path.read_bytes()), keep_vba=False, rich_text=True)
+    wb.template = False
+    return wb
+
+
+def _raw_copy(book: RawBook, sheet: str, header_rows: tuple[int, ...]) -> Workbook | None:
+    """A new workbook holding the ledger sheet's values and merged ranges, cell for cell."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    raw = next((s for s in book.sheets if s.name == sheet), book.sheets[0] if book.sheets else None)
+    if raw is None:
+        return None
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _sheet_title(raw.name)
+    for r, row in enumerate(raw.rows, start=1):
+        for c, value in enumerate(row, start=1):
+            if value is not None and value != "":
+                _put(ws.cell(r, c), value)
+    for r0, c0, r1, c1 in raw.merged:
+        if (r0, c0) != (r1, c1):
+            ws.merge_cells(start_row=r0 + 1, start_column=c0 + 1, end_row=r1 + 1, end_column=c1 + 1)
+    for r in header_rows:
+        for cell in ws[r]:
+            cell.font = Font(bold=True)
+            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    if header_rows:
+        ws.freeze_panes = ws.cell(max(header_rows) + 1, 1)
+    _fit_columns(ws, raw)
+    return wb
+
+
+def _fit_columns(ws: Worksheet, raw: RawSheet) -> None:
+    """Widths from the longest value in each column, titles merged across columns left out."""
+    from openpyxl.utils import get_column_letter
+
+    wide = {(r0, c0) for r0, c0, r1, c1 in raw.merged if c1 > c0}
+    widths: dict[int, int] = defaultdict(lambda: 6)
+    for r, row in enumerate(raw.rows):
+        for c, value in enumerate(row):
+            if value is not None and (r, c) not in wide:
+                widths[c] = max(widths[c], min(display_width(str(value)) + 2, 40))
+    for c, width in widths.items():
+        ws.column_dimensions[get_column_letter(c + 1)].width = width
+
+
+def _sheet_title(name: str) -> str:
+    """A sheet name Excel accepts: 31 characters, none of []:*?/\\; a CSV's is 台账."""
+    return _BAD_TITLE.sub("", name)[:31].strip("'") or RAW_SHEET
+
+
+# --- marking the problem cells ----------------------------------------------------------
+
+
+def _place(wb: Workbook, f: FileResult, i: Issue) -> _Place:
+    """Where `i` goes in `wb`: its own sheet, else the ledger's sheet (a CSV's only sheet)."""
+    if not i.cell or not wb.worksheets:
+        return _Place()
+    names = wb.sheetnames
+    if i.sheet in names:
+        sheet = i.sheet
+    elif f.ledger and f.ledger.sheet in names:
+        sheet = f.ledger.sheet
+    elif i.sheet in ("", getattr(f.ledger, "sheet", "")) and len(wb.worksheets) == 1:
+        sheet = wb.worksheets[0].title  # a raw copy's only sheet, renamed (CSV -> 台账)
+    else:
+        return _Place()
+    if m := _CELL.fullmatch(i.cell):
+        from openpyxl.utils import column_index_from_string
+
+        return _Place(sheet, int(m.group(2)), column_index_from_string(m.group(1)))
+    if (m := _ROW.fullmatch(i.cell)) and int(m.group(1)) > 0:
+        return _Place(sheet, int(m.group(1)))
+    return _Place()
+
+
+def _order(p: _Place) -> tuple[int, int, int]:
+    """File-level findings first, then by row and column (the order the clerk edits in)."""
+    return (1 if p.sheet else 0, p.row, p.col)
+
+
+def _mark(wb: Workbook, rows: list[tuple[Issue, _Place]]) -> None:
+    """Colour each problem cell and comment on it; a row's problem lightly colours the row's
+    used cells and comments on its first one. Several problems of a cell share one comment."""
+    notes: dict[tuple[str, int, int], list[Issue]] = defaultdict(list)
+    strong: dict[tuple[str, int, int], list[Issue]] = defaultdict(list)
+    light: dict[tuple[str, int, int], list[Issue]] = defaultdict(list)
+    for i, p in rows:
+        if not p.sheet:
+            continue
+        ws = wb[p.sheet]
+        if p.col:
+            key = _anchor(ws, p.row, p.col)
+            strong[key].append(i)
+            notes[key].append(i)
+            continue
+        used = _used_columns(ws, p.row) or [1]
+        for c in used:
+            light[_anchor(ws, p.row, c)].append(i)
+        notes[_anchor(ws, p.row, used[0])].append(i)
+    for key, found in light.items():
+        if key not in strong:
+            _fill(wb[key[0]].cell(key[1], key[2]), ROW_FILL[_worst(found)])
+    for key, found in strong.items():
+        _fill(wb[key[0]].cell(key[1], key[2]), FILL[_worst(found)])
+    for (sheet, r, c), found in notes.items():
+        _comment(wb[sheet].cell(r, c), found)
+
+
+def _anchor(ws: Worksheet, row: int, col: int) -> tuple[str, int, int]:
+    """(sheet, row, column) of the cell that shows (row, col): the top-left cell of a merged
+    range covering it, since a covered cell can hold neither a value nor a comment."""
+    for rng in ws.merged_cells.ranges:
+        if rng.min_row <= row <= rng.max_row and rng.min_col <= col <= rng.max_col:
+            return ws.title, rng.min_row, rng.min_col
+    return ws.title, row, col
+
+
+def _used_columns(ws: Worksheet, row: int) -> list[int]:
+    cells = next(ws.iter_rows(min_row=row, max_row=row, max_col=ws.max_column), ())
+    return [c.column for c in cells if c.value is not None and c.value != ""]
+
+
+def _worst(found: list[Issue]) -> str:
+    return "error" if any(i.severity == "error" for i in found) else "warning"
+
+
+def _fill(cell: Any, color: str) -> None:
+    from openpyxl.styles import PatternFill
+
+    cell.fill = PatternFill(fill_type="solid", start_color=color, end_color=color)
+
+
+def _comment(cell: Any, found: list[Issue]) -> None:
+    """One comment, one line per problem; a comment the unit had is kept below ours."""
+    from openpyxl.comments import Comment
+
+    lines = [f"{SEVERITY_LABEL[i.severity]}：{_text(i.message)}" for i in found]
+    if cell.comment is not None and cell.comment.text:
+        lines.append(f"（原批注）{_text(cell.comment.text)}")
+    text = "\n".join(lines)
+    height = sum(max(1, math.ceil(display_width(line) / 44)) for line in lines) * 16 + 12
+    cell.comment = Comment(text, "ledgerkit", height=min(height, 600), width=320)
+
+
+# --- the 问题清单 sheet --------------------------------------------------------------------
+
+
+def _title(source: Path, n: int) -> str:
+    stem = source.stem if source.stem.endswith("台账") else f"{source.stem}台账"
+    return f"{stem}问题清单（共{n}条，请逐条修改后重新报送）"
+
+
+def _problem_sheet(wb: Workbook, title: str, rows: list[tuple[Issue, _Place]]) -> None:
+    """The list, first in the workbook: title, bold frozen header, one problem a row, each
+    cell linked to the marked cell; widths fitted to the Chinese text, A4 landscape."""
+    from openpyxl.styles import Alignment, Border, Font, Side
+
+    name = next(n for n in _free_names(PROBLEM_SHEET) if n not in wb.sheetnames)
+    ws = wb.create_sheet(name, 0)
+    thin = Side(style="thin", color="999999")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    plain = Font(name="宋体", size=11)
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(HEADS))
+    _put(ws.cell(1, 1), title)
+    ws.cell(1, 1).font = Font(name="黑体", size=14, bold=True)
+    ws.cell(1, 1).alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    ws.row_dimensions[1].height = 30
+    for c, head in enumerate(HEADS, start=1):
+        cell = ws.cell(2, c)
+        _put(cell, head)
+        cell.font = Font(name="宋体", size=11, bold=True)
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        cell.border = border
+        _fill(cell, HEADER_FILL)
+    widths = [display_width(h) + 4 for h in HEADS]
+    for n, (i, p) in enumerate(rows, start=1):
+        values = [
+            n,
+            SEVERITY_LABEL[i.severity],
+            p.sheet or i.sheet or "—",
+            i.cell or "—",
+            i.message,
+        ]
+        for c, value in enumerate(values, start=1):
+            cell = ws.cell(2 + n, c)
+            _put(cell, value)
+            cell.font, cell.border = plain, border
+            cell.alignment = Alignment(vertical="center", wrap_text=c == len(HEADS))
+            widths[c - 1] = max(widths[c - 1], display_width(str(value)) + 2)
+        _fill(ws.cell(2 + n, 2), FILL[i.severity])
+        if p.sheet:
+            _link(ws.cell(2 + n, 4), p)
+    for c, width in enumerate(widths, start=1):
+        ws.column_dimensions[chr(64 + c)].width = min(width, 80 if c == len(HEADS) else 24)
+    ws.freeze_panes = "A3"
+    ws.auto_filter.ref = f"A2:E{max(3, 2 + len(rows))}"
+    ws.print_title_rows = "1:2"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def _free_names(base: str) -> Iterable[str]:
+    """问题清单, then 问题清单(2)… when the unit's workbook already has one."""
+    yield base
+    n = 2
+    while True:
+        yield f"{base}({n})"
+        n += 1
+
+
+def _link(cell: Any, p: _Place) -> None:
+    """A click on the cell reference goes to the marked cell."""
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.hyperlink import Hyperlink
+
+    target = f"{get_column_letter(p.col or 1)}{p.row}"
+    sheet = p.sheet.replace("'", "''")
+    cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{sheet}'!{target}")
+    cell.font = Font(name="宋体", size=11, color="0563C1", underline="single")
+
+
+def _finish(wb: Workbook, label: str) -> None:
+    """The list is the sheet shown on opening, alone selected (two selected tabs would make
+    Excel edit both sheets at once); fixed properties, so runs over one file agree."""
+    for ws in wb.worksheets:
+        ws.sheet_view.tabSelected = False
+    wb.active = 0
+    wb.worksheets[0].sheet_view.tabSelected = True
+    for view in wb.views:
+        view.firstSheet = 0
+    props = wb.properties
+    props.creator = props.lastModifiedBy = "ledgerkit"
+    props.title = f"{label} 问题反馈"
+    props.created = props.modified = FIXED_DATE
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+
+def _text(value: Any) -> str:
+    """A text made safe for a cell: no characters XML cannot hold, at most 32,767 characters."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+    return text if len(text) <= 32767 else text[:32766] + "…"
+
+
+def _put(cell: Any, value: Any) -> None:
+    """A value as what it is: numbers, dates and booleans as such, anything else as text,
+    even when it starts with = (openpyxl would make that a formula)."""
+    if isinstance(value, bool | int | float) and not (
+        isinstance(value, float) and not math.isfinite(value)
+    ):
+        cell.value = value
+        return
+    if hasattr(value, "year") or hasattr(value, "hour") or hasattr(value, "days"):
+        try:
+            cell.value = value  # date, datetime, time, timedelta
+            return
+        except (TypeError, ValueError):
+            pass
+    cell.value = _text(value)
+    cell.data_type = "s"
+
+
+class _FixedTimeZip(zipfile.ZipFile):
+    """A zip whose entries all carry one fixed time, so one workbook gives the same bytes
+    (openpyxl adds parts from strings and, for worksheets, from temporary files)."""
+
+    def writestr(  # type: ignore[override]
+        self, zinfo_or_arcname: str | zipfile.ZipInfo, data: Any, *args: Any, **kwargs: Any
+    ) -> None:
+        if isinstance(zinfo_or_arcname, str):
+            info = zipfile.ZipInfo(zinfo_or_arcname, date_time=_ZIP_TIME)
+            info.compress_type = self.compression
+            info.external_attr = 0o600 << 16
+            zinfo_or_arcname = info
+        super().writestr(zinfo_or_arcname, data, *args, **kwargs)
+
+    def write(  # type: ignore[override]
+        self, filename: str | Path, arcname: str | None = None, *args: Any, **kwargs: Any
+    ) -> None:
+        self.writestr(arcname or Path(filename).name, Path(filename).read_bytes())
+
+
+def _save(wb: Workbook, path: Path) -> None:
+    """Save without openpyxl stamping the current time as the modified date."""
+    from openpyxl.writer.excel import ExcelWriter
+
+    archive = _FixedTimeZip(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+    ExcelWriter(wb, archive).save()  # closes the archive

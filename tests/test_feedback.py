@@ -1,0 +1,337 @@
+"""Feedback workbooks sent back to the units (退回修改), read back as the unit's clerk sees them."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import datetime as dt
+import json
+import zipfile
+from pathlib import Path
+
+import builders
+import openpyxl
+import pytest
+
+from ledgerkit.feedback import write_feedback
+from ledgerkit.issues import Issue
+from ledgerkit.merge import MergeResult
+from ledgerkit.pipeline import merge_paths
+from ledgerkit.read import read_book
+
+RED, YELLOW = "FFC7CE", "FFEB9C"
+
+
+def township_rows() -> list[list]:
+    """卧龙镇's ledger with “待定” for the 总投资 of its first project (E7)."""
+    rows = copy.deepcopy(builders.TOWNSHIP_ROWS)
+    rows[6][4] = "待定"
+    return rows
+
+
+def styled_township(path: Path) -> Path:
+    """The township ledger as a unit formats it: a wide name column, a big bold title."""
+    builders.xlsx(path, township_rows(), builders.TOWNSHIP_MERGES)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["台账"]
+    ws.column_dimensions["B"].width = 36
+    ws["A1"].font = openpyxl.styles.Font(name="黑体", size=18, bold=True)
+    ws.print_title_rows = "3:4"
+    ws["E7"].comment = openpyxl.comments.Comment("总投资待可研批复后确定", "张三")
+    wb.save(path)
+    return path
+
+
+XLS_ROWS = [
+    ["襄城区欧庙镇重点项目台账", None, None, None, None],
+    ["项目名称", "总投资", "年度计划投资", "累计完成投资", "形象进度"],
+    ["欧庙镇农贸市场改造", "待定", 300, 120, "主体施工"],
+    ["欧庙镇污水管网", 900, 400, 150, "管网铺设"],
+]
+CSV_ROWS = [
+    ["项目名称", "责任单位", "总投资", "年度计划投资", "累计完成投资", "是否开工", "形象进度"],
+    ["襄城区環城公路改建工程", "区交通运输局", "8,000", "2000", "６００", "是", "路面施工"],
+    ["=cmd|' /C calc'!A0", "区交通运输局", "待定", "/", "—", "否", "@SUM(1)"],
+]
+
+
+@pytest.fixture
+def month(tmp_path: Path) -> Path:
+    """Messy files of one month: a styled .xlsx, an old .xls, a GBK CSV, a corrupt file and a
+    clean ledger."""
+    folder = tmp_path / "2024-04"
+    folder.mkdir()
+    styled_township(folder / "卧龙镇.xlsx")
+    builders.xls(folder / "欧庙镇.xls", XLS_ROWS, merges=[(0, 0, 0, 4)])
+    builders.csv_file(folder / "区交通运输局.csv", CSV_ROWS)
+    (folder / "尹集乡.xlsx").write_bytes(b"PK\x03\x04" + b"\x00" * 100)
+    builders.csv_file(
+        folder / "檀溪街道.csv",
+        [
+            ["项目名称", "总投资", "年度计划投资", "累计完成投资", "是否开工", "形象进度"],
+            ["檀溪路改造", "1000", "400", "100", "是", "施工中"],
+        ],
+        encoding="utf-8-sig",
+    )
+    return folder
+
+
+@pytest.fixture
+def result(month: Path) -> MergeResult:
+    return merge_paths([month])
+
+
+@pytest.fixture
+def out(result: MergeResult, tmp_path: Path) -> dict[str, openpyxl.Workbook]:
+    """The feedback workbooks, by name."""
+    paths = write_feedback(result, tmp_path / "反馈")
+    return {p.name: openpyxl.load_workbook(p) for p in paths}
+
+
+def listed(wb: openpyxl.Workbook) -> list[tuple]:
+    """The 问题清单 rows below the title and the header."""
+    return [r for r in wb.worksheets[0].iter_rows(min_row=3, values_only=True)]
+
+
+def reported(result: MergeResult, label: str) -> list[Issue]:
+    return [i for i in result.issues if i.file == label and i.severity != "info"]
+
+
+def test_one_workbook_per_file_with_problems(result, tmp_path):
+    paths = write_feedback(result, tmp_path / "反馈")
+    assert sorted(p.name for p in paths) == sorted(
+        f"{unit}_问题反馈.xlsx" for unit in ("卧龙镇", "区交通运输局", "尹集乡", "欧庙镇")
+    )
+    assert not reported(result, "檀溪街道.csv")  # clean: nothing to send back
+    assert sorted(p.name for p in (tmp_path / "反馈").iterdir()) == sorted(p.name for p in paths)
+
+
+def test_problem_list_is_first_and_lists_every_issue(result, out):
+    wb = out["卧龙镇_问题反馈.xlsx"]
+    assert wb.sheetnames[0] == "问题清单"
+    assert wb.active.title == "问题清单"
+    assert wb.active.sheet_view.tabSelected and not wb["台账"].sheet_view.tabSelected
+    ws = wb["问题清单"]
+    issues = reported(result, "卧龙镇.xlsx")
+    assert ws["A1"].value == f"卧龙镇台账问题清单（共{len(issues)}条，请逐条修改后重新报送）"
+    assert "A1:E1" in {str(r) for r in ws.merged_cells.ranges}
+    assert [c.value for c in ws[2]] == ["序号", "严重程度", "工作表", "单元格", "问题说明"]
+    assert all(c.font.bold for c in ws[2])
+    assert ws.freeze_panes == "A3"
+    rows = listed(wb)
+    assert [r[0] for r in rows] == list(range(1, len(issues) + 1))
+    wanted = {({"error": "错误", "warning": "警告"}[i.severity], i.cell, i.message) for i in issues}
+    assert {(r[1], r[3], r[4]) for r in rows} == wanted
+    assert ("错误", "台账", "E7") in {r[1:4] for r in rows}
+    assert ws.column_dimensions["E"].width > 30  # fitted to the Chinese messages
+
+
+def test_problem_cell_is_coloured_and_commented(result, out):
+    ws = out["卧龙镇_问题反馈.xlsx"]["台账"]
+    bad = next(i for i in result.issues if i.code == "bad-number" and i.file == "卧龙镇.xlsx")
+    assert bad.cell == "E7"
+    assert ws["E7"].value == "待定"
+    assert ws["E7"].fill.fgColor.rgb.endswith(RED)
+    assert bad.message in ws["E7"].comment.text
+    assert ws["E7"].comment.author == "ledgerkit"
+    assert "总投资待可研批复后确定" in ws["E7"].comment.text  # the unit's own note is kept
+    assert ws["E8"].comment is None and ws["E8"].fill.fgColor.rgb != f"00{RED}"
+
+
+def test_units_formatting_is_kept(out):
+    ws = out["卧龙镇_问题反馈.xlsx"]["台账"]
+    merged = {str(r) for r in ws.merged_cells.ranges}
+    assert set(builders.TOWNSHIP_MERGES) <= merged
+    assert ws.column_dimensions["B"].width == 36
+    assert ws["A1"].font.bold and ws["A1"].font.sz == 18
+    assert ws.print_title_rows == "$3:$4"  # still the ledger's own rows with a sheet in front
+    assert ws["B7"].value == "卧龙镇污水处理厂及配套管网工程"
+
+
+def test_warning_is_yellow_and_several_issues_share_one_comment(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    rows = [
+        ["项目名称", "总投资", "年度计划投资", "累计完成投资", "是否开工", "形象进度"],
+        ["甲项目", 100, 50, 80, "是", "施工"],  # 80 > 50: completed-over-plan (warning)
+        ["乙项目", 100, 150, 200, "是", "施工"],  # 200 > 100 and > 150 in D3
+    ]
+    builders.xlsx(folder / "伙牌镇.xlsx", rows)
+    result = merge_paths([folder])
+    (path,) = write_feedback(result, tmp_path / "out")
+    ws = openpyxl.load_workbook(path)["台账"]
+    assert ws["D2"].fill.fgColor.rgb.endswith(YELLOW)
+    on_d3 = [i for i in result.issues if i.cell == "D3"]
+    assert len(on_d3) >= 2 and any(i.severity == "error" for i in on_d3)
+    assert ws["D3"].fill.fgColor.rgb.endswith(RED)  # the worst of the cell's problems
+    assert ws["D3"].comment.text.split("\n") == [
+        f"{'错误' if i.severity == 'error' else '警告'}：{i.message}" for i in on_d3
+    ]
+
+
+def test_xls_is_rebuilt_cell_for_cell(month, result, out):
+    wb = out["欧庙镇_问题反馈.xlsx"]
+    raw = read_book(month / "欧庙镇.xls").sheets[0]
+    assert wb.sheetnames == ["问题清单", raw.name]
+    ws = wb[raw.name]
+    for r, row in enumerate(raw.rows, start=1):
+        for c, value in enumerate(row, start=1):
+            assert ws.cell(r, c).value == (None if value == "" else value), (r, c)
+    assert {str(r) for r in ws.merged_cells.ranges} == {"A1:E1"}
+    bad = next(i for i in reported(result, "欧庙镇.xls") if i.code == "bad-number")
+    assert (bad.sheet, bad.cell) == (raw.name, "B3")
+    assert ws["B3"].fill.fgColor.rgb.endswith(RED)
+    assert bad.message in ws["B3"].comment.text
+    assert ws.column_dimensions["A"].width >= 18  # fitted to the project names
+
+
+def test_gbk_csv_is_rebuilt_as_text_never_formulas(month, result, out, tmp_path):
+    wb = out["区交通运输局_问题反馈.xlsx"]
+    assert wb.sheetnames == ["问题清单", "台账"]
+    ws = wb["台账"]
+    for r, row in enumerate(CSV_ROWS, start=1):
+        for c, value in enumerate(row, start=1):
+            assert ws.cell(r, c).value == value, (r, c)
+    assert ws["A3"].data_type == "s" and ws["G3"].data_type == "s"
+    with zipfile.ZipFile(tmp_path / "反馈" / "区交通运输局_问题反馈.xlsx") as zf:
+        sheets = [n for n in zf.namelist() if n.startswith("xl/worksheets/sheet")]
+        assert sheets and not any(b"<f>" in zf.read(n) for n in sheets)
+    bad = next(i for i in reported(result, "区交通运输局.csv") if i.code == "bad-number")
+    assert (bad.sheet, bad.cell) == ("", "C3")
+    assert ws["C3"].fill.fgColor.rgb.endswith(RED) and bad.message in ws["C3"].comment.text
+    assert ("错误", "台账", "C3", bad.message) in {r[1:] for r in listed(wb)}
+
+
+def test_html_xls_keeps_its_spans(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    rows = [
+        ["东津新区重点项目台账", None, None, None],
+        ["项目名称", "总投资", "年度计划投资", "累计完成投资"],
+        ["东津大道", "待定", 100, 20],
+    ]
+    builders.html_xls(folder / "东津新区.xls", rows, spans={(0, 0): (1, 4)})
+    (path,) = write_feedback(merge_paths([folder]), tmp_path / "out")
+    ws = openpyxl.load_workbook(path).worksheets[1]
+    assert ws.title == "台账"
+    assert {str(r) for r in ws.merged_cells.ranges} == {"A1:D1"}
+    assert ws["A3"].value == "东津大道" and ws["C3"].value in (100, "100")
+    assert ws["B3"].fill.fgColor.rgb.endswith(RED)
+
+
+def test_failed_file_gets_the_list_alone(result, out):
+    wb = out["尹集乡_问题反馈.xlsx"]
+    assert wb.sheetnames == ["问题清单"]
+    (failed,) = reported(result, "尹集乡.xlsx")
+    assert failed.code == "file-unreadable"
+    assert listed(wb) == [(1, "错误", "—", "—", failed.message)]
+    assert wb["问题清单"]["A1"].value.startswith("尹集乡台账问题清单（共1条")
+
+
+def test_originals_are_never_touched(month, result, tmp_path):
+    before = {p.name: p.read_bytes() for p in month.iterdir()}
+    write_feedback(result, month)  # even when the feedback goes beside them
+    after = {p.name: p.read_bytes() for p in month.iterdir() if p.name in before}
+    assert after == before
+
+
+def test_no_problems_no_feedback(clean_month, tmp_path):
+    assert write_feedback(merge_paths([clean_month]), tmp_path / "out") == []
+    assert not (tmp_path / "out").exists()
+
+
+def test_row_issue_marks_the_row_and_texts_stay_text(result, tmp_path):
+    row_issue = Issue(
+        "row-unrecognised", "warning", "卧龙镇.xlsx", "台账", "第10行", "=第10行看不懂"
+    )
+    merged = Issue("bad-started", "warning", "卧龙镇.xlsx", "台账", "C11", "包抓领导看不懂")
+    extended = dataclasses.replace(result, issues=(*result.issues, row_issue, merged))
+    paths = write_feedback(extended, tmp_path / "out")
+    wb = openpyxl.load_workbook(next(p for p in paths if p.name.startswith("卧龙镇")))
+    ws = wb["台账"]
+    assert "=第10行看不懂" in ws["A10"].comment.text  # the row's first used cell
+    assert ws["B10"].fill.fgColor.rgb.endswith("FFF7DA")  # the row, lightly
+    assert ws["B10"].comment is None
+    assert "包抓领导看不懂" in ws["C10"].comment.text  # C11 is covered by C10:C11
+    row = next(r for r in wb["问题清单"].iter_rows(min_row=3) if r[3].value == "第10行")
+    assert row[4].value == "=第10行看不懂" and row[4].data_type == "s"
+
+
+def test_deterministic_with_fixed_properties(result, tmp_path):
+    first = write_feedback(result, tmp_path / "a")
+    second = write_feedback(result, tmp_path / "b")
+    assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
+    for path in first:  # no time stamp anywhere, so a run a minute later agrees too
+        with zipfile.ZipFile(path) as zf:
+            assert {i.date_time for i in zf.infolist()} == {(2000, 1, 1, 0, 0, 0)}
+    props = openpyxl.load_workbook(first[0]).properties
+    assert props.creator == "ledgerkit"
+    assert props.created == props.modified == dt.datetime(2000, 1, 1)
+
+
+def test_names_never_collide_nor_overwrite_an_input(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    builders.xlsx(folder / "卧龙镇.xlsx", township_rows(), builders.TOWNSHIP_MERGES)
+    builders.csv_file(folder / "卧龙镇.csv", CSV_ROWS)
+    builders.csv_file(folder / "卧龙镇_问题反馈.xlsx", CSV_ROWS)  # an old feedback left there
+    kept = (folder / "卧龙镇_问题反馈.xlsx").read_bytes()
+    result = merge_paths([folder])
+    old = next(f for f in result.files if f.label == "卧龙镇_问题反馈.xlsx")
+    assert old.status == "skipped"  # a feedback copy is never read as a ledger
+    paths = write_feedback(result, folder)
+    assert len({p.name.casefold() for p in paths}) == len(paths) == 2
+    assert "卧龙镇_问题反馈.xlsx" not in {p.name for p in paths}
+    assert (folder / "卧龙镇_问题反馈.xlsx").read_bytes() == kept
+
+
+def test_xlsm_comes_back_as_plain_xlsx(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    builders.xlsm(folder / "卧龙镇.xlsm", township_rows(), builders.TOWNSHIP_MERGES)
+    (path,) = write_feedback(merge_paths([folder]), tmp_path / "out")
+    assert path.name == "卧龙镇_问题反馈.xlsx"
+    with zipfile.ZipFile(path) as zf:
+        assert b"macroEnabled" not in zf.read("[Content_Types].xml")
+    assert openpyxl.load_workbook(path)["台账"]["E7"].fill.fgColor.rgb.endswith(RED)
+
+
+def test_a_sheet_named_like_the_list_is_kept(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    builders.xlsx(
+        folder / "卧龙镇.xlsx",
+        township_rows(),
+        builders.TOWNSHIP_MERGES,
+        before=[("问题清单", [["上次的问题已改"]])],
+    )
+    (path,) = write_feedback(merge_paths([folder]), tmp_path / "out")
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["问题清单(2)", "问题清单", "台账"]
+    assert wb["问题清单"]["A1"].value == "上次的问题已改"
+
+
+def test_check_feedback_from_the_command_line_and_never_read_back(tmp_path, capsysbinary):
+    from conftest import run_cli
+
+    folder = tmp_path / "2024-04"
+    folder.mkdir()
+    builders.xlsx(folder / "卧龙镇.xlsx", builders.TOWNSHIP_ROWS, builders.TOWNSHIP_MERGES)
+    builders.csv_file(
+        folder / "区交通运输局.csv",
+        [
+            ["项目名称", "总投资", "年度计划投资", "累计完成投资", "是否开工", "形象进度"],
+            ["環城公路", "待定", "2000", "600", "是", "施工"],
+        ],
+    )
+    code, out, err = run_cli(
+        capsysbinary, "check", str(folder), "--feedback", str(folder), "--json"
+    )
+    assert code == 1 and "问题反馈" in err
+    assert json.loads(out)["files"]  # stdout stays one JSON object
+    written = sorted(p.name for p in folder.glob("*_问题反馈.xlsx"))
+    assert written == ["区交通运输局_问题反馈.xlsx"]
+    code, out, _ = run_cli(capsysbinary, "check", str(folder), "--json")
+    files = {Path(f["path"]).name: f for f in json.loads(out)["files"]}
+    assert files["区交通运输局_问题反馈.xlsx"]["status"] == "skipped"
+    assert sum(f["projects"] for f in files.values()) == 4
