@@ -19,7 +19,7 @@ from typing import Any
 from ledgerkit.metrics import CATEGORY_ORDER, LEVEL_ORDER, Period
 from ledgerkit.settings import Settings
 from ledgerkit.validate import name_key
-from ledgerkit.write import FIXED_DATE, atomic_write, display_width
+from ledgerkit.write import FIXED_DATE, TITLE_FORMAT, atomic_write, display_width
 
 BLANK_ROWS = 10  # empty rows for projects the unit adds
 MONEY_RULE = {
@@ -216,15 +216,7 @@ def _validations(ws: Any, first: int, end: int) -> None:
 class _Formats:
     def __init__(self, wb: Any) -> None:
         base = {"font_name": "宋体", "font_size": 10, "valign": "vcenter", "border": 1}
-        self.title = wb.add_format(
-            {
-                "font_name": "黑体",
-                "font_size": 16,
-                "bold": True,
-                "align": "center",
-                "valign": "vcenter",
-            }
-        )
+        self.title = wb.add_format(TITLE_FORMAT)
         self.note = wb.add_format({"font_name": "宋体", "font_size": 10})
         self.header = wb.add_format(
             {**base, "bold": True, "align": "center", "text_wrap": True, "bg_color": "#DDEBF7"}

@@ -95,15 +95,6 @@ def merge_paths(
     return merge(files, period, check_duplicates(ledgers), settings.canonical_unit)
 
 
-def month_figures(result: MergeResult, settings: Settings) -> dict[str, Any] | None:
-    """The figures of a merged month, or None when its period is not known."""
-    from ledgerkit.metrics import Period, figures
-
-    if not result.period:
-        return None
-    return figures(result.projects, Period.parse(result.period), settings)
-
-
 def period_in_titles(ledgers: list[SheetLedger]) -> str | None:
     """'2024-04' from titles such as '卧龙镇2024年重点项目推进台账（1-4月）', the most common."""
     found = Counter(

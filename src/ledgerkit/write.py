@@ -38,6 +38,13 @@ from ledgerkit.settings import Settings
 FIXED_DATE = dt.datetime(2000, 1, 1)
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 MAX_CELL = 32767
+TITLE_FORMAT = {
+    "font_name": "黑体",
+    "font_size": 16,
+    "bold": True,
+    "align": "center",
+    "valign": "vcenter",
+}  # the title row of every table ledgerkit writes
 SEVERITY_LABEL = {"error": "错误", "warning": "警告", "info": "提示"}
 STATUS_LABEL = {MERGED: "已汇总", FAILED: "读取失败", "skipped": "已跳过"}
 
@@ -112,15 +119,7 @@ class Styles:
         places = "0" * settings.rate_decimals
         rate = f"0.{places}%" if places else "0%"
         shown = "#,##0" + ("." + "0" * settings.money_decimals if settings.money_decimals else "")
-        self.title = wb.add_format(
-            {
-                "font_name": "黑体",
-                "font_size": 16,
-                "bold": True,
-                "align": "center",
-                "valign": "vcenter",
-            }
-        )
+        self.title = wb.add_format(TITLE_FORMAT)
         self.header = wb.add_format(
             {
                 **base,
