@@ -37,7 +37,9 @@ def end_to_end(folder: Path, out: Path) -> tuple[float, dict]:
     start = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "ledgerkit", "merge", str(folder), "-o", str(out), "--json"],
-        capture_output=True, env={**os.environ, "PYTHONIOENCODING": "utf-8"}, check=False,
+        capture_output=True,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+        check=False,
     )
     elapsed = time.perf_counter() - start
     if done.returncode not in (0, 1):
@@ -68,8 +70,10 @@ def main() -> None:
     out = HERE / "out" / "merged.xlsx"
     elapsed, data = end_to_end(folder, out)
     print(f"corpus: {args.files} files x {args.rows} rows, {size:.1f} MB, {os.cpu_count()} cores")
-    print(f"ledgerkit merge end to end: {elapsed:.2f} s "
-          f"({args.files * args.rows / elapsed:,.0f} project rows/s)")
+    print(
+        f"ledgerkit merge end to end: {elapsed:.2f} s "
+        f"({args.files * args.rows / elapsed:,.0f} project rows/s)"
+    )
     for name, seconds in stages(folder, out).items():
         print(f"  {name:32s} {seconds:.2f} s")
     keys = ("projects", "total_investment", "annual_plan", "ytd_completed")

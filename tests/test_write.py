@@ -121,3 +121,52 @@ def test_inputs_are_never_modified(month: Path, tmp_path: Path):
     before = {p.name: p.read_bytes() for p in month.iterdir()}
     write_workbook(merge_paths([month]), tmp_path / "o.xlsx", "t")
     assert {p.name: p.read_bytes() for p in month.iterdir()} == before
+
+
+def test_fast_rows_write_what_xlsxwriter_writes(tmp_path: Path):
+    """The detail sheet's rows skip xlsxwriter's per-cell write(); read back, every kind of
+    value is the same cell as the one xlsxwriter's own path writes (charted sheets use it)."""
+    import datetime as dt
+    from decimal import Decimal
+
+    import xlsxwriter
+
+    from ledgerkit.settings import Settings
+    from ledgerkit.write import Styles, _Formula, close_fast, table_sheet
+
+    class Text(str):
+        pass
+
+    long = "𠀀" * 20_000 + "尾"  # past Excel's 32,767 UTF-16 units only when counted in UTF-16
+    rows = [
+        [("文本", None), (True, None), (False, None), (Decimal("12345.6"), None), (7, None)],
+        [(None, None), ("", None), (0.1 + 0.2, None), (Text("子类"), None), (Text(""), None)],
+        [(_Formula('=IF(N(A1)=0,"",N(B1)/A1)', 0.25), None), (dt.date(2024, 3, 15), None)],
+        [("a\x01b<&>", None), (long, None), ("=不是公式", None), (Decimal("-0"), None)],
+    ]
+    out = tmp_path / "t.xlsx"
+    wb = xlsxwriter.Workbook(str(out), {"strings_to_formulas": False})
+    styles = Styles(wb, Settings())
+    for name, charted in (("fast", False), ("plain", True)):
+        formatted = [[(v, styles.money) for v, _ in row] for row in rows]
+        table_sheet(wb, styles, name, "标题", list("ABCDE"), formatted, charted=charted)
+    close_fast(wb)
+    cached = openpyxl.load_workbook(out, data_only=True)  # the formula's saved result too
+    assert [[c.value for c in r] for r in cached["fast"].iter_rows()] == [
+        [c.value for c in r] for r in cached["plain"].iter_rows()
+    ]
+    book = openpyxl.load_workbook(out)
+    fast, plain = book["fast"], book["plain"]
+    assert fast.dimensions == plain.dimensions
+    for a, b in zip(fast.iter_rows(), plain.iter_rows(), strict=True):
+        for x, y in zip(a, b, strict=True):
+            assert (x.value, x.data_type, x.number_format) == (
+                y.value,
+                y.data_type,
+                y.number_format,
+            )
+    widths = [(k, d.width) for k, d in fast.column_dimensions.items()]
+    assert widths == [(k, d.width) for k, d in plain.column_dimensions.items()]
+    assert (fast["B3"].value, fast["A4"].value, fast["D4"].value) == ("是", None, "子类")
+    assert fast["A5"].value == '=IF(N(A1)=0,"",N(B1)/A1)'
+    assert fast["C6"].value == "=不是公式" and fast["C6"].data_type == "s"

@@ -249,8 +249,12 @@ def set_east_asian_fonts(doc: Any) -> None:
     and 黑体 rather than a Western font's idea of Chinese."""
     from docx.oxml.ns import qn
 
+    by_style: dict[str | None, str] = {}  # python-docx finds a paragraph's style by scanning
     for paragraph in _all_paragraphs(doc):
-        font = _style_east_asian(paragraph.style) or DEFAULT_EAST_ASIAN
+        style_id = paragraph._p.style
+        if style_id not in by_style:
+            by_style[style_id] = _style_east_asian(paragraph.style) or DEFAULT_EAST_ASIAN
+        font = by_style[style_id]
         for run in paragraph.runs:
             fonts = run._element.get_or_add_rPr().get_or_add_rFonts()
             if not fonts.get(qn("w:eastAsia")):

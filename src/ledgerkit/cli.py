@@ -8,6 +8,7 @@ commands so that `ledgerkit --help` stays fast.
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import sys
 from pathlib import Path
@@ -390,6 +391,7 @@ def _safe_streams() -> None:
 def main(argv: list[str] | None = None) -> Any:
     """Console-script entry point: every failure ends in a Chinese message and an exit code."""
     _safe_streams()
+    gc.set_threshold(100_000, 50, 100)  # a run keeps every project row: collect seldom
     try:
         return app(args=argv, prog_name="ledgerkit", standalone_mode=True)
     except LedgerkitError as exc:

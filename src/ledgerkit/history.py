@@ -26,7 +26,7 @@ from ledgerkit.settings import Settings
 from ledgerkit.validate import name_key
 
 if TYPE_CHECKING:
-    import pandas as pd
+    from ledgerkit.merge import Projects
 
 STORE_NAME = "ledgerkit-history.sqlite"
 MONEY = ("total_investment", "annual_plan", "month_completed", "ytd_completed")
@@ -132,12 +132,13 @@ def file_meta(result: MergeResult) -> list[FileMeta]:
     return metas
 
 
-def project_rows(frame: pd.DataFrame, period: Period, settings: Settings) -> list[dict[str, Any]]:
+def project_rows(frame: Projects, period: Period, settings: Settings) -> list[dict[str, Any]]:
     """The merged rows as the store keeps them: identity, money as text, status."""
     renames = _renames(settings)
+    kept = [k for k in PROJECT_COLUMNS if k in frame.columns]
     rows = []
-    for p in frame.to_dict("records"):
-        row = {k: p.get(k) for k in PROJECT_COLUMNS if k in p}
+    for p in frame.records:
+        row = {k: p.get(k) for k in kept}
         row.update(
             key=project_key(p, renames),
             status=project_status(p, period, settings)["status"],
@@ -209,7 +210,7 @@ class Store:
             marks = ", ".join("?" * (len(PROJECT_COLUMNS) + 1))
             self.db.executemany(
                 f"INSERT INTO projects (snapshot, {columns}) VALUES ({marks})",
-                [(sid, *(_stored(c, r.get(c)) for c in PROJECT_COLUMNS)) for r in rows],
+                ((sid, *(_stored(c, r.get(c)) for c in PROJECT_COLUMNS)) for r in rows),
             )
             self.db.execute("COMMIT")
         except BaseException:
@@ -263,10 +264,20 @@ def _decoded(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _fingerprint(files: list[FileMeta], rows: list[dict[str, Any]]) -> str:
-    data = json.dumps(
-        [[f.__dict__ for f in files], rows], sort_keys=True, default=str, ensure_ascii=False
-    )
-    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+    """sha256 of the JSON text of [files, rows], made a thousand rows at a time: the whole
+    text of 200,000 rows would hold hundreds of MB at once for a hash."""
+    digest = hashlib.sha256()
+
+    def dumps(value: Any) -> bytes:
+        return json.dumps(value, sort_keys=True, default=str, ensure_ascii=False).encode("utf-8")
+
+    digest.update(b"[" + dumps([f.__dict__ for f in files]) + b", [")
+    for start in range(0, len(rows), 1000):
+        if start:
+            digest.update(b", ")
+        digest.update(dumps(rows[start : start + 1000])[1:-1])  # the rows, without [ ]
+    digest.update(b"]]")
+    return digest.hexdigest()
 
 
 # --- checks against last month ---------------------------------------------------------------
@@ -425,6 +436,8 @@ def streak_issues(
             break
         months.append(rows)
         p = previous_period(p)
+    if len(months) < settings.streak_months:  # too few months stored for any streak
+        return []
     by_month = [_Index(rows) for rows in months]
     found = []
     for row in current:
@@ -486,11 +499,15 @@ def trend(store: Store | None, period: Period, current: list[dict[str, Any]]) ->
             months.append((Period(period.year, m).key, rows))
     months.append((period.key, current))
     series = _series(months)
-    units = sorted({r["unit"] for _, rows in months for r in rows if r.get("unit")})
-    unit_series = {
-        u: _series([(k, [r for r in rows if r.get("unit") == u]) for k, rows in months])
-        for u in units
-    }
+    by_unit: list[tuple[str, dict[Any, list[dict[str, Any]]]]] = []
+    for k, rows in months:
+        groups: dict[Any, list[dict[str, Any]]] = {}
+        for r in rows:
+            if r.get("unit"):
+                groups.setdefault(r["unit"], []).append(r)
+        by_unit.append((k, groups))
+    units = sorted({u for _, groups in by_unit for u in groups})
+    unit_series = {u: _series([(k, groups.get(u, [])) for k, groups in by_unit]) for u in units}
     prev_key = Period(period.year, period.month - 1).key if period.month > 1 else None
     previous = next((s for s in series if s["period"] == prev_key), None)
     last_year_rows = store.projects(Period(period.year - 1, period.month).key) if store else None

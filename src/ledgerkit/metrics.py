@@ -10,16 +10,17 @@ from __future__ import annotations
 import calendar
 import itertools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
 
 from ledgerkit.schema import load_schema
 from ledgerkit.settings import Settings
 
 if TYPE_CHECKING:
-    import pandas as pd
+    from ledgerkit.merge import Projects
 
 MONEY = ("total_investment", "annual_plan", "ytd_completed")
 NORMAL, LAGGING, SEVERE = "正常", "滞后", "严重滞后"
@@ -50,32 +51,49 @@ class Period:
         """'1-4月' (or '1月')."""
         return "1月" if self.month == 1 else f"1-{self.month}月"
 
-    @property
+    @cached_property  # asked for every project: worked out once (a frozen dataclass allows it)
     def end(self) -> str:
         """The last day of the period, ISO: '2024-04-30'."""
         return f"{self.key}-{calendar.monthrange(self.year, self.month)[1]:02d}"
 
-    @property
+    @cached_property
     def time_progress(self) -> Decimal:
         """时间进度 = M / 12."""
         return Decimal(self.month) / Decimal(12)
 
 
-def totals(frame: pd.DataFrame) -> dict[str, Any]:
+def totals(frame: Projects) -> dict[str, Any]:
     """Projects, started, and the money sums of a set of project rows (exact Decimals)."""
-    out: dict[str, Any] = {
-        "projects": len(frame),
-        "started": int(sum(1 for v in frame["started"] if v is True)),
+    return _totals(frame.records)
+
+
+def _totals(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    started = 0
+    total = plan = ytd = Decimal(0)  # the MONEY sums, in one pass over the rows
+    for r in rows:
+        started += r.get("started") is True
+        if (v := r.get("total_investment")) is not None:
+            total += v
+        if (v := r.get("annual_plan")) is not None:
+            plan += v
+        if (v := r.get("ytd_completed")) is not None:
+            ytd += v
+    return {
+        "projects": len(rows),
+        "started": started,
+        "total_investment": total,
+        "annual_plan": plan,
+        "ytd_completed": ytd,
     }
-    for key in MONEY:
-        out[key] = sum((v for v in frame[key] if v is not None), Decimal(0))
-    return out
 
 
-def breakdown(frame: pd.DataFrame, by: str) -> dict[str, dict[str, Any]]:
+def breakdown(frame: Projects, by: str) -> dict[str, dict[str, Any]]:
     """`totals` for each value of a column, in order of first appearance; blanks as '未填'."""
-    keys = frame[by].map(lambda v: v if v not in (None, "") else BLANK)
-    return {str(k): totals(frame[keys == k]) for k in dict.fromkeys(keys)}
+    groups: dict[Any, list[dict[str, Any]]] = {}
+    for r in frame.records:
+        v = r.get(by)
+        groups.setdefault(v if v not in (None, "") else BLANK, []).append(r)
+    return {str(k): _totals(rows) for k, rows in groups.items()}
 
 
 # --- the figures ----------------------------------------------------------------------------
@@ -103,22 +121,33 @@ def slice_figures(
     start_base: int | None = None,
 ) -> dict[str, Any]:
     """Every figure of one slice of projects, from its sums."""
-    sums = {k: sum((r[k] for r in rows if r.get(k) is not None), Decimal(0)) for k in MONEY}
-    started = sum(1 for r in rows if r.get("started") is True)
-    completion = rate(sums["ytd_completed"], sums["annual_plan"])
+    total = plan = ytd = Decimal(0)  # the MONEY sums, in one pass over the rows
+    started = low = lagging = 0
+    for r in rows:
+        if (v := r.get("total_investment")) is not None:
+            total += v
+        if (v := r.get("annual_plan")) is not None:
+            plan += v
+        if (v := r.get("ytd_completed")) is not None:
+            ytd += v
+        started += r.get("started") is True
+        low += bool(r["low"])
+        lagging += r["status"] != NORMAL
+    completion = rate(ytd, plan)
     gap = None if completion is None else (completion - period.time_progress) * 100
-    statuses = [r["status"] for r in rows]
     return {
         "name": name,
         "projects": len(rows),
         "started": started,
         "start_rate": rate(Decimal(started), start_base or len(rows)),
-        **sums,
+        "total_investment": total,
+        "annual_plan": plan,
+        "ytd_completed": ytd,
         "completion_rate": completion,
         "time_progress": period.time_progress,
         "gap": gap,
-        "low": sum(1 for r in rows if r["low"]),
-        "lagging": sum(1 for s in statuses if s != NORMAL),
+        "low": low,
+        "lagging": lagging,
         "status": status_of(gap, settings),
     }
 
@@ -160,8 +189,13 @@ def level_tags(value: Any) -> list[str]:
 
 def band_labels(bands: tuple[Decimal, ...]) -> list[str]:
     """[10, 5, 1] 亿元 -> '10亿元以上', '5-10亿元', '1-5亿元', '1亿元以下'."""
+    return list(_band_labels(tuple(bands)))
+
+
+@cache  # asked for every project
+def _band_labels(bands: tuple[Decimal, ...]) -> tuple[str, ...]:
     inner = [f"{_n(low)}-{_n(high)}亿元" for high, low in itertools.pairwise(bands)]
-    return [f"{_n(bands[0])}亿元以上", *inner, f"{_n(bands[-1])}亿元以下"]
+    return (f"{_n(bands[0])}亿元以上", *inner, f"{_n(bands[-1])}亿元以下")
 
 
 def band_of(total: Decimal | None, bands: tuple[Decimal, ...]) -> str:
@@ -169,7 +203,7 @@ def band_of(total: Decimal | None, bands: tuple[Decimal, ...]) -> str:
     if total is None:
         return "未填总投资"
     yi = total / Decimal(10000)
-    labels = band_labels(bands)
+    labels = _band_labels(tuple(bands))
     return next((labels[i] for i, low in enumerate(bands) if yi >= low), labels[-1])
 
 
@@ -177,7 +211,7 @@ def _n(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
-def figures(frame: pd.DataFrame, period: Period, settings: Settings) -> dict[str, Any]:
+def figures(frame: Projects, period: Period, settings: Settings) -> dict[str, Any]:
     """The month's figures for the whole and for every slice; pure: same rows, same figures."""
     rows = _rows_with_status(frame, period, settings)
     overall = slice_figures(
@@ -231,19 +265,41 @@ def figures(frame: pd.DataFrame, period: Period, settings: Settings) -> dict[str
     }
 
 
-def _rows_with_status(frame: pd.DataFrame, period: Period, settings: Settings) -> list[dict]:
-    records = frame.to_dict("records")
+# what the slices, the lagging list and the problems read of a project: a row of figures
+# holds these and the project's status, not a copy of every column of every project
+_ROW_FIELDS = (
+    "unit",
+    "name",
+    "leader",
+    "category",
+    "level",
+    "sector",
+    "district",
+    *MONEY,
+    "started",
+    "planned_start",
+    "problems",
+)
+
+
+def _rows_with_status(frame: Projects, period: Period, settings: Settings) -> list[dict]:
+    records = frame.records
     # in a city's roll-up two districts may both have a 城关镇: those are told apart
     districts: dict[str, set[str]] = {}
     for p in records:
         districts.setdefault(str(p.get("unit") or ""), set()).add(str(p.get("district") or ""))
     rows = []
+    canonical: dict[str, str] = {}  # a few hundred units for tens of thousands of rows
     for p in records:
-        unit = settings.canonical_unit(str(p.get("unit") or ""))
-        if len(districts.get(str(p.get("unit") or ""), ())) > 1 and p.get("district"):
+        written = str(p.get("unit") or "")
+        if written not in canonical:
+            canonical[written] = settings.canonical_unit(written)
+        unit = canonical[written]
+        if len(districts.get(written, ())) > 1 and p.get("district"):
             unit = f"{unit}（{p['district']}）"
-        p = {**p, "unit": unit}
-        rows.append({**p, **project_status(p, period, settings)})
+        row = dict(zip(_ROW_FIELDS, map(p.get, _ROW_FIELDS), strict=True))
+        row.update(project_status(p, period, settings), unit=unit)
+        rows.append(row)
     return rows
 
 

@@ -8,11 +8,13 @@ aside with its kind, or a reported issue.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -175,6 +177,15 @@ def normalise_header(text: Any) -> str:
 
 def match_field(text: Any) -> str | None:
     """The canonical field a header names, or None."""
+    return _match_text(text) if isinstance(text, str) else _match(text)
+
+
+@lru_cache(maxsize=8192)  # every file spells its header again; few spellings, many files
+def _match_text(text: str) -> str | None:
+    return _match(text)
+
+
+def _match(text: Any) -> str | None:
     norm = normalise_header(text)
     if not norm:
         return None
@@ -276,10 +287,13 @@ def _unit_line(rows: list[list[Any]], before: int, schema: Schema) -> tuple[str,
 # --- merged cells ---------------------------------------------------------------------------
 
 
-def fill_merged(sheet: RawSheet, header: list[int], money_cols: set[int]) -> list[list[Any]]:
-    """A copy of the rows with merged cells filled: across and down inside the header; only
-    down (and never into money columns, which would count an amount twice) below it."""
-    rows = [list(r) for r in sheet.rows]
+def fill_merged(
+    sheet: RawSheet, header: list[int], money_cols: set[int], upto: int | None = None
+) -> list[list[Any]]:
+    """A copy of the rows (the first `upto` of them) with merged cells filled: across and down
+    inside the header; only down (and never into money columns, which would count an amount
+    twice) below it."""
+    rows = [list(r) for r in sheet.rows[:upto]]
     first_data = header[-1] + 1
     for r0, c0, r1, c1 in sheet.merged:
         if r0 >= len(rows) or c0 >= len(rows[r0]):
@@ -305,9 +319,14 @@ def _first_word_is(value: Any, words: tuple[str, ...]) -> bool:
     return bool(text) and text.startswith(words)
 
 
+def _has_number(row: list[Any]) -> bool:
+    return any(isinstance(v, int | float) and not isinstance(v, bool) for v in row)
+
+
 def classify_row(raw: list[Any], name: Any, schema: Schema) -> tuple[str, str]:
     """(kind, first text) of a data row: project, or one of the set-aside kinds."""
-    cells = [v for v in raw if not is_empty(v, schema)]
+    values = (v for v in raw if v is not None and not is_empty(v, schema))
+    cells = list(itertools.islice(values, 3))  # enough to tell 0, 1, 2 and more cells apart
     if not cells:
         return BLANK, ""
     first = clean_text(cells[0])
@@ -322,15 +341,16 @@ def classify_row(raw: list[Any], name: Any, schema: Schema) -> tuple[str, str]:
         return FOOTER, first
     if _SECTION_NUMBERED.match(compact):  # "一、续建项目（45个）", maybe carrying its 小计
         return SECTION, first
-    numbers = [v for v in raw if isinstance(v, int | float) and not isinstance(v, bool)]
-    if len(cells) <= 2 and not numbers and _SECTION.match(compact):
+    if len(cells) <= 2 and not _has_number(raw) and _SECTION.match(compact):
         return SECTION, " ".join(map(clean_text, cells))
-    if len(cells) == 2 and not numbers and _SECTION_NUMBER.match(compact):
+    if len(cells) == 2 and not _has_number(raw) and _SECTION_NUMBER.match(compact):
         return SECTION, " ".join(map(clean_text, cells))
-    if len(cells) >= 3 and all(clean_text(v).isdigit() for v in cells):
-        ints = [int(clean_text(v)) for v in cells]
-        if ints == list(range(ints[0], ints[0] + len(ints))):
-            return HEADER, first  # a row numbering the columns 1, 2, 3 … under the header
+    if len(cells) >= 3 and first.isdigit() and all(clean_text(v).isdigit() for v in cells[1:]):
+        cells += values  # the whole row, only for a row that starts 1, 2, 3
+        if all(clean_text(v).isdigit() for v in cells[3:]):
+            ints = [int(clean_text(v)) for v in cells]
+            if ints == list(range(ints[0], ints[0] + len(ints))):
+                return HEADER, first  # a row numbering the columns 1, 2, 3 … under the header
     return "project", first
 
 
@@ -364,7 +384,8 @@ def normalise_sheet(
     unit_line = _unit_line(sheet.rows, header[0], schema)
     default = unit_line or (default_unit, schema.money_units[default_unit])
     # group cells merged across (投资情况（亿元） over D:F) name every column under them
-    columns = build_columns(fill_merged(sheet, header, set()), header, default, schema)
+    heads = fill_merged(sheet, header, set(), upto=header[-1] + 1)
+    columns = build_columns(heads, header, default, schema)
     money_cols = {
         c.index
         for c in columns
@@ -392,12 +413,13 @@ def normalise_sheet(
         )
     section_category: str | None = None
     stated_total: dict[str, Any] | None = None
+    name_col = by_field["name"].index
+    plan = _plan(columns, schema)
     for r in range(header[-1] + 1, len(rows)):
-        name_col = by_field["name"].index
         raw = sheet.rows[r]
         kind, text = classify_row(raw, raw[name_col] if name_col < len(raw) else None, schema)
         if kind == "project":
-            project = _parse_project(rows[r], r, columns, sheet, schema, out)
+            project = _parse_project(rows[r], r, plan, sheet.bad_cells, schema, out)
             if project is None:
                 out.set_aside.append(SetAside(r + 1, REPORTED, text))
                 out.add("row-unrecognised", r + 1, row=r + 1, text=text[:60])
@@ -434,11 +456,26 @@ def _row_text(row: list[Any]) -> str:
     return " ".join(t for t in (clean_text(v) for v in row) if t)[:80]
 
 
+Plan = list[tuple[int, str, str, str, Column]]
+
+
+def _plan(columns: tuple[Column, ...], schema: Schema) -> Plan:
+    """(index, key, kind, label, column) of every column, looked up once per sheet; the key
+    is the field, or the header of a column kept as an extra (kind '')."""
+    fields = schema.fields
+    return [
+        (c.index, c.field, fields[c.field].kind, fields[c.field].label, c)
+        if c.field
+        else (c.index, c.header, "", "", c)
+        for c in columns
+    ]
+
+
 def _parse_project(
     row: list[Any],
     r: int,
-    columns: tuple[Column, ...],
-    sheet: RawSheet,
+    plan: Plan,
+    bad_cells: Mapping[tuple[int, int], str],
     schema: Schema,
     out: _Collector,
 ) -> dict[str, Any] | None:
@@ -446,34 +483,57 @@ def _parse_project(
     None when the row holds nothing but unmapped notes (reported by the caller)."""
     project: dict[str, Any] = {"_file": out.file, "_sheet": out.sheet, "_row": r + 1}
     extras: dict[str, Any] = {}
-    for col in columns:
-        value = row[col.index] if col.index < len(row) else None
-        bad = sheet.bad_cells.get((r, col.index))
-        if col.field is None:
-            if not is_empty(value, schema) or bad:
-                extras[col.header] = bad or _plain(value)
+    width = len(row)
+    too_long = False
+    for i, key, kind, label, col in plan:
+        value = row[i] if i < width else None
+        bad = bad_cells.get((r, i)) if bad_cells else None
+        if not kind:
+            if bad or not is_empty(value, schema):
+                kept = extras[key] = bad or _plain(value)
+                too_long = too_long or (isinstance(kept, str) and len(kept) > MAX_TEXT)
             continue
-        f = schema.fields[col.field]
         if bad is not None:
-            if f.kind != "derived":
-                _report_bad_cell(out, r, col, f.label, bad)
+            if kind != "derived":
+                _report_bad_cell(out, r, col, label, bad)
             continue
-        parsed = _parse_value(f.kind, value, col, schema)
+        if value is None:  # a blank is nothing, whatever the field
+            continue
+        if kind == "text":  # most cells: what _parse_value does, without its dispatch
+            parsed = _text_value(value, schema)
+            if parsed.__class__ is str:
+                if parsed:  # "" when the text was only control characters
+                    project[key] = parsed
+                    too_long = too_long or len(parsed) > MAX_TEXT
+                continue
+            if parsed is None:
+                continue
+        elif kind == "money" or kind == "reference":
+            try:
+                parsed = parse_money(value, col.factor, schema)
+            except ValueError:
+                parsed = _UNREADABLE
+        else:
+            parsed = _parse_value(kind, value, col, schema)
         if parsed is _UNREADABLE:
-            _report_unreadable(out, r, col, f.kind, f.label, value)
-            if f.kind in ("date", "category"):
-                project[col.field] = _plain(value)  # kept as typed: nothing is lost
+            _report_unreadable(out, r, col, kind, label, value)
+            if kind in ("date", "category"):
+                parsed = project[key] = _plain(value)
+                too_long = too_long or (isinstance(parsed, str) and len(parsed) > MAX_TEXT)
             continue
-        if parsed is not None and parsed != "":
-            project[col.field] = parsed
-    _fit_texts(project, extras, columns, r, out)
+        if parsed is not None and not (isinstance(parsed, str) and not parsed):
+            project[key] = parsed
+            too_long = too_long or (isinstance(parsed, str) and len(parsed) > MAX_TEXT)
+    if too_long:
+        _fit_texts(project, extras, tuple(p[-1] for p in plan), r, out)
     project["extras"] = extras
     if not project.get("name"):
         # nameless: a project only if it carries money (its sums count); a note typed alone
         # in 备注 or 形象进度 ("以下为新增项目") is not a project, and is reported as such
         if not any(schema.fields[k].kind == "money" for k in project if k in schema.fields):
             return None
-        out.add("missing-name", r + 1, by_field_col(columns, "name"), row=r + 1)
+        name_col = by_field_col(tuple(p[-1] for p in plan), "name")
+        out.add("missing-name", r + 1, name_col, row=r + 1)
     return project
 
 
@@ -504,7 +564,7 @@ def _parse_value(kind: str, value: Any, col: Column, schema: Schema) -> Any:
         if kind == "date":
             if is_empty(value, schema):
                 return None
-            if clean_text(value) in ("已开工", "未开工", "开工"):
+            if isinstance(value, str) and clean_text(value) in ("已开工", "未开工", "开工"):
                 return _NOT_STARTED_WORD if clean_text(value) == "未开工" else _STARTED_WORD
             return parse_date(value)
         if kind == "started":
@@ -525,11 +585,23 @@ _STARTED_WORD = "已开工"
 _NOT_STARTED_WORD = "未开工"
 
 
+def _text_value(value: Any, schema: Schema) -> Any:
+    """`_plain(value)`, or None when the cell is empty: the two in one look at the text."""
+    if value.__class__ is not str:
+        return None if is_empty(value, schema) else _plain(value)
+    text = value.strip()
+    if not text or (len(text) <= schema.longest_marker and is_empty(text, schema)):
+        return None
+    if "\r" in value or not text.isprintable():  # line breaks or control characters
+        return _plain(value)
+    return text
+
+
 def _plain(value: Any) -> Any:
     """Text as typed (Chinese punctuation kept), line breaks kept; numbers as numbers.
     Control characters, which a workbook cannot hold and nobody can see, are dropped."""
     if isinstance(value, str):
-        text = value.replace("\r\n", "\n").replace("\r", "\n")
+        text = value.replace("\r\n", "\n").replace("\r", "\n") if "\r" in value else value
         if not text.isprintable():  # rare: only then look for control characters
             text = _CONTROL.sub("", text)
         return text.strip()

@@ -195,28 +195,31 @@ def pick_versions(files: list[FileResult]) -> list[FileResult]:
     from ledgerkit.validate import name_key
 
     kept = list(files)
-    for f in files:
-        for g in files:
-            if f is g or f not in kept or g not in kept or not (f.ledger and g.ledger):
-                continue
-            if (
-                f.ledger.unit != g.ledger.unit
-                or f.ledger.letter_of("unit")
-                or g.ledger.letter_of("unit")
-            ):
-                continue  # files naming a unit per row are a department's, not versions
-            a = {name_key(p.get("name")) for p in f.ledger.projects}
-            b = {name_key(p.get("name")) for p in g.ledger.projects}
-            if len(a & b) * 2 < min(len(a), len(b)):
-                continue
-            older, newer = sorted((f, g), key=lambda x: (x.path.stat().st_mtime, x.label))
-            kept[kept.index(older)] = replace(
-                older,
-                status=SKIPPED,
-                reason=f"同一单位的较早版本，已采用“{newer.label}”",
-                ledger=None,
-                issues=(issue("older-version", older.label, newer=newer.label),),
-            )
+    by_unit: dict[str, list[int]] = {}  # only files of one unit can be versions of each other
+    ledgers: dict[int, SheetLedger] = {}
+    for i, f in enumerate(files):
+        if f.ledger and not f.ledger.letter_of("unit"):  # a unit per row: a department's file
+            by_unit.setdefault(f.ledger.unit, []).append(i)
+            ledgers[i] = f.ledger
+    for group in (g for g in by_unit.values() if len(g) > 1):
+        names = {i: {name_key(p.get("name")) for p in ledgers[i].projects} for i in group}
+        for i in group:
+            for j in group:
+                if i == j or kept[i] is not files[i] or kept[j] is not files[j]:
+                    continue
+                a, b = names[i], names[j]
+                if len(a & b) * 2 < min(len(a), len(b)):
+                    continue
+                older, newer = sorted(
+                    (i, j), key=lambda k: (files[k].path.stat().st_mtime, files[k].label)
+                )
+                kept[older] = replace(
+                    files[older],
+                    status=SKIPPED,
+                    reason=f"同一单位的较早版本，已采用“{files[newer].label}”",
+                    ledger=None,
+                    issues=(issue("older-version", files[older].label, newer=files[newer].label),),
+                )
     return kept
 
 

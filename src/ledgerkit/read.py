@@ -22,6 +22,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -357,8 +358,10 @@ def _part_path(target: str) -> str:
     return target if target.startswith("xl/") else "xl/" + target
 
 
-_C_REF = re.compile(rb"""<(?:\w+:)?c\b[^>]*?\sr\s*=\s*["']([A-Za-z]*)(\d*)["'][^>]*(?<!/)>""")
-_C_ANY = re.compile(rb"<(?:\w+:)?c\b[^>]*(?<!/)>()")
+# a cell holding something (not <c/>), and its reference if it has one: one pass, not two
+_C_TAG = re.compile(
+    rb"""<(?:\w+:)?c\b(?:[^>]*?\s(r)\s*=\s*["']([A-Za-z]*)(\d*)["'])?[^>]*(?<!/)>"""
+)
 _ROW_REF = re.compile(rb"""<(?:\w+:)?row\b[^>]*?\sr\s*=\s*["'](\d*)["']""")
 _ROW_ANY = re.compile(rb"<(?:\w+:)?row\b()")
 
@@ -367,13 +370,20 @@ def sheet_extent(xml: bytes) -> tuple[tuple[int, int], str]:
     """(rows, columns) from A1 to the farthest cell holding anything, from the cell references
     (the <dimension> element is ignored, as calamine ignores it), and the farthest cells by
     name. An upper bound: cells without a reference count as if each stood one further out."""
-    refs = _C_REF.findall(xml)
-    rows = max((int(r or 0) for _, r in refs), default=0)
-    cols = max((column_index(c.decode().upper()) + 1 for c, _ in refs if c), default=0)
-    lowest = max(refs, key=lambda ref: int(ref[1] or 0), default=(b"", b""))
-    widest = max(refs, key=lambda ref: (len(ref[0]), ref[0].upper()), default=(b"", b""))
+    tags = _C_TAG.findall(xml)
+    refs = [(c, r) for named, c, r in tags if named]
+    # thousands of cells name a few hundred rows and a few dozen columns: look at those
+    col_of, row_of = list(map(itemgetter(0), refs)), list(map(itemgetter(1), refs))
+    row_names, col_names = set(row_of), set(col_of)
+    rows = max((int(r or 0) for r in row_names), default=0)
+    cols = max((column_index(c.decode().upper()) + 1 for c in col_names if c), default=0)
+    lowest = widest = (b"", b"")
+    if refs:  # the first cell in the lowest row and in the widest column, as max() finds them
+        lowest = refs[min(row_of.index(r) for r in row_names if int(r or 0) == rows)]
+        width = max((len(c), c.upper()) for c in col_names)
+        widest = refs[min(col_of.index(c) for c in col_names if (len(c), c.upper()) == width)]
     far = "、".join(dict.fromkeys((a + b).decode()[:20] for a, b in (lowest, widest) if a + b))
-    loose = len(_C_ANY.findall(xml)) - len(refs)
+    loose = len(tags) - len(refs)
     if loose > 0:
         row_refs = _ROW_REF.findall(xml)
         rows = max(rows, max((int(r or 0) for r in row_refs), default=0))
@@ -397,7 +407,8 @@ def bad_cells(xml: bytes) -> dict[tuple[int, int], str]:
 
     cells: dict[tuple[int, int], str] = {}
     for col, row, attrs, inner in _CELL_RE.findall(xml):
-        inner = inner or b""
+        if b"<f" not in inner and b't="e"' not in attrs:
+            continue  # neither a formula nor an error: most cells
         value = _VALUE_RE.search(inner)
         key = (int(row) - 1, column_index(col.decode()))
         if b't="e"' in attrs and value:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 
 
@@ -32,17 +32,16 @@ class Schema:
     levels: dict[str, str]  # spelling -> 省级 / 市级 / 区级
     problem_topics: dict[str, tuple[str, ...]]  # topic -> keywords
 
-    @property
+    @cached_property  # read for every cell: worked out once (a frozen dataclass allows it)
     def longest_marker(self) -> int:
-        return _longest(self.empty_markers)
+        return max(map(len, self.empty_markers))
 
     def money_fields(self) -> list[str]:
-        return [k for k, f in self.fields.items() if f.kind == "money"]
+        return list(self._money_fields)
 
-
-@cache
-def _longest(words: frozenset[str]) -> int:
-    return max(map(len, words))
+    @cached_property
+    def _money_fields(self) -> tuple[str, ...]:  # asked for every project
+        return tuple(k for k, f in self.fields.items() if f.kind == "money")
 
 
 @cache

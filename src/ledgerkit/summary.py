@@ -151,7 +151,9 @@ def _slice_sheet(
             yield [(s["rank"] if ranked else n, styles.int), *_slice_cells(s, shown)]
 
     heads = _slice_heads(label, shown.unit, ranked)
-    return table_sheet(wb, styles, name, f"{title}  金额单位：{shown.unit}", heads, rows())
+    title = f"{title}  金额单位：{shown.unit}"
+    # the ranked sheet (分单位) carries the chart of 完成率 by unit
+    return table_sheet(wb, styles, name, title, heads, rows(), charted=ranked)
 
 
 def _overview(wb: Any, styles: Styles, figures: dict[str, Any], shown: _Shown, prefix: str) -> None:
@@ -275,9 +277,8 @@ def _trend_sheet(
                 shown.rate(m["completion_rate"]),
             ]
 
-    ws = table_sheet(
-        wb, styles, "趋势", f"{prefix}重点项目逐月推进情况  金额单位：{shown.unit}", heads, rows()
-    )
+    title = f"{prefix}重点项目逐月推进情况  金额单位：{shown.unit}"
+    ws = table_sheet(wb, styles, "趋势", title, heads, rows(), charted=True)
     n = len(trend["series"])
     top = n + 4
     ws.write_string(top, 0, f"各责任单位累计完成投资（{shown.unit}）", styles.bold)

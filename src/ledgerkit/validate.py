@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from ledgerkit.fmt import amount, percent
@@ -106,7 +107,14 @@ def check_text_analysis(ledger: SheetLedger) -> list[Issue]:
 
 def name_key(name: Any) -> str:
     """A project name compared across files: NFKC, no spaces or punctuation."""
+    if name.__class__ is str:
+        return _name_key(name)
     return _NAME_NOISE.sub("", unicodedata.normalize("NFKC", str(name or ""))).lower()
+
+
+@lru_cache(maxsize=1 << 16)  # each name is keyed by several checks in a run
+def _name_key(name: str) -> str:
+    return _NAME_NOISE.sub("", unicodedata.normalize("NFKC", name)).lower()
 
 
 def check_duplicates(ledgers: list[SheetLedger]) -> tuple[Issue, ...]:
