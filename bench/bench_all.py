@@ -109,10 +109,7 @@ def build(files: int, rows: int, seed: int = 1) -> tuple[Path, dict[str, Any]]:
 
 def detail_rows(workbook: Path, pickled: Path) -> None:
     """The detail sheet ledgerkit wrote, as values, for the floors to write the same rows."""
-    import python_calamine as pc
-
-    rows = pc.CalamineWorkbook.from_path(str(workbook)).get_sheet_by_name("项目明细").to_python()
-    pickled.write_bytes(pickle.dumps(rows))
+    run([*FLOORS, "detail-rows", str(workbook), str(pickled)])
 
 
 def merge_once(folder: Path, out: Path, repeat: int, expected: dict | None = None) -> tuple:

@@ -4,6 +4,7 @@
     python bench/floors.py naive FOLDER ROWS.pickle OUT.xlsx
     python bench/floors.py check ENGINE FILE
     python bench/floors.py render TEMPLATE CONTEXT.pickle ROWS_FROM.xlsx OUT.docx
+    python bench/floors.py detail-rows WORKBOOK ROWS.pickle
 
 Each prints one JSON object of seconds. What is timed starts after the rows to write (or the
 context to render) are loaded from the pickle: that is ledgerkit's result, not work a floor
@@ -132,9 +133,25 @@ def render(template: str, context_file: str, workbook: str, out: str) -> dict[st
     return {"load": t0 - start, "total": time.perf_counter() - t0}
 
 
+def detail_rows(workbook: str, rows_file: str) -> dict[str, float]:
+    """The detail sheet ledgerkit wrote, as values, pickled for the floors to write the same
+    rows (here, so that bench_all.py stays small: a child's peak memory counts its parent's)."""
+    import python_calamine as pc
+
+    rows = pc.CalamineWorkbook.from_path(workbook).get_sheet_by_name("项目明细").to_python()
+    Path(rows_file).write_bytes(pickle.dumps(rows))
+    return {"rows": len(rows)}
+
+
 def main() -> None:
     kind, *args = sys.argv[1:]
-    fn = {"read-write": read_write, "naive": naive, "check": check, "render": render}[kind]
+    fn = {
+        "read-write": read_write,
+        "naive": naive,
+        "check": check,
+        "render": render,
+        "detail-rows": detail_rows,
+    }[kind]
     print(json.dumps(fn(*args)))
 
 
