@@ -1,7 +1,7 @@
 """The command line: resolve options, call one library function, render, pick the exit code.
 
 Exit codes batch files rely on: 0 clean; 1 the data has errors or a file failed (outputs are
-still written); 2 usage; 3 could not run. Heavy imports (pandas, readers) happen inside the
+still written); 2 usage; 3 could not run. Heavy imports (readers, writers) happen inside the
 commands so that `ledgerkit --help` stays fast.
 """
 
