@@ -121,33 +121,18 @@ def slice_figures(
     start_base: int | None = None,
 ) -> dict[str, Any]:
     """Every figure of one slice of projects, from its sums."""
-    total = plan = ytd = Decimal(0)  # the MONEY sums, in one pass over the rows
-    started = low = lagging = 0
-    for r in rows:
-        if (v := r.get("total_investment")) is not None:
-            total += v
-        if (v := r.get("annual_plan")) is not None:
-            plan += v
-        if (v := r.get("ytd_completed")) is not None:
-            ytd += v
-        started += r.get("started") is True
-        low += bool(r["low"])
-        lagging += r["status"] != NORMAL
-    completion = rate(ytd, plan)
+    sums = _totals(rows)
+    completion = rate(sums["ytd_completed"], sums["annual_plan"])
     gap = None if completion is None else (completion - period.time_progress) * 100
     return {
         "name": name,
-        "projects": len(rows),
-        "started": started,
-        "start_rate": rate(Decimal(started), start_base or len(rows)),
-        "total_investment": total,
-        "annual_plan": plan,
-        "ytd_completed": ytd,
+        **sums,
+        "start_rate": rate(Decimal(sums["started"]), start_base or len(rows)),
         "completion_rate": completion,
         "time_progress": period.time_progress,
         "gap": gap,
-        "low": low,
-        "lagging": lagging,
+        "low": sum(1 for r in rows if r["low"]),
+        "lagging": sum(1 for r in rows if r["status"] != NORMAL),
         "status": status_of(gap, settings),
     }
 
