@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from ledgerkit.fmt import amount
 from ledgerkit.issues import Issue, issue
 from ledgerkit.merge import MergeResult
-from ledgerkit.metrics import NORMAL, Period, project_status
+from ledgerkit.metrics import NORMAL, Period, project_status, row_totals
 from ledgerkit.settings import Settings
 from ledgerkit.validate import name_key
 
@@ -477,15 +477,9 @@ def column_letters(result: MergeResult) -> dict[tuple[str, str], str]:
 
 
 def _sums(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    ytd = sum((r["ytd_completed"] for r in rows if r.get("ytd_completed") is not None), Decimal(0))
-    plan = sum((r["annual_plan"] for r in rows if r.get("annual_plan") is not None), Decimal(0))
-    return {
-        "projects": len(rows),
-        "started": sum(1 for r in rows if r.get("started")),
-        "ytd_completed": ytd,
-        "annual_plan": plan,
-        "completion_rate": ytd / plan if plan else None,
-    }
+    sums = row_totals(rows)
+    plan = sums["annual_plan"]
+    return {**sums, "completion_rate": sums["ytd_completed"] / plan if plan else None}
 
 
 def trend(store: Store | None, period: Period, current: list[dict[str, Any]]) -> dict[str, Any]:

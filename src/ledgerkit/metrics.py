@@ -64,10 +64,11 @@ class Period:
 
 def totals(frame: Projects) -> dict[str, Any]:
     """Projects, started, and the money sums of a set of project rows (exact Decimals)."""
-    return _totals(frame.records)
+    return row_totals(frame.records)
 
 
-def _totals(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+def row_totals(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """`totals` of project rows as dicts (the history store's rows, a slice's rows)."""
     started = 0
     total = plan = ytd = Decimal(0)  # the MONEY sums, in one pass over the rows
     for r in rows:
@@ -93,7 +94,7 @@ def breakdown(frame: Projects, by: str) -> dict[str, dict[str, Any]]:
     for r in frame.records:
         v = r.get(by)
         groups.setdefault(v if v not in (None, "") else BLANK, []).append(r)
-    return {str(k): _totals(rows) for k, rows in groups.items()}
+    return {str(k): row_totals(rows) for k, rows in groups.items()}
 
 
 # --- the figures ----------------------------------------------------------------------------
@@ -121,7 +122,7 @@ def slice_figures(
     start_base: int | None = None,
 ) -> dict[str, Any]:
     """Every figure of one slice of projects, from its sums."""
-    sums = _totals(rows)
+    sums = row_totals(rows)
     completion = rate(sums["ytd_completed"], sums["annual_plan"])
     gap = None if completion is None else (completion - period.time_progress) * 100
     return {
