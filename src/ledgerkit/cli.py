@@ -103,7 +103,6 @@ def merge(
 def check(
     paths: Paths,
     period: Period = None,
-    region: Region = None,
     as_json: JsonFlag = False,
     password: Password = None,
     feedback: Annotated[
@@ -118,7 +117,7 @@ def check(
     from ledgerkit.pipeline import merge_month
 
     near = _default_output(paths).parent
-    settings = _settings(region=region)
+    settings = _settings()
     month = merge_month(paths, _check_period(period), settings, near=near, password=password)
     if feedback is not None:
         from ledgerkit.feedback import write_feedback
