@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -271,3 +272,286 @@ def assert_accounted(ledger: Any, issues: Sequence[Any] = ()) -> None:
     for s in ledger.set_aside:
         if s.kind == "未识别":
             assert f"第{s.row}行" in reported, s
+
+
+# --- text snapshots of what the clerk sees ----------------------------------------------------
+# Deterministic renderings of a written workbook and Word document, for golden-file tests: a
+# refactor that changes a figure, a format, a page setting or a sentence changes the text.
+
+
+def snapshot_value(value: Any) -> str:
+    """A cell value as stable text: strings quoted (so "41" is not 41), floats rounded to 6
+    decimals so float noise cannot flake, dates in ISO form."""
+    if value is None:
+        return "None"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        rounded = round(value, 6)
+        return repr(rounded + 0.0)  # + 0.0: -0.0 prints as 0.0
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    text = getattr(value, "text", None)  # an openpyxl ArrayFormula
+    return f"{type(value).__name__}({text!r})" if text is not None else repr(value)
+
+
+def _ranges(cells: Sequence[tuple[int, int]]) -> str:
+    """(row, column) pairs as A1 ranges, runs along a row joined: A2:N2 B5."""
+    from openpyxl.utils import get_column_letter
+
+    out: list[str] = []
+    by_row: dict[int, list[int]] = {}
+    for r, c in sorted(cells):
+        by_row.setdefault(r, []).append(c)
+    for r, cols in by_row.items():
+        start = prev = cols[0]
+        for c in [*cols[1:], None]:
+            if c is not None and c == prev + 1:
+                prev = c
+                continue
+            first, last = f"{get_column_letter(start)}{r}", f"{get_column_letter(prev)}{r}"
+            out.append(first if first == last else f"{first}:{last}")
+            if c is not None:
+                start = prev = c
+    return " ".join(out)
+
+
+def _chart_title(chart: Any) -> str:
+    try:
+        runs = [run.t for p in chart.title.tx.rich.p for run in (p.r or [])]
+    except AttributeError:
+        return ""
+    return "".join(runs)
+
+
+def _chart_text(chart: Any) -> str:
+    from openpyxl.utils import get_column_letter
+
+    anchor = getattr(getattr(chart, "anchor", None), "_from", None)
+    at = f"{get_column_letter(anchor.col + 1)}{anchor.row + 1}" if anchor is not None else "?"
+    parts = [f"chart: {type(chart).__name__} at {at} title={_chart_title(chart)!r}"]
+    for s in chart.series:
+        name = s.tx.v if s.tx is not None and s.tx.v is not None else None
+        if name is None and s.tx is not None and s.tx.strRef is not None:
+            name = s.tx.strRef.f
+        cat = s.cat.strRef or s.cat.numRef if s.cat is not None else None
+        val = s.val.numRef if s.val is not None else None
+        parts.append(
+            f"  series {name!r}: categories={cat.f if cat else None} values={val.f if val else None}"
+        )
+    return "\n".join(parts)
+
+
+def _header_footer(ws: Any) -> list[str]:
+    out = []
+    for kind in (
+        "oddHeader",
+        "oddFooter",
+        "evenHeader",
+        "evenFooter",
+        "firstHeader",
+        "firstFooter",
+    ):
+        item = getattr(ws, kind)
+        for part in ("left", "center", "right"):
+            text = getattr(item, part).text
+            if text:
+                out.append(f"{kind}.{part}={json.dumps(text, ensure_ascii=False)}")
+    return out
+
+
+def _print_text(ws: Any) -> str:
+    setup = ws.page_setup
+    fit = ws.sheet_properties.pageSetUpPr
+    words = [f"paper={setup.paperSize}", f"orientation={setup.orientation}"]
+    if fit is not None and fit.fitToPage:
+        # an absent fitToWidth / fitToHeight means 1 (ECMA-376 default)
+        width = 1 if setup.fitToWidth is None else setup.fitToWidth
+        height = 1 if setup.fitToHeight is None else setup.fitToHeight
+        words.append(f"fitToPage fitToWidth={width} fitToHeight={height}")
+    if ws.print_title_rows:
+        words.append(f"titleRows={ws.print_title_rows}")
+    if ws.print_title_cols:
+        words.append(f"titleCols={ws.print_title_cols}")
+    if ws.print_area:
+        words.append(f"area={ws.print_area}")
+    if ws.print_options.gridLines:
+        words.append("gridlines")
+    m = ws.page_margins
+    words.append(
+        "margins(in)="
+        + ",".join(f"{round(float(getattr(m, k)), 2)}" for k in ("left", "right", "top", "bottom"))
+    )
+    return " ".join([*words, *_header_footer(ws)])
+
+
+def workbook_text(path: Path) -> str:
+    """Every sheet of an .xlsx as text: order and names, each non-empty cell as
+    `A1: value | number format` (formulas with their cached value), merged ranges, freeze panes,
+    autofilter, print setup, column widths, fills and charts."""
+    from openpyxl.utils import get_column_letter
+
+    book = openpyxl.load_workbook(path)
+    cached = openpyxl.load_workbook(path, data_only=True)
+    lines = [
+        f"title: {book.properties.title}",
+        f"sheets: {', '.join(book.sheetnames)}",
+        f"active: {book.active.title if book.active is not None else None}",
+    ]
+    for name, defined in sorted(book.defined_names.items()):
+        lines.append(f"defined name: {name} = {defined.attr_text}")
+    for ws in book.worksheets:
+        values = cached[ws.title]
+        lines += ["", f"== sheet {ws.title} =="]
+        if ws.sheet_state != "visible":
+            lines.append(f"state: {ws.sheet_state}")
+        lines.append(f"dimensions: {ws.dimensions}")
+        lines.append(f"freeze: {ws.freeze_panes}")
+        lines.append(f"autofilter: {ws.auto_filter.ref}")
+        merged = sorted(ws.merged_cells.ranges, key=lambda r: (r.min_row, r.min_col))
+        lines.append(f"merged: {' '.join(str(r) for r in merged)}")
+        lines.append(f"print: {_print_text(ws)}")
+        # per column, then runs of equal width: however the file groups its <col> elements
+        per_column: dict[int, str] = {}
+        for dim in ws.column_dimensions.values():
+            if dim.min is None or dim.width is None:
+                continue
+            shown = f"{round(float(dim.width), 1)}{' hidden' if dim.hidden else ''}"
+            for c in range(dim.min, (dim.max or dim.min) + 1):
+                per_column[c] = shown
+        widths: list[str] = []
+        runs: list[list[int]] = []
+        for c in sorted(per_column):
+            if runs and runs[-1][-1] == c - 1 and per_column[runs[-1][0]] == per_column[c]:
+                runs[-1].append(c)
+            else:
+                runs.append([c])
+        for run in runs:
+            cols = get_column_letter(run[0])
+            if len(run) > 1:
+                cols += f":{get_column_letter(run[-1])}"
+            widths.append(f"{cols}={per_column[run[0]]}")
+        lines.append(f"widths: {' '.join(widths)}")
+        heights = [
+            f"{r}={round(float(d.height), 1)}"
+            for r, d in sorted(ws.row_dimensions.items())
+            if d.height is not None
+        ]
+        if heights:
+            lines.append(f"heights: {' '.join(heights)}")
+        fills: dict[str, list[tuple[int, int]]] = {}
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.fill is not None and cell.fill.fill_type:
+                    color = cell.fill.fgColor
+                    key = (
+                        f"{cell.fill.fill_type} {color.rgb if color.type == 'rgb' else color.value}"
+                    )
+                    fills.setdefault(key, []).append((cell.row, cell.column))
+        for key, cells in sorted(fills.items()):
+            lines.append(f"fill {key}: {_ranges(cells)}")
+        for cf in ws.conditional_formatting:
+            rules = "; ".join(f"{r.type} {r.operator} {r.formula}" for r in cf.rules)
+            lines.append(f"conditional {cf.sqref}: {rules}")
+        for dv in ws.data_validations.dataValidation:
+            lines.append(f"validation {dv.sqref}: {dv.type} {dv.formula1} {dv.formula2}")
+        lines += [_chart_text(chart) for chart in ws._charts]
+        lines.append("cells:")
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.value is None or cell.value == "":
+                    continue
+                text = snapshot_value(cell.value)
+                if cell.data_type == "f":
+                    text += f" -> {snapshot_value(values[cell.coordinate].value)}"
+                if cell.number_format and cell.number_format != "General":
+                    text += f" | {cell.number_format}"
+                lines.append(f"{cell.coordinate}: {text}")
+    return "\n".join(lines) + "\n"
+
+
+def _docx_text(element: Any) -> str:
+    """The visible text of a paragraph element, field results included; a line break as \\n,
+    a tab as \\t (escaped, so one paragraph stays one line)."""
+    from docx.oxml.ns import qn
+
+    parts = []
+    for node in element.iter(qn("w:t"), qn("w:tab"), qn("w:br"), qn("w:cr")):
+        if node.tag == qn("w:t"):
+            parts.append(node.text or "")
+        elif node.tag == qn("w:tab"):
+            parts.append("\\t")
+        elif node.get(qn("w:type")) in (None, "textWrapping") or node.tag == qn("w:cr"):
+            parts.append("\\n")
+    return "".join(parts)
+
+
+def _page_break_before(paragraph: Any) -> bool:
+    if paragraph.paragraph_format.page_break_before is not None:
+        return bool(paragraph.paragraph_format.page_break_before)
+    style = paragraph.style
+    while style is not None:
+        if style.paragraph_format.page_break_before is not None:
+            return bool(style.paragraph_format.page_break_before)
+        style = style.base_style
+    return False
+
+
+def _cm(length: Any) -> str:
+    return "None" if length is None else f"{length.cm:.2f}"
+
+
+def docx_text(path: Path) -> str:
+    """A .docx as text: each non-empty body paragraph as `[style] text`, page breaks as a
+    marker line, each table as rows of cells joined with ` | `, and each section's page
+    size, margins, header and footer (cm, 2 decimals)."""
+    import docx
+    from docx.oxml.ns import qn
+    from docx.table import Table
+
+    doc = docx.Document(str(path))
+    lines = [f"title: {doc.core_properties.title}"]
+    for n, s in enumerate(doc.sections, start=1):
+        orientation = s.orientation.name if s.orientation is not None else None
+        lines.append(
+            f"section {n}: page {_cm(s.page_width)} x {_cm(s.page_height)} cm {orientation}; "
+            f"margins top {_cm(s.top_margin)} bottom {_cm(s.bottom_margin)} "
+            f"left {_cm(s.left_margin)} right {_cm(s.right_margin)} cm; "
+            f"header {_cm(s.header_distance)} footer {_cm(s.footer_distance)} cm"
+        )
+        for label, part in (("header", s.header), ("footer", s.footer)):
+            if part.is_linked_to_previous:
+                continue
+            text = " / ".join(t for p in part._element.iter(qn("w:p")) if (t := _docx_text(p)))
+            if text:
+                lines.append(f"  {label}: {text}")
+    lines.append("")
+    for item in doc.iter_inner_content():
+        if isinstance(item, Table):
+            style = item.style.name if item.style is not None else None
+            lines.append(f"table ({style}, {len(item.rows)} rows):")
+            for tr in item._tbl.tr_lst:
+                cells = []
+                for tc in tr.tc_lst:
+                    text = "\\n".join(_docx_text(p) for p in tc.iterchildren(qn("w:p")))
+                    if tc.grid_span > 1:
+                        text += f" {{span {tc.grid_span}}}"
+                    if tc.vMerge == "continue":
+                        text += " {merged above}"
+                    cells.append(text)
+                lines.append("  " + " | ".join(cells))
+            continue
+        if _page_break_before(item):
+            lines.append("--- page break ---")
+        text = _docx_text(item._p)
+        if text.strip():
+            lines.append(f"[{item.style.name if item.style is not None else None}] {text}")
+        if any(br.get(qn("w:type")) == "page" for br in item._p.iter(qn("w:br"))):
+            lines.append("--- page break ---")
+        if item._p.pPr is not None and item._p.pPr.find(qn("w:sectPr")) is not None:
+            lines.append("--- section break ---")
+    return "\n".join(lines) + "\n"
