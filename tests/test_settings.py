@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import re
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from conftest import run_cli
 
 from ledgerkit.errors import LedgerkitError
-from ledgerkit.settings import Settings, load_settings
+from ledgerkit.settings import CONFIG_NAME, Settings, default_templates, load_settings
 from ledgerkit.workspace import init_workspace
 
 
@@ -32,6 +35,7 @@ def test_the_commented_template_is_valid_and_found_from_a_subfolder(workspace):
     assert s.start_target is None  # target = 0 means: all projects
     assert s.canonical_unit("尹集") == "尹集乡" and s.canonical_unit("经济开发区") == "开发区"
     assert s.canonical_unit("隆中街道") == "隆中街道"
+    assert s.warnings == ()
 
 
 def test_environment_beats_the_file_and_flags_beat_both(workspace):
@@ -52,6 +56,84 @@ def test_bad_values_say_which_setting(workspace):
     config.write_text("region = 襄城区", "utf-8")
     with pytest.raises(LedgerkitError, match="TOML"):
         load_settings(workspace, env={})
+
+
+def test_every_example_key_commented_out_in_the_template_is_known(tmp_path):
+    """Uncommenting `# year = 2024` and the like must not give a warning: the template and the
+    keys settings.py reads cannot drift apart."""
+    text = (default_templates() / CONFIG_NAME).read_text("utf-8")
+    example = re.compile(r"^#\s*([A-Za-z_][A-Za-z0-9_]*\s*=.*)$", re.MULTILINE)
+    assert example.findall(text), "the template shows no commented-out example key any more"
+    (tmp_path / CONFIG_NAME).write_text(example.sub(r"\1", text), "utf-8")
+    s = load_settings(tmp_path, env={})
+    assert s.warnings == ()
+    assert s.year == 2024  # `# year = 2024` was read
+
+
+@pytest.mark.parametrize(
+    ("toml", "named", "hint"),
+    [
+        ('region = "襄城区"\n[stauts]\nyellow_gap = 5\n', "“stauts”", "“status”"),
+        ("[status]\nyelow_gap = 5\nred_gap = 30\n", "“status.yelow_gap”", "“status.yellow_gap”"),
+        (
+            '[[units]]\nname = "卧龙镇"\nalias = ["卧龙"]\n[[units]]\nname = "尹集乡"\n',
+            "第1个 [[units]]（卧龙镇）的设置项“alias”",
+            "“aliases”",
+        ),
+    ],
+    ids=["section", "key-in-section", "key-in-unit"],
+)
+def test_an_unknown_key_is_a_warning_naming_it_and_the_likely_key(tmp_path, toml, named, hint):
+    (tmp_path / CONFIG_NAME).write_text(toml, "utf-8")
+    s = load_settings(tmp_path, env={})
+    assert len(s.warnings) == 1
+    assert named in s.warnings[0] and "已忽略" in s.warnings[0]
+    assert f"是否想写{hint}？" in s.warnings[0]
+    assert s.yellow_gap == Decimal(10)  # the misspelt value is not used
+
+
+def test_unknown_keys_without_a_likely_spelling_and_keys_in_the_wrong_place(tmp_path):
+    (tmp_path / CONFIG_NAME).write_text(
+        'yellow_gap = 5\ncolour = "红"\n[status]\ntarget = 3\n[units]\nname = "卧龙镇"\n',
+        "utf-8",
+    )
+    s = load_settings(tmp_path, env={})
+    assert s.warnings == (
+        "ledgerkit.toml 中的设置项“yellow_gap”无法识别，已忽略；是否想写“status.yellow_gap”？",
+        "ledgerkit.toml 中的设置项“colour”无法识别，已忽略。",
+        "ledgerkit.toml 中的设置项“status.target”无法识别，已忽略；是否想写“start_rate.target”？",
+        "ledgerkit.toml 中的责任单位名册应写成 [[units]]（两层方括号，每个单位一节），现在的写法已忽略。",
+    )
+    assert s.roster == () and s.start_target is None
+
+
+def test_wrong_types_stay_errors_and_warnings_come_from_the_file_only(workspace):
+    config = workspace / CONFIG_NAME
+    config.write_text('[status]\nyellow_gap = "十"\n', "utf-8")
+    with pytest.raises(LedgerkitError, match="yellow_gap"):
+        load_settings(workspace, env={})
+    config.write_text('[[units]]\nshort = "卧龙"\n', "utf-8")  # no name: an error, not a crash
+    with pytest.raises(LedgerkitError, match="name"):
+        load_settings(workspace, env={})
+    config.write_text('region = "襄城区"\n', "utf-8")
+    assert load_settings(workspace, env={"LEDGERKIT_WARNINGS": "x"}).warnings == ()
+
+
+def test_the_cli_shows_the_warning_on_stderr_and_runs_as_before(
+    clean_month, tmp_path, capsysbinary, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    config = tmp_path / CONFIG_NAME
+    config.write_text('region = "襄城区"\n[status]\nred_gap = 30\n', "utf-8")
+    code, out, err = run_cli(capsysbinary, "check", clean_month.name, "--json")
+    assert (code, err) == (0, "")
+    before = json.loads(out)
+    config.write_text('region = "襄城区"\n[stauts]\nred_gap = 30\n', "utf-8")
+    code, out, err = run_cli(capsysbinary, "check", clean_month.name, "--json")
+    assert code == 0 and json.loads(out) == before  # stdout is still the one JSON object
+    err = "".join(err.split())  # rich wraps long lines
+    assert err.count("警告：") == 1
+    assert "设置项“stauts”无法识别" in err and "是否想写“status”？" in err
 
 
 def test_the_year_setting_dates_a_folder_named_by_month_only(tmp_path):

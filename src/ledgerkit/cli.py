@@ -327,7 +327,13 @@ def init(
 def _settings(**overrides: object) -> Settings:
     from ledgerkit.settings import load_settings
 
-    return load_settings(overrides=overrides)
+    settings = load_settings(overrides=overrides)
+    if settings.warnings:
+        from ledgerkit.console import warn
+
+        for message in settings.warnings:
+            warn(message)
+    return settings
 
 
 def _check_period(period: str | None) -> str | None:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from ledgerkit.fmt import amount, pct, points, wan, yi
@@ -21,6 +22,10 @@ _STYLE = {"error": "red", "warning": "yellow", "info": "dim"}
 
 def error(message: str) -> None:
     Console(stderr=True).print(f"[red]错误：[/red]{message}", highlight=False)
+
+
+def warn(message: str) -> None:
+    Console(stderr=True).print(f"[yellow]警告：[/yellow]{escape(message)}", highlight=False)
 
 
 def render_result(result: MergeResult, out: Path | None) -> None:

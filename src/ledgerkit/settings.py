@@ -2,15 +2,17 @@
 
 The workspace is the nearest folder, from the current one upwards, holding a ledgerkit.toml.
 Without one the defaults apply. The result is a frozen object passed explicitly to whatever
-needs it; nothing reads settings from module state.
+needs it; nothing reads settings from module state. A key in ledgerkit.toml that nothing reads
+(a typo such as [stauts]) is ignored and named in `Settings.warnings`; the caller shows them.
 """
 
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
-from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -61,7 +63,7 @@ class Settings:
     streak_months: int = 3  # 连续N个月未开工 / 滞后 are flagged from N months on
     renames: tuple[tuple[str, str], ...] = ()  # (old name, new name) confirmed as one project
     workspace: Path | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict)  # sections other commands own
+    warnings: tuple[str, ...] = ()  # for the clerk: keys of ledgerkit.toml that were ignored
 
     def canonical_unit(self, name: str) -> str:
         """The roster's label for a unit written any of its ways (尹集 = 尹集乡)."""
@@ -102,12 +104,12 @@ def load_settings(
     """Resolve the settings once for a command run from `start` (default: the current folder)."""
     workspace = find_workspace(start or Path.cwd())
     values: dict[str, Any] = {}
-    extra: dict[str, Any] = {}
+    warnings: list[str] = []
     if workspace:
-        values, extra = _from_toml(workspace / CONFIG_NAME)
+        values, warnings = _from_toml(workspace / CONFIG_NAME)
     values.update(_from_env(os.environ if env is None else env))
     values.update({k: v for k, v in (overrides or {}).items() if v is not None})
-    return _build(values, workspace, extra)
+    return _build(values, workspace, tuple(warnings))
 
 
 _TOML_KEYS = {
@@ -131,9 +133,15 @@ _TOML_KEYS = {
     ("history", "streak_months"): "streak_months",
     ("history", "same_project"): "renames",
 }
+UNIT_KEYS = ("name", "short", "aliases")  # what each [[units]] entry of the roster may hold
+
+# Top-level sections of ledgerkit.toml that another command owns: accepted as they are, without
+# a warning, and not read here. None yet; a command that needs its section read gives it keys in
+# _TOML_KEYS (and a Settings field) instead.
+OTHER_SECTIONS: frozenset[str] = frozenset()
 
 
-def _from_toml(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+def _from_toml(path: Path) -> tuple[dict[str, Any], list[str]]:
     try:
         raw = tomllib.loads(path.read_text("utf-8-sig"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
@@ -147,15 +155,82 @@ def _from_toml(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
             values[name] = node
     if isinstance(raw.get("units"), list):
         values["roster"] = raw["units"]
-    known = {k[0] for k in _TOML_KEYS} | {"units"}
-    return values, {k: v for k, v in raw.items() if k not in known}
+    return values, _unread(raw)
+
+
+def _unread(raw: Mapping[str, Any]) -> list[str]:
+    """A message for each key of ledgerkit.toml that nothing reads, in the file's order."""
+    sections: dict[str, list[str]] = {}
+    for keys in _TOML_KEYS:
+        if len(keys) == 2:
+            sections.setdefault(keys[0], []).append(keys[1])
+    top = [*dict.fromkeys(k[0] for k in _TOML_KEYS), "units"]
+    warnings: list[str] = []
+    for key, value in raw.items():
+        if key in OTHER_SECTIONS or (key,) in _TOML_KEYS:
+            continue
+        if key == "units":
+            warnings += _unread_units(value)
+        elif key in sections and not isinstance(value, dict):
+            warnings.append(
+                f"{CONFIG_NAME} 中的“{key}”应是一节：单独一行写 [{key}]，"
+                "设置项写在它下面；现在这一项已忽略。"
+            )
+        elif key in sections:
+            for sub in value:
+                if sub not in sections[key]:
+                    hint = _closest(sub, sections[key])
+                    hint = f"{key}.{hint}" if hint else _elsewhere(sub)
+                    warnings.append(_ignored(f"{key}.{sub}", hint))
+        else:
+            warnings.append(_ignored(key, _closest(key, top) or _elsewhere(key)))
+    return warnings
+
+
+def _unread_units(units: Any) -> list[str]:
+    if not isinstance(units, list):
+        return [
+            f"{CONFIG_NAME} 中的责任单位名册应写成 [[units]]（两层方括号，每个单位一节），"
+            "现在的写法已忽略。"
+        ]
+    warnings = []
+    for number, spec in enumerate(units, 1):
+        if not isinstance(spec, dict):
+            continue
+        name = f"（{spec['name']}）" if isinstance(spec.get("name"), str) else ""
+        for key in spec:
+            if key not in UNIT_KEYS:
+                where = f"第{number}个 [[units]]{name}"
+                warnings.append(_ignored(key, _closest(key, UNIT_KEYS), where))
+    return warnings
+
+
+def _ignored(key: str, hint: str | None, where: str = "") -> str:
+    guess = f"；是否想写“{hint}”？" if hint else "。"
+    return f"{CONFIG_NAME} 中{where}的设置项“{key}”无法识别，已忽略{guess}"
+
+
+def _closest(word: str, names: Iterable[str]) -> str | None:
+    found = difflib.get_close_matches(word, list(names), n=1)
+    return found[0] if found else None
+
+
+def _elsewhere(word: str) -> str | None:
+    """A key in its wrong place (yellow_gap at the top, target under [status]): where it goes,
+    when its name (or a close spelling) belongs to one place only."""
+    places: dict[str, list[str]] = {}
+    for keys in _TOML_KEYS:
+        places.setdefault(keys[-1], []).append(".".join(keys))
+    unique = {last: dotted[0] for last, dotted in places.items() if len(dotted) == 1}
+    found = _closest(word, unique)
+    return unique[found] if found else None
 
 
 def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
     names = {f.name for f in fields(Settings)} - {
         "roster",
         "workspace",
-        "extra",
+        "warnings",
         "bands",
         "next_steps",
     }
@@ -166,8 +241,8 @@ def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
-def _build(values: dict[str, Any], workspace: Path | None, extra: dict[str, Any]) -> Settings:
-    base = Settings(workspace=workspace, extra=extra)
+def _build(values: dict[str, Any], workspace: Path | None, warnings: tuple[str, ...]) -> Settings:
+    base = Settings(workspace=workspace, warnings=warnings)
     converted: dict[str, Any] = {}
     for f in fields(Settings):
         if f.name not in values:
@@ -215,5 +290,7 @@ def _convert(name: str, value: Any) -> Any:
 def _unit(spec: Any) -> Unit:
     if isinstance(spec, str):
         return Unit(spec)
+    if not isinstance(spec, dict) or "name" not in spec:
+        raise ValueError("每个责任单位都要写 name（单位全称）")
     aliases = spec.get("aliases", [])
     return Unit(str(spec["name"]), str(spec.get("short", "")), tuple(map(str, aliases)))
