@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+import pytest
 
 Rows = Sequence[Sequence[Any]]
 Merges = Sequence[str]  # "A1:J1"
@@ -265,13 +266,109 @@ def assert_accounted(ledger: Any, issues: Sequence[Any] = ()) -> None:
     a row set aside as 未识别 is also reported (row-unrecognised)."""
     kinds = {"标题", "表头", "空行", "合计", "小计", "小节", "表尾", "未识别"}
     assert ledger.rows_read == len(ledger.projects) + len(ledger.set_aside)
-    rows = [p["_row"] for p in ledger.projects] + [s.row for s in ledger.set_aside]
+    rows = [p.source.row for p in ledger.projects] + [s.row for s in ledger.set_aside]
     assert sorted(rows) == list(range(1, ledger.rows_read + 1))
     assert {s.kind for s in ledger.set_aside} <= kinds
     reported = {i.cell for i in (*ledger.issues, *issues) if i.code == "row-unrecognised"}
     for s in ledger.set_aside:
         if s.kind == "未识别":
             assert f"第{s.row}行" in reported, s
+
+
+# --- running ledgerkit ----------------------------------------------------------------------
+
+
+def run_cli(capsysbinary: Any, *args: str) -> tuple[int, str, str]:
+    """Run the console entry point in-process: (exit code, stdout, stderr)."""
+    from ledgerkit.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(list(args))
+    out, err = capsysbinary.readouterr()
+    code = exc.value.code if isinstance(exc.value.code, int) else 0
+    return code, out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
+
+
+def month_figures(projects: Any, period: Any, settings: Any) -> dict[str, Any]:
+    """The figures of some merged projects, each judged once, as the pipeline does it."""
+    from ledgerkit.metrics import assess, figures
+
+    return figures(assess(projects, period, settings), period, settings)
+
+
+# --- seeds/000 as a ledger --------------------------------------------------------------------
+
+HEAD = [
+    "序号",
+    "项目名称",
+    "责任单位",
+    "项目级别",
+    "建设性质",
+    "行业领域",
+    "总投资（万元）",
+    "2024年计划投资（万元）",
+    "1-4月完成投资（万元）",
+    "是否开工",
+    "计划开工时间",
+    "存在问题",
+]
+
+
+def seed_000_rows() -> list[list]:
+    """30 projects: 3 续建 + 27 新建, 122亿, plan 40亿, 25 started, 7.7亿 completed; 10 on the
+    city's list (49.9亿, plan 13.7亿), 8 of them assessed (41.1亿, plan 12.8亿, 4.2亿 done)."""
+    rows = [["襄城区2009年重点项目台账（1-4月）"], HEAD]
+    n = 0
+
+    def add(unit, level, cat, sector, total, plan, done, started, planned="2009-03", problem=""):
+        nonlocal n
+        n += 1
+        rows.append(
+            [
+                n,
+                f"项目{n:02d}",
+                unit,
+                level,
+                cat,
+                sector,
+                total,
+                plan,
+                done,
+                "是" if started else "否",
+                planned,
+                problem,
+            ]
+        )
+
+    for i in range(8):  # assessed by the city: 41.1亿, plan 12.8亿, done 4.2亿
+        add(
+            "尹集乡" if i < 4 else "卧龙镇",
+            "市级、列入市考核",
+            "续建" if i < 3 else "新建",
+            "工业",
+            61000 if i == 0 else 50000,
+            16000,
+            5250,
+            True,
+        )
+    for _ in range(2):  # on the city's list only: 8.8亿, plan 0.9亿, done 0.4亿
+        add("庞公街道", "市级", "新建", "基础设施", 44000, 4500, 2000, True)
+    for i in range(20):  # the district's own: 72.1亿, plan 26.3亿, done 3.1亿
+        started = i < 15
+        done = (3000 if i == 0 else 2000) if started else 0
+        add(
+            "欧庙镇" if i < 10 else "檀溪街道",
+            "区级",
+            "新建",
+            "社会民生",
+            36050,
+            13150,
+            done,
+            started,
+            "2009-03" if i < 18 else "2009-06",
+            "征地拆迁难度大" if i == 5 else "",
+        )
+    return rows
 
 
 # --- text snapshots of what the clerk sees ----------------------------------------------------

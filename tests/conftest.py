@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -80,18 +79,3 @@ def clean_month(tmp_path: Path) -> Path:
         encoding="utf-8-sig",
     )
     return folder
-
-
-def run_cli(capsysbinary, *args: str) -> tuple[int, str, str]:
-    """Run the console entry point in-process: (exit code, stdout, stderr)."""
-    from ledgerkit.cli import main
-
-    with pytest.raises(SystemExit) as exc:
-        main(list(args))
-    out, err = capsysbinary.readouterr()
-    code = exc.value.code if isinstance(exc.value.code, int) else 0
-    return code, out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
-
-
-def json_of(text: str) -> dict:
-    return json.loads(text)

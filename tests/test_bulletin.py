@@ -7,10 +7,10 @@ from pathlib import Path
 
 import builders
 import pytest
-from conftest import run_cli
+from builders import month_figures as figures
+from builders import run_cli, seed_000_rows
 from docx import Document
 from docx.oxml.ns import qn
-from test_metrics import seed_000_rows
 
 from ledgerkit.bulletin import (
     TemplateError,
@@ -22,7 +22,7 @@ from ledgerkit.bulletin import (
     render_docx,
     vs_time,
 )
-from ledgerkit.metrics import Period, figures
+from ledgerkit.period import Period
 from ledgerkit.pipeline import merge_paths
 from ledgerkit.settings import Settings, default_templates
 

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import openpyxl
-from conftest import run_cli
+from builders import run_cli
 
 
 def test_merge_writes_the_workbook_and_exits_1_on_data_errors(month, tmp_path, capsysbinary):

@@ -312,7 +312,7 @@ def test_a_sheet_named_like_the_list_is_kept(tmp_path):
 
 
 def test_check_feedback_from_the_command_line_and_never_read_back(tmp_path, capsysbinary):
-    from conftest import run_cli
+    from builders import run_cli
 
     folder = tmp_path / "2024-04"
     folder.mkdir()

@@ -8,10 +8,11 @@ from pathlib import Path
 import builders
 import openpyxl
 import pytest
-from conftest import run_cli
+from builders import month_figures as figures
+from builders import run_cli
 
 from ledgerkit.forms import project_code
-from ledgerkit.metrics import Period, figures
+from ledgerkit.period import Period
 from ledgerkit.pipeline import merge_paths
 from ledgerkit.settings import Settings
 
@@ -159,19 +160,19 @@ def test_a_filled_form_merges_back_exactly(workspace, capsysbinary):
             ws.cell(row=4, column=col["累计完成投资（万元）"]).value = 50
         wb.save(month / f"{unit}.xlsx")
     result = merge_paths([month], settings=Settings(region="襄城区"))
-    assert result.period == "2024-05"
+    assert result.period.key == "2024-05"
     assert [f.status for f in result.files] == ["merged"] * 3
-    by = {p["name"]: p for p in result.projects.to_dict("records")}
+    by = {p.name: p for p in result.projects}
     assert set(by) == {
         "卧龙镇污水处理厂",
         "卧龙镇农产品冷链物流中心",
         "尹集物流园",
         "欧庙镇游客中心",
     }
-    assert by["卧龙镇污水处理厂"]["code"] == "WL-001"
-    assert str(by["卧龙镇污水处理厂"]["ytd_completed"]) == "223.5"
-    assert str(by["尹集物流园"]["last_ytd"]) == "2600" and by["尹集物流园"]["unit"] == "尹集乡"
-    assert by["卧龙镇农产品冷链物流中心"]["level"] == "区级" and by["尹集物流园"]["started"] is True
+    assert by["卧龙镇污水处理厂"].code == "WL-001"
+    assert str(by["卧龙镇污水处理厂"].ytd_completed) == "223.5"
+    assert str(by["尹集物流园"].last_ytd) == "2600" and by["尹集物流园"].unit == "尹集乡"
+    assert by["卧龙镇农产品冷链物流中心"].level == "区级" and by["尹集物流园"].started is True
     got = figures(result.projects, Period(2024, 5), Settings())
     assert got["overall"]["ytd_completed"] == 223.5 + 100 + 2700 + 50
     assert not [i for i in result.issues if i.severity == "error"]

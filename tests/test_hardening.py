@@ -25,15 +25,14 @@ import builders
 import olefile
 import openpyxl
 import pytest
-from builders import TOWNSHIP_MERGES, TOWNSHIP_ROWS, assert_accounted, csv_file, xls, xlsx
-from conftest import run_cli
+from builders import TOWNSHIP_MERGES, TOWNSHIP_ROWS, assert_accounted, csv_file, run_cli, xls, xlsx
 from test_read import DATA, assert_township
 
 from ledgerkit import read
 from ledgerkit.errors import OutputLocked
 from ledgerkit.pipeline import load_file, merge_paths
 from ledgerkit.read import read_book
-from ledgerkit.write import write_workbook
+from ledgerkit.workbook import write_workbook
 
 LEDGER = [
     ["项目名称", "责任单位", "总投资", "年度计划投资", "累计完成投资"],
@@ -458,7 +457,7 @@ def test_merged_range_over_the_whole_sheet_is_cut_to_the_data(tmp_path: Path) ->
     result = timed(lambda: load_file(path), 1.0)
     assert result.status == "merged"
     # money is never filled into merged cells: each row keeps its own amount
-    assert [p["total_investment"] for p in result.ledger.projects] == [1200, 800]
+    assert [p.total_investment for p in result.ledger.projects] == [1200, 800]
 
 
 def test_a_stray_cell_in_an_old_xls_is_refused_from_its_records(tmp_path: Path) -> None:
@@ -516,7 +515,7 @@ def test_ods_rows_repeated_a_million_times_are_refused(tmp_path: Path) -> None:
     trailing = '<table:table-row table:number-rows-repeated="1048570"><table:table-cell table:number-columns-repeated="1024"/></table:table-row>'
     good = ods(tmp_path / "正常.ods", head + ods_row("甲项目", 10, 5, 1) + trailing)
     result = timed(lambda: load_file(good), 1.0)
-    assert result.status == "merged" and result.ledger.projects[0]["total_investment"] == 10
+    assert result.status == "merged" and result.ledger.projects[0].total_investment == 10
 
 
 # --- text formats that grow without bound -----------------------------------------------------
@@ -553,7 +552,7 @@ def test_encrypted_workbook_says_so_and_opens_with_the_password(tmp_path: Path) 
     result = load_file(path, password="1234")  # the first rows of the township ledger
     assert result.status == "merged" and result.ledger.format == "xlsx"
     (project,) = result.ledger.projects
-    assert (project["name"], project["total_investment"]) == (
+    assert (project.name, project.total_investment) == (
         "卧龙镇污水处理厂及配套管网工程",
         1200,
     )
@@ -639,9 +638,9 @@ def test_xml_spreadsheet_2003_in_utf16_with_index_gaps(tmp_path: Path) -> None:
     result = load_file(path)
     assert result.status == "merged", result.reason
     first, second = result.ledger.projects
-    assert "total_investment" not in first and first["annual_plan"] == Decimal(300)
-    assert first["actual_start"] == "2024-03-15"
-    assert second["_row"] == 4 and second["total_investment"] == Decimal(10)
+    assert first.total_investment is None and first.annual_plan == Decimal(300)
+    assert first.actual_start == "2024-03-15"
+    assert second.source.row == 4 and second.total_investment == Decimal(10)
     assert_accounted(result.ledger, result.issues)
 
 
@@ -709,7 +708,7 @@ def test_stored_errors_are_reported_by_cell_never_taken_as_zero(tmp_path: Path) 
     errors = {(i.cell, i.code) for i in result.issues if i.severity == "error"}
     assert errors == {("C2", "cell-error"), ("E3", "cell-error")}
     first, second = result.ledger.projects
-    assert "total_investment" not in first and "ytd_completed" not in second
+    assert first.total_investment is None and second.ytd_completed is None
     text = csv_file(tmp_path / "错误值.csv", [LEDGER[0], ["甲", "城关镇", "#REF!", 1, 1]])
     assert [(i.code, i.cell) for i in load_file(text).issues if i.severity == "error"] == [
         ("bad-number", "C2")
@@ -747,7 +746,7 @@ def test_external_links_are_named_and_never_followed(tmp_path: Path) -> None:
     watching = False
     assert str(other) not in opened and not any("3月" in p for p in opened)
     assert result.status == "merged"
-    assert result.ledger.projects[0]["ytd_completed"] == Decimal("120.5")  # the saved value
+    assert result.ledger.projects[0].ytd_completed == Decimal("120.5")  # the saved value
     links = [i for i in result.issues if i.code == "external-link"]
     assert [i.severity for i in links] == ["warning", "warning"]
     assert str(other) in links[0].message and "cmd|/C calc" in links[1].message
@@ -764,8 +763,8 @@ def test_control_characters_and_very_long_cells(tmp_path: Path) -> None:
     csv_file(folder / "城关镇.csv", rows, encoding="utf-8")
     result = merge_paths([folder])
     (project,) = result.files[0].ledger.projects
-    assert project["name"] == "城关镇老旧小区改造"
-    assert project["remark"] == "响铃"
+    assert project.name == "城关镇老旧小区改造"
+    assert project.remark == "响铃"
     too_long = [i for i in result.issues if i.code == "text-too-long"]
     assert [(i.cell, i.severity) for i in too_long] == [("E2", "warning")]
     assert "200,000" in too_long[0].message
@@ -782,7 +781,7 @@ def test_control_characters_in_a_workbook_are_dropped(tmp_path: Path) -> None:
     # Excel stores them escaped (_x0007_); calamine gives them back; they never reach the output
     rows = [LEDGER[0], ["城关镇\x00老旧\x07小区\x1f改造", "城关镇", 1, 1, 1]]
     result = load_file(text_xlsx(tmp_path / "城关镇.xlsx", rows))
-    assert result.ledger.projects[0]["name"] == "城关镇老旧小区改造"
+    assert result.ledger.projects[0].name == "城关镇老旧小区改造"
 
 
 _KILLED = """
@@ -790,7 +789,7 @@ import os, signal, sys
 from pathlib import Path
 import xlsxwriter
 from ledgerkit.pipeline import merge_paths
-from ledgerkit.write import write_workbook
+from ledgerkit.workbook import write_workbook
 
 def close(self):
     Path(self.filename).write_bytes(b"PK half a workbook")

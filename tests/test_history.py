@@ -11,9 +11,9 @@ from pathlib import Path
 import builders
 import openpyxl
 import pytest
-from conftest import run_cli
+from builders import run_cli
 
-from ledgerkit.history import STORE_NAME, Store
+from ledgerkit.store import STORE_NAME, Store
 
 HEAD = [
     "项目名称",
@@ -178,8 +178,8 @@ def test_a_rerun_leaves_the_store_as_it_was(root, capsysbinary):
     run_cli(capsysbinary, "merge", str(root / "2024-01"), "-o", str(root / "2024-01汇总.xlsx"))
     with Store(root / STORE_NAME) as store:
         assert store.versions("2024-01") == 2  # the earlier version is kept ...
-        current = store.projects("2024-01")  # ... and the new one is current
-    assert {p["name"]: p["ytd_completed"] for p in current}["卧龙镇污水处理厂"] == 60
+        current = store.kept("2024-01")  # ... and the new one is current
+    assert {k.project.name: k.project.ytd_completed for k in current}["卧龙镇污水处理厂"] == 60
 
 
 def test_a_merge_killed_half_way_leaves_the_store_unchanged(root, capsysbinary, monkeypatch):
@@ -199,7 +199,7 @@ def test_a_merge_killed_half_way_leaves_the_store_unchanged(root, capsysbinary, 
     assert code == 3 and "断电" in err
     monkeypatch.undo()
     with Store(root / STORE_NAME) as store:
-        assert store.periods() == ["2024-01"] and store.projects("2024-01")
+        assert store.periods() == ["2024-01"] and store.kept("2024-01")
     after = sqlite3.connect(root / STORE_NAME).execute("SELECT COUNT(*) FROM projects").fetchone()
     assert after == before
 
@@ -215,7 +215,7 @@ def test_history_series_and_rebuild(root, capsysbinary):
     assert code == 0 and "3 个月" in out
     with Store(root / STORE_NAME) as store:
         assert store.periods() == ["2024-01", "2024-02", "2024-03"]
-        assert len(store.projects("2024-02")) == 4
+        assert len(store.kept("2024-02")) == 4
         assert {f["unit"] for f in store.files("2024-02")} == {"卧龙镇", "尹集乡"}
 
 

@@ -7,83 +7,14 @@ from pathlib import Path
 
 import builders
 import pytest
+from builders import month_figures as figures
+from builders import seed_000_rows
 
 from ledgerkit.fmt import pct, points, yi
-from ledgerkit.metrics import Period, band_of, figures, level_tags, to_json
+from ledgerkit.metrics import band_of, level_tags, to_json
+from ledgerkit.period import Period
 from ledgerkit.pipeline import merge_paths
 from ledgerkit.settings import Settings
-
-HEAD = [
-    "序号",
-    "项目名称",
-    "责任单位",
-    "项目级别",
-    "建设性质",
-    "行业领域",
-    "总投资（万元）",
-    "2024年计划投资（万元）",
-    "1-4月完成投资（万元）",
-    "是否开工",
-    "计划开工时间",
-    "存在问题",
-]
-
-
-def seed_000_rows() -> list[list]:
-    """30 projects: 3 续建 + 27 新建, 122亿, plan 40亿, 25 started, 7.7亿 completed; 10 on the
-    city's list (49.9亿, plan 13.7亿), 8 of them assessed (41.1亿, plan 12.8亿, 4.2亿 done)."""
-    rows = [["襄城区2009年重点项目台账（1-4月）"], HEAD]
-    n = 0
-
-    def add(unit, level, cat, sector, total, plan, done, started, planned="2009-03", problem=""):
-        nonlocal n
-        n += 1
-        rows.append(
-            [
-                n,
-                f"项目{n:02d}",
-                unit,
-                level,
-                cat,
-                sector,
-                total,
-                plan,
-                done,
-                "是" if started else "否",
-                planned,
-                problem,
-            ]
-        )
-
-    for i in range(8):  # assessed by the city: 41.1亿, plan 12.8亿, done 4.2亿
-        add(
-            "尹集乡" if i < 4 else "卧龙镇",
-            "市级、列入市考核",
-            "续建" if i < 3 else "新建",
-            "工业",
-            61000 if i == 0 else 50000,
-            16000,
-            5250,
-            True,
-        )
-    for _ in range(2):  # on the city's list only: 8.8亿, plan 0.9亿, done 0.4亿
-        add("庞公街道", "市级", "新建", "基础设施", 44000, 4500, 2000, True)
-    for i in range(20):  # the district's own: 72.1亿, plan 26.3亿, done 3.1亿
-        started = i < 15
-        done = (3000 if i == 0 else 2000) if started else 0
-        add(
-            "欧庙镇" if i < 10 else "檀溪街道",
-            "区级",
-            "新建",
-            "社会民生",
-            36050,
-            13150,
-            done,
-            started,
-            "2009-03" if i < 18 else "2009-06",
-            "征地拆迁难度大" if i == 5 else "",
-        )
-    return rows
 
 
 @pytest.fixture

@@ -46,7 +46,7 @@ def load(path: Path) -> FileResult:
 
 
 def by_name(result: FileResult) -> dict[str, dict[str, Any]]:
-    return {p["name"]: p for p in result.ledger.projects}
+    return {p.name: p for p in result.ledger.projects}
 
 
 def codes(result: FileResult) -> Counter[str]:
@@ -76,11 +76,11 @@ def test_header_below_title_and_unit_line(tmp_path: Path) -> None:
     ledger = result.ledger
     assert ledger.header_rows == (3,)
     assert [(s.row, s.kind) for s in ledger.set_aside] == [(1, "标题"), (2, "标题"), (3, "表头")]
-    assert [p["_row"] for p in ledger.projects] == [4, 5]
+    assert [p.source.row for p in ledger.projects] == [4, 5]
     projects = by_name(result)
-    assert projects["城关镇老旧小区改造"]["total_investment"] == Decimal(3000)
-    assert projects["城关镇农贸市场提升"]["ytd_completed"] == Decimal(0)  # a typed 0 stays 0
-    assert projects["城关镇农贸市场提升"]["started"] is False
+    assert projects["城关镇老旧小区改造"].total_investment == Decimal(3000)
+    assert projects["城关镇农贸市场提升"].ytd_completed == Decimal(0)  # a typed 0 stays 0
+    assert projects["城关镇农贸市场提升"].started is False
 
 
 def test_one_row_header_on_the_first_row(tmp_path: Path) -> None:
@@ -99,7 +99,7 @@ def test_one_row_header_on_the_first_row(tmp_path: Path) -> None:
         "progress",
     ]
     (project,) = result.ledger.projects
-    assert project["ytd_completed"] == Decimal(25)
+    assert project.ytd_completed == Decimal(25)
 
 
 def test_two_row_header_with_merged_group_cell(tmp_path: Path) -> None:
@@ -112,7 +112,7 @@ def test_two_row_header_with_merged_group_cell(tmp_path: Path) -> None:
     assert headers["投资情况(万元)/2024年计划投资"] == "annual_plan"
     assert headers["投资情况(万元)/1-4月完成投资"] == "ytd_completed"
     assert headers["是否开工"] == "started"
-    assert [p["ytd_completed"] for p in ledger.projects] == [
+    assert [p.ytd_completed for p in ledger.projects] == [
         Decimal("123.5"),
         Decimal("300"),
         Decimal("452"),
@@ -145,15 +145,15 @@ def test_group_row_above_a_complete_header_row(tmp_path: Path) -> None:
     money = [
         c for c in ledger.columns if c.field in ("total_investment", "annual_plan", "ytd_completed")
     ]
-    assert [c.unit for c in money] == ["亿元", "亿元", "亿元"]
+    assert [c.money_unit for c in money] == ["亿元", "亿元", "亿元"]
     assert ledger.unit == "开发区"
     a, b = ledger.projects
-    assert (a["total_investment"], a["annual_plan"], a["ytd_completed"]) == (
+    assert (a.total_investment, a.annual_plan, a.ytd_completed) == (
         Decimal("12300"),
         Decimal("5000"),
         Decimal("1000"),
     )
-    assert (b["total_investment"], b["annual_plan"], b["ytd_completed"]) == (
+    assert (b.total_investment, b.annual_plan, b.ytd_completed) == (
         Decimal("20000"),
         Decimal("3000"),
         Decimal("2500"),
@@ -181,11 +181,11 @@ def test_group_row_with_two_labels_above_header_in_html(tmp_path: Path) -> None:
     result = load(html_xls(tmp_path / "文旅局.xls", rows, spans))
     assert result.ledger.header_rows == (1, 2)
     (project,) = result.ledger.projects
-    assert project["total_investment"] == Decimal("35000")
-    assert project["annual_plan"] == Decimal("10000")
-    assert project["ytd_completed"] == Decimal("4200")
-    assert project["category"] == "续建"
-    assert project["progress"] == "主体施工"
+    assert project.total_investment == Decimal("35000")
+    assert project.annual_plan == Decimal("10000")
+    assert project.ytd_completed == Decimal("4200")
+    assert project.category == "续建"
+    assert project.progress == "主体施工"
 
 
 def test_line_with_a_colon_above_the_header_is_not_a_group_row(tmp_path: Path) -> None:
@@ -198,7 +198,7 @@ def test_line_with_a_colon_above_the_header_is_not_a_group_row(tmp_path: Path) -
     assert result.ledger.header_rows == (2,)
     # the office's full name "白河镇人民政府" is the unit 白河镇
     assert (result.ledger.unit, result.ledger.unit_source) == ("白河镇", "填报单位")
-    assert by_name(result)["白河镇光伏电站"]["unit"] == "白河镇"
+    assert by_name(result)["白河镇光伏电站"].unit == "白河镇"
 
 
 # --- header spellings ----------------------------------------------------------------------
@@ -213,7 +213,7 @@ ALIASES = {
     "项目级别": "level",
     "行业领域": "sector",
     "建设内容及规模": "content",
-    "建设起止年限": "period",
+    "建设起止年限": "build_period",
     "总投资（万元）": "total_investment",
     "2024年计划投资": "annual_plan",
     "4月完成投资": "month_completed",
@@ -264,28 +264,28 @@ def test_header_aliases_map_to_fields(tmp_path: Path) -> None:
     result = load(xlsx(tmp_path / "白河镇.xlsx", [header, row]))
     assert [c.field for c in result.ledger.columns] == list(ALIASES.values())
     (p,) = result.ledger.projects
-    assert p["name"] == "白河镇光伏电站"
-    assert p["unit"] == "白河镇"
-    assert p["leader"] == "王副镇长"
-    assert p["owner"] == "白河新能源公司"
-    assert p["category"] == "新建"
-    assert p["level"] == "市级"
-    assert p["sector"] == "基础设施"
-    assert p["period"] == "2024-2025"
-    assert p["total_investment"] == Decimal(8000)
-    assert p["annual_plan"] == Decimal(3000)
-    assert p["month_completed"] == Decimal(200)
-    assert p["ytd_completed"] == Decimal(900)
-    assert p["started"] is True
-    assert p["planned_start"] == "2024-02"
-    assert p["actual_start"] == "2024-03-15"
-    assert p["planned_finish"] == "2025-06"
-    assert p["progress"] == "支架安装"
-    assert p["problems"] == "电网接入慢"
-    assert p["next_steps"] == "组件进场"
-    assert p["contact"] == "张三 13800000000"
+    assert p.name == "白河镇光伏电站"
+    assert p.unit == "白河镇"
+    assert p.leader == "王副镇长"
+    assert p.owner == "白河新能源公司"
+    assert p.category == "新建"
+    assert p.level == "市级"
+    assert p.sector == "基础设施"
+    assert p.build_period == "2024-2025"
+    assert p.total_investment == Decimal(8000)
+    assert p.annual_plan == Decimal(3000)
+    assert p.month_completed == Decimal(200)
+    assert p.ytd_completed == Decimal(900)
+    assert p.started is True
+    assert p.planned_start == "2024-02"
+    assert p.actual_start == "2024-03-15"
+    assert p.planned_finish == "2025-06"
+    assert p.progress == "支架安装"
+    assert p.problems == "电网接入慢"
+    assert p.next_steps == "组件进场"
+    assert p.contact == "张三 13800000000"
     # columns ledgerkit does not know are kept, under the unit's own header
-    assert p["extras"] == {"用地面积(亩)": 120, "是否列入市考核": "是"}
+    assert p.extras == {"用地面积(亩)": 120, "是否列入市考核": "是"}
 
 
 @pytest.mark.parametrize(
@@ -310,9 +310,9 @@ def test_header_normalisation(tmp_path: Path, header: str, field: str, unit: str
     rows = [["项目名称", "责任单位", "形象进度", header], ["甲项目", "甲镇", "施工", "2"]]
     result = load(xlsx(tmp_path / "甲镇.xlsx", rows))
     column = result.ledger.columns[3]
-    assert (column.field, column.unit) == (field, unit)
+    assert (column.field, column.money_unit) == (field, unit)
     expected = Decimal(20000) if unit == "亿元" else Decimal(2)
-    assert result.ledger.projects[0][field] == expected
+    assert getattr(result.ledger.projects[0], field) == expected
 
 
 def test_unmatched_columns_are_kept_in_extras(tmp_path: Path) -> None:
@@ -324,8 +324,8 @@ def test_unmatched_columns_are_kept_in_extras(tmp_path: Path) -> None:
     result = load(xlsx(tmp_path / "甲镇.xlsx", rows))
     assert [c.field for c in result.ledger.columns][4:] == [None, None]
     a, b = result.ledger.projects
-    assert a["extras"] == {"用地(亩)": 35.5, "招商来源地": "深圳"}
-    assert b["extras"] == {}  # empty cells and "—" are not kept
+    assert a.extras == {"用地(亩)": 35.5, "招商来源地": "深圳"}
+    assert b.extras == {}  # empty cells and "—" are not kept
 
 
 # --- money units ----------------------------------------------------------------------------
@@ -370,14 +370,14 @@ def test_money_unit_sources(
     merges = [f"B{2 if title else 1}:D{2 if title else 1}"] if group else []
     result = load(xlsx(tmp_path / "甲镇.xlsx", rows, merges))
     money = [c for c in result.ledger.columns if c.field != "name"]
-    assert [c.unit for c in money] == units
+    assert [c.money_unit for c in money] == units
     a, b = result.ledger.projects
     first = Decimal(factor)
     rest = Decimal(factor) if units[1] != "万元" else Decimal(1)
-    assert a["total_investment"] == Decimal("1.23") * first
-    assert a["annual_plan"] == Decimal("0.45") * rest
-    assert b["total_investment"] == Decimal("2.5") * first
-    assert a["ytd_completed"] + b["ytd_completed"] == Decimal("0.3") * rest
+    assert a.total_investment == Decimal("1.23") * first
+    assert a.annual_plan == Decimal("0.45") * rest
+    assert b.total_investment == Decimal("2.5") * first
+    assert a.ytd_completed + b.ytd_completed == Decimal("0.3") * rest
 
 
 def test_amounts_in_yiyuan_are_stored_exactly_in_wanyuan(tmp_path: Path) -> None:
@@ -389,15 +389,15 @@ def test_amounts_in_yiyuan_are_stored_exactly_in_wanyuan(tmp_path: Path) -> None
     ]
     result = load(xlsx(tmp_path / "开发区.xlsx", rows))
     projects = result.ledger.projects
-    assert [p["total_investment"] for p in projects] == [
+    assert [p.total_investment for p in projects] == [
         Decimal("12300"),
         Decimal("45600"),
         Decimal("700"),
     ]
-    assert all(isinstance(p["total_investment"], Decimal) for p in projects)
-    assert sum(p["annual_plan"] for p in projects) == Decimal("10000")  # 0.1+0.2+0.7 亿
-    assert projects[0]["ytd_completed"] + projects[1]["ytd_completed"] == Decimal("3000")
-    assert projects[2]["ytd_completed"] == Decimal("1")
+    assert all(isinstance(p.total_investment, Decimal) for p in projects)
+    assert sum(p.annual_plan for p in projects) == Decimal("10000")  # 0.1+0.2+0.7 亿
+    assert projects[0].ytd_completed + projects[1].ytd_completed == Decimal("3000")
+    assert projects[2].ytd_completed == Decimal("1")
 
 
 def test_float_tenths_sum_exactly(tmp_path: Path) -> None:
@@ -405,10 +405,10 @@ def test_float_tenths_sum_exactly(tmp_path: Path) -> None:
     rows += [[f"项目{i}", 0.1, 0.2, 0.3] for i in range(10)]
     result = load(xlsx(tmp_path / "甲镇.xlsx", rows))
     projects = result.ledger.projects
-    assert sum(p["total_investment"] for p in projects) == Decimal("1")
-    assert sum(p["annual_plan"] for p in projects) == Decimal("2")
-    assert sum(p["ytd_completed"] for p in projects) == Decimal("3")
-    assert projects[0]["total_investment"] + projects[0]["annual_plan"] == Decimal("0.3")
+    assert sum(p.total_investment for p in projects) == Decimal("1")
+    assert sum(p.annual_plan for p in projects) == Decimal("2")
+    assert sum(p.ytd_completed for p in projects) == Decimal("3")
+    assert projects[0].total_investment + projects[0].annual_plan == Decimal("0.3")
 
 
 # --- rows that are not projects ----------------------------------------------------------------
@@ -438,7 +438,7 @@ def test_totals_sections_blanks_and_footers_are_never_projects(tmp_path: Path) -
     ]
     result = load(xlsx(tmp_path / "东城街道.xlsx", rows, ["A1:I1", "A4:I4", "A10:I10"]))
     ledger = result.ledger
-    assert [p["name"] for p in ledger.projects] == [
+    assert [p.name for p in ledger.projects] == [
         "东城安置小区",
         "东城道路提升",
         "东城社区养老中心",
@@ -463,7 +463,7 @@ def test_totals_sections_blanks_and_footers_are_never_projects(tmp_path: Path) -
     }
     assert "total-mismatch" not in codes(result)
     assert "row-unrecognised" not in codes(result)
-    assert sum(p["total_investment"] for p in ledger.projects) == Decimal(10000)
+    assert sum(p.total_investment for p in ledger.projects) == Decimal(10000)
 
 
 def test_section_rows_give_the_category_of_the_rows_under_them(tmp_path: Path) -> None:
@@ -481,7 +481,7 @@ def test_section_rows_give_the_category_of_the_rows_under_them(tmp_path: Path) -
     ]
     result = load(xlsx(tmp_path / "甲镇.xlsx", rows))
     projects = by_name(result)
-    assert {n: p["category"] for n, p in projects.items()} == {
+    assert {n: p.category for n, p in projects.items()} == {
         "续建甲": "续建",
         "续建乙": "续建",
         "新建丙": "新建",
@@ -492,8 +492,8 @@ def test_section_rows_give_the_category_of_the_rows_under_them(tmp_path: Path) -
     sections = [s.text for s in result.ledger.set_aside if s.kind == "小节"]
     assert sections[2] == "三 储备项目"
     # 续建 and 竣工 projects count as started
-    assert projects["续建甲"]["started"] is True
-    assert projects["竣工戊"]["started"] is True
+    assert projects["续建甲"].started is True
+    assert projects["竣工戊"].started is True
 
 
 def test_own_category_wins_over_section(tmp_path: Path) -> None:
@@ -504,7 +504,7 @@ def test_own_category_wins_over_section(tmp_path: Path) -> None:
         [2, "乙", "新开工", 100, 50],
     ]
     result = load(xlsx(tmp_path / "甲镇.xlsx", rows, ["A2:E2"]))
-    assert [p["category"] for p in result.ledger.projects] == ["续建", "新建"]
+    assert [p.category for p in result.ledger.projects] == ["续建", "新建"]
 
 
 def test_leader_merged_down_is_filled_but_money_merged_down_is_not_duplicated(
@@ -525,15 +525,15 @@ def test_leader_merged_down_is_filled_but_money_merged_down_is_not_duplicated(
     ):
         result = load(path)
         projects = result.ledger.projects
-        assert [p.get("leader") for p in projects] == ["刘副区长"] * 3 + ["陈副区长"]
-        assert [p["unit"] for p in projects] == ["开发区"] * 3 + ["城关镇"]
-        assert [p.get("total_investment") for p in projects] == [
+        assert [p.leader for p in projects] == ["刘副区长"] * 3 + ["陈副区长"]
+        assert [p.unit for p in projects] == ["开发区"] * 3 + ["城关镇"]
+        assert [p.total_investment for p in projects] == [
             Decimal(5000),
             None,
             None,
             Decimal(900),
         ]
-        assert sum(p.get("total_investment") or 0 for p in projects) == Decimal(5900)
+        assert sum(p.total_investment or 0 for p in projects) == Decimal(5900)
 
 
 def test_row_with_only_a_number_is_set_aside_and_reported(tmp_path: Path) -> None:
@@ -545,7 +545,7 @@ def test_row_with_only_a_number_is_set_aside_and_reported(tmp_path: Path) -> Non
         [3, "乙项目", 200, 60, None],
     ]
     result = load(xlsx(tmp_path / "甲镇.xlsx", rows))
-    assert [p["name"] for p in result.ledger.projects] == ["甲项目", "乙项目"]
+    assert [p.name for p in result.ledger.projects] == ["甲项目", "乙项目"]
     unrecognised = [(s.row, s.text) for s in result.ledger.set_aside if s.kind == "未识别"]
     assert unrecognised == [(3, "2"), (4, "以下为新增项目")]
     reported = [i for i in result.issues if i.code == "row-unrecognised"]
@@ -561,7 +561,7 @@ def test_money_without_a_name_is_kept_and_reported(tmp_path: Path) -> None:
     ]
     result = load(xlsx(tmp_path / "甲镇.xlsx", rows))
     assert len(result.ledger.projects) == 2
-    assert result.ledger.projects[1]["total_investment"] == Decimal(300)
+    assert result.ledger.projects[1].total_investment == Decimal(300)
     (missing,) = [i for i in result.issues if i.code == "missing-name"]
     assert (missing.cell, missing.severity) == ("B3", "error")
 
@@ -574,7 +574,7 @@ def test_column_number_row_under_header_is_part_of_header(tmp_path: Path) -> Non
     ]
     result = load(csv_file(tmp_path / "甲镇.csv", rows))
     assert [(s.row, s.kind) for s in result.ledger.set_aside] == [(1, "表头"), (2, "表头")]
-    assert [p["name"] for p in result.ledger.projects] == ["甲项目"]
+    assert [p.name for p in result.ledger.projects] == ["甲项目"]
 
 
 # --- values as typed ------------------------------------------------------------------------
@@ -594,20 +594,20 @@ def test_numbers_typed_as_text(tmp_path: Path) -> None:
     ):
         result = load(path)
         a, b, c = result.ledger.projects
-        assert (a["total_investment"], a["annual_plan"], a["ytd_completed"]) == (
+        assert (a.total_investment, a.annual_plan, a.ytd_completed) == (
             Decimal(1200),
             Decimal("123.5"),
             Decimal(300),
         )
-        assert a["month_completed"] == Decimal(120)
-        assert b["total_investment"] == Decimal(12000)
-        assert b["annual_plan"] == Decimal("12345.67")
-        assert b["ytd_completed"] == Decimal(45)
-        assert b["month_completed"] == Decimal("0.5")
-        assert c["total_investment"] == Decimal(1000)
-        assert c["annual_plan"] == Decimal(-5)
-        assert c["ytd_completed"] == Decimal(7)
-        assert c["month_completed"] == Decimal("0.3")
+        assert a.month_completed == Decimal(120)
+        assert b.total_investment == Decimal(12000)
+        assert b.annual_plan == Decimal("12345.67")
+        assert b.ytd_completed == Decimal(45)
+        assert b.month_completed == Decimal("0.5")
+        assert c.total_investment == Decimal(1000)
+        assert c.annual_plan == Decimal(-5)
+        assert c.ytd_completed == Decimal(7)
+        assert c.month_completed == Decimal("0.3")
         assert "negative-money" in codes(result)
 
 
@@ -619,10 +619,10 @@ def test_empty_markers_are_none_not_zero(tmp_path: Path, marker: Any) -> None:
     ]
     result = load(xlsx(tmp_path / "甲镇.xlsx", rows))
     (project,) = result.ledger.projects
-    assert project["total_investment"] == Decimal(500)
+    assert project.total_investment == Decimal(500)
     for key in ("annual_plan", "ytd_completed", "planned_start"):
         assert project.get(key) is None
-    assert project["started"] is None
+    assert project.started is None
     assert not [i for i in result.issues if i.severity == "error"]
 
 
@@ -637,23 +637,23 @@ def test_dates_in_every_form(tmp_path: Path) -> None:
     ]
     result = load(xlsx(tmp_path / "甲镇.xlsx", rows))
     p = by_name(result)
-    assert (p["甲"]["planned_start"], p["甲"]["actual_start"]) == ("2024-03-15", "2024-04-01")
-    assert p["甲"]["planned_finish"] == "2024-12-31"  # an Excel serial number
-    assert (p["乙"]["planned_start"], p["乙"]["actual_start"]) == ("2024-03-15", "2024-04-01")
-    assert p["乙"]["planned_finish"] == "2025-12"
-    assert (p["丙"]["planned_start"], p["丙"]["actual_start"]) == ("2024-03", "2024-03")
-    assert p["丙"]["planned_finish"] == "2025"
-    assert p["丁"]["planned_start"] == "2024-03-15"
+    assert (p["甲"].planned_start, p["甲"].actual_start) == ("2024-03-15", "2024-04-01")
+    assert p["甲"].planned_finish == "2024-12-31"  # an Excel serial number
+    assert (p["乙"].planned_start, p["乙"].actual_start) == ("2024-03-15", "2024-04-01")
+    assert p["乙"].planned_finish == "2025-12"
+    assert (p["丙"].planned_start, p["丙"].actual_start) == ("2024-03", "2024-03")
+    assert p["丙"].planned_finish == "2025"
+    assert p["丁"].planned_start == "2024-03-15"
     # words in the date column say whether it started, and are not dates
-    assert "actual_start" not in p["丁"]
-    assert p["丁"]["started"] is True
-    assert "actual_start" not in p["戊"]
-    assert p["戊"]["started"] is False
-    assert p["戊"]["planned_start"] == "2024-03"
+    assert p["丁"].actual_start is None
+    assert p["丁"].started is True
+    assert p["戊"].actual_start is None
+    assert p["戊"].started is False
+    assert p["戊"].planned_start == "2024-03"
     # an actual start date means started
-    assert all(p[n]["started"] is True for n in ("甲", "乙", "丙"))
+    assert all(p[n].started is True for n in ("甲", "乙", "丙"))
     # a text that is not a date is kept as typed, with a warning naming the cell
-    assert p["丁"]["planned_finish"] == "2025年6月底"
+    assert p["丁"].planned_finish == "2025年6月底"
     (bad,) = [i for i in result.issues if i.code == "bad-date"]
     assert (bad.cell, bad.severity) == ("E5", "warning")
     assert "2025年6月底" in bad.message
@@ -677,9 +677,9 @@ def test_started_from_a_column(tmp_path: Path, header: str, yes: str, no: str) -
     ]
     result = load(xlsx(tmp_path / "甲镇.xlsx", rows))
     p = by_name(result)
-    assert p["甲"]["started"] is True
-    assert p["乙"]["started"] is False  # stated wins over 续建
-    assert p["丙"]["started"] is False  # 新建 with nothing stated
+    assert p["甲"].started is True
+    assert p["乙"].started is False  # stated wins over 续建
+    assert p["丙"].started is False  # 新建 with nothing stated
 
 
 def test_started_word_that_cannot_be_read_is_reported(tmp_path: Path) -> None:
@@ -688,7 +688,7 @@ def test_started_word_that_cannot_be_read_is_reported(tmp_path: Path) -> None:
     (bad,) = [i for i in result.issues if i.code == "bad-started"]
     assert bad.cell == "D2"
     assert "看情况" in bad.message
-    assert result.ledger.projects[0]["started"] is None
+    assert result.ledger.projects[0].started is None
 
 
 def test_started_from_actual_start_date_only(tmp_path: Path) -> None:
@@ -699,8 +699,8 @@ def test_started_from_actual_start_date_only(tmp_path: Path) -> None:
     ]
     result = load(xlsx(tmp_path / "甲镇.xlsx", rows))
     p = by_name(result)
-    assert p["甲"]["started"] is True
-    assert p["乙"]["started"] is None  # nothing known
+    assert p["甲"].started is True
+    assert p["乙"].started is None  # nothing known
 
 
 @pytest.mark.parametrize(
@@ -721,13 +721,13 @@ def test_started_from_actual_start_date_only(tmp_path: Path) -> None:
 def test_categories_are_normalised(tmp_path: Path, typed: str, category: str) -> None:
     rows = [["项目名称", "项目类别", "总投资", "年度计划投资"], ["甲", typed, 100, 50]]
     result = load(xlsx(tmp_path / "甲镇.xlsx", rows))
-    assert result.ledger.projects[0]["category"] == category
+    assert result.ledger.projects[0].category == category
 
 
 def test_unknown_category_is_kept_as_typed_and_reported(tmp_path: Path) -> None:
     rows = [["项目名称", "项目类别", "总投资", "年度计划投资"], ["甲", "技改", 100, 50]]
     result = load(xlsx(tmp_path / "甲镇.xlsx", rows))
-    assert result.ledger.projects[0]["category"] == "技改"
+    assert result.ledger.projects[0].category == "技改"
     (bad,) = [i for i in result.issues if i.code == "unknown-category"]
     assert (bad.cell, bad.severity) == ("B2", "warning")
 
@@ -748,9 +748,9 @@ FORMULA_ROWS = [
 def test_formula_without_cached_value_is_an_error_not_zero(tmp_path: Path) -> None:
     result = load(xlsx(tmp_path / "龙门镇.xlsx", FORMULA_ROWS, ["A1:G1"]))
     p = by_name(result)
-    assert "ytd_completed" not in p["龙门镇污水管网"]  # absent, not 0
-    assert p["龙门镇卫生院"]["ytd_completed"] == Decimal(100)
-    assert "completion_rate" not in p["龙门镇卫生院"]  # recomputed, never read
+    assert p["龙门镇污水管网"].ytd_completed is None  # absent, not 0
+    assert p["龙门镇卫生院"].ytd_completed == Decimal(100)
+    assert not hasattr(p["龙门镇卫生院"], "completion_rate")  # recomputed, never read
     (err,) = [i for i in result.issues if i.code == "formula-no-value"]
     assert (err.cell, err.severity, err.sheet, err.file) == ("F5", "error", "台账", "龙门镇.xlsx")
     assert "=E5/2" in err.message
@@ -772,7 +772,7 @@ def test_formulas_with_cached_values_are_read(tmp_path: Path) -> None:
     rows[3] = ["合计", None, None, 1800, 800, 330, None]
     result = load(xlsx_cached(tmp_path / "龙门镇.xlsx", rows, formulas))
     p = by_name(result)
-    assert p["龙门镇污水管网"]["ytd_completed"] == Decimal(200)
+    assert p["龙门镇污水管网"].ytd_completed == Decimal(200)
     assert not [i for i in result.issues if i.code.startswith("formula")]
     assert "total-mismatch" not in codes(result)
 
@@ -789,8 +789,8 @@ def test_stored_error_value_is_a_cell_error(tmp_path: Path) -> None:
     }
     result = load(xlsx_cached(tmp_path / "龙门镇.xlsx", rows, formulas))
     p = by_name(result)
-    assert "ytd_completed" not in p["龙门镇污水管网"]
-    assert "total_investment" not in p["龙门镇卫生院"]
+    assert p["龙门镇污水管网"].ytd_completed is None
+    assert p["龙门镇卫生院"].total_investment is None
     errors = sorted((i.cell, i.severity) for i in result.issues if i.code == "cell-error")
     assert errors == [("D6", "error"), ("F5", "error")]
     messages = {i.cell: i.message for i in result.issues if i.code == "cell-error"}
@@ -814,9 +814,9 @@ def test_unreadable_money_is_reported_with_cell_and_row_kept(tmp_path: Path) -> 
     p = by_name(result)
     assert len(result.ledger.projects) == 6
     project = p["城关镇游客服务中心"]
-    assert project["_row"] == 9
-    assert "ytd_completed" not in project
-    assert project["total_investment"] == Decimal(800)
+    assert project.source.row == 9
+    assert project.ytd_completed is None
+    assert project.total_investment == Decimal(800)
     (bad,) = [i for i in result.issues if i.code == "bad-number"]
     assert (bad.cell, bad.sheet, bad.file, bad.severity) == ("G9", "台账", "城关镇.xlsx", "error")
     assert "待定" in bad.message
@@ -842,7 +842,7 @@ def _unit_rows(above: list[list[Any]], with_column: bool = False) -> list[list[A
 def test_unit_from_the_unit_column(tmp_path: Path) -> None:
     rows = _unit_rows([["襄城经济开发区2024年重点项目台账"]], with_column=True)
     result = load(xlsx(tmp_path / "汇总.xlsx", rows))
-    assert [p["unit"] for p in result.ledger.projects] == ["东关街道", "西关街道"]
+    assert [p.unit for p in result.ledger.projects] == ["东关街道", "西关街道"]
 
 
 def test_unit_from_a_reporter_line(tmp_path: Path) -> None:
@@ -851,7 +851,7 @@ def test_unit_from_a_reporter_line(tmp_path: Path) -> None:
     )
     result = load(xlsx(tmp_path / "台账.xlsx", rows))
     assert (result.ledger.unit, result.ledger.unit_source) == ("茨沟乡", "填报单位")
-    assert [p["unit"] for p in result.ledger.projects] == ["茨沟乡"] * 2
+    assert [p.unit for p in result.ledger.projects] == ["茨沟乡"] * 2
 
 
 def test_unit_from_a_reporter_line_in_the_footer(tmp_path: Path) -> None:
@@ -866,7 +866,7 @@ def test_unit_from_the_title(tmp_path: Path) -> None:
     rows = _unit_rows([["襄城经济开发区2024年重点项目台账"], ["单位：万元"]])
     result = load(xlsx(tmp_path / "台账.xlsx", rows, ["A1:E1"]))
     assert (result.ledger.unit, result.ledger.unit_source) == ("襄城经济开发区", "标题")
-    assert [p["unit"] for p in result.ledger.projects] == ["襄城经济开发区"] * 2
+    assert [p.unit for p in result.ledger.projects] == ["襄城经济开发区"] * 2
 
 
 @pytest.mark.parametrize(
@@ -884,7 +884,7 @@ def test_unit_from_the_file_name(tmp_path: Path, file_name: str, unit: str) -> N
     path = csv_file(path, rows) if path.suffix == ".csv" else xlsx(path, rows)
     result = load(path)
     assert (result.ledger.unit, result.ledger.unit_source) == (unit, "文件名")
-    assert [p["unit"] for p in result.ledger.projects] == [unit] * 2
+    assert [p.unit for p in result.ledger.projects] == [unit] * 2
 
 
 # --- across files ---------------------------------------------------------------------------
@@ -911,6 +911,8 @@ def test_same_project_in_two_units_files_is_flagged_on_both(tmp_path: Path) -> N
     assert any("开发区.xlsx" in m for m in messages)
     assert any("卧龙镇.xlsx" in m for m in messages)
     # both rows are kept
-    assert sorted(result.projects["unit"]) == sorted(["卧龙镇"] * 3 + ["襄城经济开发区"] * 2)
+    assert sorted(p.unit for p in result.projects) == sorted(
+        ["卧龙镇"] * 3 + ["襄城经济开发区"] * 2
+    )
     for f in result.files:
         assert_accounted(f.ledger, f.issues)

@@ -22,9 +22,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_hardening import text_xlsx, xml2003
 
-from ledgerkit import write
+from ledgerkit import tables
+from ledgerkit.period import Period
 from ledgerkit.pipeline import load_file, merge_paths
-from ledgerkit.write import write_workbook
+from ledgerkit.workbook import write_workbook
 
 MONEY = ("total_investment", "annual_plan", "ytd_completed")
 HEADERS = {
@@ -166,7 +167,11 @@ def write_month(base: Path, month: list[Ledger]) -> Path:
 
 
 def money_of(projects: Any) -> dict[str, Decimal]:
-    return {f: sum((p[f] for p in projects if p.get(f) is not None), Decimal(0)) for f in MONEY}
+    amounts = [[getattr(p, f) for p in projects] for f in MONEY]
+    return {
+        f: sum((v for v in a if v is not None), Decimal(0))
+        for f, a in zip(MONEY, amounts, strict=True)
+    }
 
 
 def planted_money(ledgers: list[Ledger]) -> dict[str, Decimal]:
@@ -182,8 +187,8 @@ def digest(folder: Path) -> dict[str, str]:
 
 def values(result: Any) -> list[tuple]:
     """The merged projects as comparable values (source row included)."""
-    keys = ["unit", "name", *MONEY, "_file", "_row"]
-    return [tuple(p.get(k) for k in keys) for p in result.projects.to_dict("records")]
+    keys = ["unit", "name", *MONEY]
+    return [(*(p.get(k) for k in keys), p.source.file, p.source.row) for p in result.projects]
 
 
 # --- nothing lost, nothing invented -----------------------------------------------------------
@@ -206,11 +211,11 @@ def test_every_row_and_every_yuan_is_accounted_for(tmp_path: Path, month: list[L
         got = loaded.ledger.projects
         assert len(got) == len(ledger.planted)
         assert money_of(got) == planted_money([ledger]), ledger.fmt  # per file
-        assert {p["unit"] for p in got} <= {ledger.unit}
+        assert {p.unit for p in got} <= {ledger.unit}
         for (name, money), project in zip(ledger.planted, got, strict=True):
-            assert name in project["name"]
+            assert name in project.name
             assert {f: project.get(f) for f in MONEY} == money
-    merged = result.projects.to_dict("records")
+    merged = result.projects
     assert money_of(merged) == planted_money(month)  # in total
 
 
@@ -221,15 +226,15 @@ def test_order_of_inputs_and_reruns_change_nothing(
 ) -> None:
     folder = write_month(tmp_path, month)
     files = sorted(folder.iterdir())
-    first = merge_paths([folder], "2024-04")
+    first = merge_paths([folder], Period(2024, 4))
     shuffled = files[:]
     seed.shuffle(shuffled)
-    again = merge_paths(shuffled, "2024-04")
+    again = merge_paths(shuffled, Period(2024, 4))
     assert values(again) == values(first)
     assert [i.to_dict() for i in again.issues] == [i.to_dict() for i in first.issues]
     one, two = folder.parent / "一.xlsx", folder.parent / "二.xlsx"
     write_workbook(first, one, "t")
-    write_workbook(merge_paths([folder], "2024-04"), two, "t")
+    write_workbook(merge_paths([folder], Period(2024, 4)), two, "t")
     assert one.read_bytes() == two.read_bytes()  # fixed properties: the bytes are stable
 
 
@@ -245,10 +250,10 @@ def test_values_survive_a_round_trip_through_the_merged_workbook(
     back = merge_paths([out])
     assert back.files[0].status == "merged"
     keys = ["unit", "name", *MONEY]
-    before = [tuple(p.get(k) for k in keys) for p in result.projects.to_dict("records")]
-    after = [tuple(p.get(k) for k in keys) for p in back.projects.to_dict("records")]
+    before = [tuple(p.get(k) for k in keys) for p in result.projects]
+    after = [tuple(p.get(k) for k in keys) for p in back.projects]
     assert after == before
-    assert money_of(back.projects.to_dict("records")) == planted_money(month)
+    assert money_of(back.projects) == planted_money(month)
 
 
 class Killed(Exception):
@@ -268,7 +273,7 @@ def test_a_write_killed_half_way_leaves_the_previous_output(
     out = folder.parent / "汇总.xlsx"
     out.write_bytes(b"last month's workbook")
     result = merge_paths([folder])
-    real = write._cell
+    real = tables._cell
     calls = 0
 
     def dying(*args: Any) -> None:
@@ -279,7 +284,7 @@ def test_a_write_killed_half_way_leaves_the_previous_output(
         real(*args)
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(write, "_cell", dying)
+        mp.setattr(tables, "_cell", dying)
         try:
             write_workbook(result, out, "t")
         except (Killed, KeyboardInterrupt):

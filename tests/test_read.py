@@ -90,14 +90,14 @@ def assert_township(path: Path, fmt: str, leader_merged: bool = True) -> None:
     assert ledger.unit == "卧龙镇"
     assert ledger.header_rows == (3, 4)
     got = {
-        p["name"]: (p["category"], p["total_investment"], p["annual_plan"], p["ytd_completed"])
+        p.name: (p.category, p.total_investment, p.annual_plan, p.ytd_completed)
         for p in ledger.projects
     }
     assert got == TOWNSHIP_PROJECTS
-    assert [p["_row"] for p in ledger.projects] == [7, 10, 11]
-    assert all(p["started"] is True for p in ledger.projects)
-    assert all(p["unit"] == "卧龙镇" for p in ledger.projects)
-    leaders = [p.get("leader") for p in ledger.projects]
+    assert [p.source.row for p in ledger.projects] == [7, 10, 11]
+    assert all(p.started is True for p in ledger.projects)
+    assert all(p.unit == "卧龙镇" for p in ledger.projects)
+    leaders = [p.leader for p in ledger.projects]
     assert leaders == (["王建国", "李明", "李明"] if leader_merged else ["王建国", "李明", None])
     assert Counter(s.kind for s in ledger.set_aside) == TOWNSHIP_SET_ASIDE
     assert ledger.stated_total["total_investment"] == Decimal("7300")
@@ -149,12 +149,12 @@ def test_real_xls_dates_and_numbers(tmp_path: Path) -> None:
     result = load_file(xls(tmp_path / "城关镇.xls", rows))
     assert result.status == "merged"
     first, second = result.ledger.projects
-    assert first["actual_start"] == "2024-03-15"
-    assert first["started"] is True
-    assert (first["total_investment"], first["ytd_completed"]) == (Decimal(1000), Decimal("120.5"))
-    assert (second["total_investment"], second["annual_plan"]) == (Decimal("0.1"), Decimal("0.2"))
-    assert "ytd_completed" not in second
-    assert second["started"] is False
+    assert first.actual_start == "2024-03-15"
+    assert first.started is True
+    assert (first.total_investment, first.ytd_completed) == (Decimal(1000), Decimal("120.5"))
+    assert (second.total_investment, second.annual_plan) == (Decimal("0.1"), Decimal("0.2"))
+    assert second.ytd_completed is None
+    assert second.started is False
     assert_accounted(result.ledger, result.issues)
 
 
@@ -180,11 +180,11 @@ def test_html_in_gbk_with_charset_meta(tmp_path: Path) -> None:
     result = load_file(path)
     assert result.ledger.format == "html"
     (project,) = result.ledger.projects
-    assert project["name"] == "城关镇老旧小区改造"
-    assert project["unit"] == "城关镇"
-    assert project["total_investment"] == Decimal("123.5")
-    assert "annual_plan" not in project
-    assert project["ytd_completed"] == Decimal(45)
+    assert project.name == "城关镇老旧小区改造"
+    assert project.unit == "城关镇"
+    assert project.total_investment == Decimal("123.5")
+    assert project.annual_plan is None
+    assert project.ytd_completed == Decimal(45)
     assert_accounted(result.ledger, result.issues)
 
 
@@ -207,7 +207,7 @@ def test_csv_header_on_first_row_keeps_no_bom_in_first_header(tmp_path: Path) ->
     assert book.sheets[0].rows[0][0] == "序号"
     result = load_file(path)
     assert result.ledger.columns[0].field == "seq"
-    assert result.ledger.projects[0]["total_investment"] == Decimal(10)
+    assert result.ledger.projects[0].total_investment == Decimal(10)
 
 
 def test_tab_separated_text_in_gbk(tmp_path: Path) -> None:
@@ -219,8 +219,8 @@ def test_tab_separated_text_in_gbk(tmp_path: Path) -> None:
     result = load_file(path)
     assert result.status == "merged"
     (project,) = result.ledger.projects
-    assert project["total_investment"] == Decimal(1200)
-    assert project["unit"] == "乙镇"
+    assert project.total_investment == Decimal(1200)
+    assert project.unit == "乙镇"
 
 
 # --- the format is told from the bytes, not the extension -------------------------------------
@@ -276,7 +276,7 @@ def test_help_sheet_first_the_ledger_sheet_is_used(tmp_path: Path) -> None:
     result = load_file(path)
     assert result.ledger.sheet == "台账"
     assert len(result.ledger.projects) == 3
-    assert all(p["_sheet"] == "台账" for p in result.ledger.projects)
+    assert all(p.source.sheet == "台账" for p in result.ledger.projects)
     assert_accounted(result.ledger, result.issues)
 
 
@@ -291,7 +291,7 @@ def test_hidden_stale_sheet_is_never_merged(tmp_path: Path) -> None:
     assert [s.name for s in book.sheets] == ["台账"]
     result = load_file(path)
     assert result.status == "merged"
-    names = [p["name"] for p in result.ledger.projects]
+    names = [p.name for p in result.ledger.projects]
     assert "三月的旧项目" not in names
     assert len(names) == 3
     hidden = [i for i in result.issues if i.code == "sheet-hidden"]
@@ -329,7 +329,7 @@ def test_lock_files_are_skipped_by_discover_and_merge(tmp_path: Path) -> None:
     assert [(f.label, f.status) for f in skipped] == [("~$卧龙镇.xlsx", "skipped")]
     assert "锁文件" in skipped[0].reason
     result = merge_paths([folder])
-    assert result.period == "2024-04"
+    assert result.period.key == "2024-04"
     statuses = {f.label: f.status for f in result.files}
     assert statuses == {"卧龙镇.xlsx": "merged", "~$卧龙镇.xlsx": "skipped"}
     assert len(result.projects) == 3
@@ -446,7 +446,7 @@ def test_bad_files_fail_and_the_others_are_still_merged(tmp_path: Path) -> None:
     assert statuses == {p.name: "failed" for p in bad}
     assert not result.ok
     assert len(result.projects) == 4
-    assert sorted(result.projects["unit"]) == ["卧龙镇"] * 3 + ["城关镇"]
+    assert sorted(p.unit for p in result.projects) == ["卧龙镇"] * 3 + ["城关镇"]
     failed = [i for i in result.issues if i.code == "file-unreadable"]
     assert sorted(i.file for i in failed) == sorted(p.name for p in bad)
     for f in result.files:

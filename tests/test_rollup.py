@@ -8,9 +8,10 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import run_cli
+from builders import month_figures as figures
+from builders import run_cli
 
-from ledgerkit.metrics import Period, figures
+from ledgerkit.period import Period
 from ledgerkit.pipeline import merge_paths
 from ledgerkit.settings import Settings
 
@@ -37,8 +38,8 @@ def city(tmp_path: Path, capsysbinary) -> dict:
         )
         assert code in (0, 1), err
         outputs.append(out)
-    rolled = merge_paths(outputs, "2024-04")
-    at_once = merge_paths([SAMPLES], "2024-04")
+    rolled = merge_paths(outputs, Period(2024, 4))
+    at_once = merge_paths([SAMPLES], Period(2024, 4))
     period = Period(2024, 4)
     return {
         "rolled": rolled,
@@ -66,17 +67,17 @@ def test_values_survive_the_round_trip(city):
     def rows(result):
         return sorted(
             (
-                p["unit"],
-                p["name"],
-                p["total_investment"],
-                p["annual_plan"],
-                p["ytd_completed"],
-                p["started"],
-                p["category"],
-                p.get("level"),
-                p.get("planned_start"),
+                p.unit,
+                p.name,
+                p.total_investment,
+                p.annual_plan,
+                p.ytd_completed,
+                p.started,
+                p.category,
+                p.level,
+                p.planned_start,
             )
-            for p in result.projects.to_dict("records")
+            for p in result.projects
         )
 
     assert rows(city["rolled"]) == rows(city["at_once"])
@@ -120,5 +121,5 @@ def test_the_same_unit_name_in_two_districts_is_told_apart(tmp_path, capsysbinar
         out = tmp_path / f"{district}汇总.xlsx"
         run_cli(capsysbinary, "merge", str(folder), "-o", str(out), "--region", district)
         outputs.append(out)
-    got = figures(merge_paths(outputs, "2024-04").projects, Period(2024, 4), Settings())
+    got = figures(merge_paths(outputs, Period(2024, 4)).projects, Period(2024, 4), Settings())
     assert sorted(s["name"] for s in got["by_unit"]) == ["卧龙镇（樊城区）", "卧龙镇（襄城区）"]

@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from ledgerkit.merge import result_dict
 from ledgerkit.metrics import breakdown, totals
-from ledgerkit.pipeline import merge_paths
+from ledgerkit.pipeline import MonthRun, merge_paths
 
 SAMPLES = Path(__file__).parent.parent / "samples"
 
@@ -38,8 +37,8 @@ def test_totals_match_the_hand_count(merged, expected):
 def test_every_file_matches(merged, expected):
     got = {f.label: f for f in merged.files}
     for name, figures in expected["by_file"].items():
-        frame = merged.projects[merged.projects["_file"] == name]
-        assert _money(totals(frame)) == _money(figures), name
+        mine = [p for p in merged.projects if p.source.file == name]
+        assert _money(totals(mine)) == _money(figures), name
         assert got[name].status == "merged"
     assert got["~$卧龙镇.xlsx"].status == "skipped"
 
@@ -73,7 +72,7 @@ def test_units_come_from_column_line_title_or_name(merged):
 
 
 def test_json_summary_is_the_same_figures(merged, expected):
-    data = result_dict(merged, None)
+    data = MonthRun(merged).to_dict()
     assert data["period"] == "2024-04"
     assert Decimal(str(data["totals"]["ytd_completed"])) == Decimal(expected["ytd_completed"])
     assert sum(f["projects"] for f in data["files"]) == expected["projects"]

@@ -8,7 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from builders import run_cli
 
 from ledgerkit.errors import LedgerkitError
 from ledgerkit.settings import CONFIG_NAME, Settings, default_templates, load_settings
@@ -137,12 +137,12 @@ def test_the_cli_shows_the_warning_on_stderr_and_runs_as_before(
 
 
 def test_the_year_setting_dates_a_folder_named_by_month_only(tmp_path):
-    from ledgerkit.pipeline import infer_period
+    from ledgerkit.period import Period, from_paths
 
     folder = tmp_path / "4月台账"
-    assert infer_period([folder]) is None
-    assert infer_period([folder], year=2024) == "2024-04"
-    assert infer_period([tmp_path / "2023年12月"], year=2024) == "2023-12"
+    assert from_paths([folder]) is None
+    assert from_paths([folder], year=2024) == Period(2024, 4)
+    assert from_paths([tmp_path / "2023年12月"], year=2024) == Period(2023, 12)
 
 
 def test_the_period_from_the_units_titles_when_the_folder_does_not_say(tmp_path):
@@ -153,4 +153,4 @@ def test_the_period_from_the_units_titles_when_the_folder_does_not_say(tmp_path)
     folder = tmp_path / "本月台账"
     folder.mkdir()
     builders.xlsx(folder / "卧龙镇.xlsx", builders.TOWNSHIP_ROWS, builders.TOWNSHIP_MERGES)
-    assert merge_paths([folder]).period == "2024-04"  # '卧龙镇2024年重点项目推进台账（1-4月）'
+    assert merge_paths([folder]).period.key == "2024-04"  # '卧龙镇2024年重点项目推进台账（1-4月）'

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import builders
 import pytest
-from conftest import run_cli
+from builders import run_cli
 
 from ledgerkit.settings import find_workspace
 

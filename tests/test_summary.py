@@ -10,7 +10,7 @@ from pathlib import Path
 import builders
 import openpyxl
 import pytest
-from conftest import run_cli
+from builders import run_cli
 from test_metrics import seed_000_rows
 
 SHEETS = [

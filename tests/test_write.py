@@ -8,14 +8,15 @@ import openpyxl
 import pytest
 
 from ledgerkit.errors import OutputLocked
+from ledgerkit.period import Period
 from ledgerkit.pipeline import merge_paths
-from ledgerkit.write import write_workbook
+from ledgerkit.workbook import write_workbook
 
 
 @pytest.fixture
 def book(month: Path, tmp_path: Path) -> openpyxl.Workbook:
     out = tmp_path / "汇总.xlsx"
-    write_workbook(merge_paths([month], "2024-04"), out, "2024年1-4月重点项目汇总台账")
+    write_workbook(merge_paths([month], Period(2024, 4)), out, "2024年1-4月重点项目汇总台账")
     return openpyxl.load_workbook(out)
 
 
@@ -132,7 +133,9 @@ def test_fast_rows_write_what_xlsxwriter_writes(tmp_path: Path):
     import xlsxwriter
 
     from ledgerkit.settings import Settings
-    from ledgerkit.write import Styles, _Formula, close_fast, table_sheet
+    from ledgerkit.tables import Styles, table_sheet
+    from ledgerkit.xlsx_rows import Formula as _Formula
+    from ledgerkit.xlsx_rows import close_fast
 
     class Text(str):
         pass

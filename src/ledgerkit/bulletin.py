@@ -20,6 +20,7 @@ from typing import Any
 from ledgerkit.errors import LedgerkitError
 from ledgerkit.fmt import half_up, pct, wan, yi
 from ledgerkit.metrics import SEVERE
+from ledgerkit.period import Period
 from ledgerkit.schema import load_schema
 from ledgerkit.settings import Settings
 
@@ -122,12 +123,12 @@ def _strict(fn: Callable[..., str]) -> Callable[..., str]:
 
 def context(figures: dict[str, Any], settings: Settings) -> dict[str, Any]:
     """Everything a bulletin or notice template can use (see templates/README.md)."""
-    period = figures["period"]
+    period = Period.parse(figures["period"]["key"])
     region = figures["region"] or "全区"
     lagging = figures["lagging"]
     return {
         **figures,
-        "title": f"关于{period['year']}年{period['span']}{region}重点项目建设进展情况的通报",
+        "title": f"关于{period.text}{region}重点项目建设进展情况的通报",
         "issuer": settings.issuer or f"{figures['region']}重点项目建设指挥部办公室",
         "report_date": settings.report_date,
         "recipients": "各乡镇（街道）、区直各部门，各重点项目责任单位：",

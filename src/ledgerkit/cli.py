@@ -20,7 +20,8 @@ from ledgerkit import __version__
 from ledgerkit.errors import LedgerkitError
 
 if TYPE_CHECKING:
-    from ledgerkit.merge import MergeResult
+    from ledgerkit.period import Period
+    from ledgerkit.pipeline import MonthRun
     from ledgerkit.settings import Settings
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
@@ -35,7 +36,7 @@ app = typer.Typer(
 
 Paths = Annotated[list[Path], typer.Argument(help="台账文件或文件夹（可多个）", show_default=False)]
 JsonFlag = Annotated[bool, typer.Option("--json", help="只在标准输出打印一个 JSON 对象（UTF-8）")]
-Period = Annotated[
+PeriodOption = Annotated[
     str | None,
     typer.Option("--period", help="报告期 YYYY-MM，默认从文件夹名推断", metavar="YYYY-MM"),
 ]
@@ -77,7 +78,7 @@ def merge(
         Path | None,
         typer.Option("-o", "--output", help="汇总表路径（.xlsx），默认“文件夹名汇总.xlsx”"),
     ] = None,
-    period: Period = None,
+    period: PeriodOption = None,
     region: Region = None,
     as_json: JsonFlag = False,
     password: Password = None,
@@ -86,23 +87,17 @@ def merge(
 
     例：ledgerkit merge 2024-04/ -o 2024-04汇总.xlsx
     """
-    from ledgerkit.pipeline import merge_month, record_month
-    from ledgerkit.write import write_workbook
+    from ledgerkit.pipeline import merge_command
 
     settings = _settings(region=region)
-    out = output or _default_output(paths)
-    near = out.resolve().parent
-    month = merge_month(paths, _check_period(period), settings, near=near, password=password)
-    title = _title(settings.region, month.result.period)
-    write_workbook(month.result, out, title, month.figures, settings)
-    record_month(month, settings, near=out.resolve().parent)
-    _finish(month.result, out, as_json)
+    run = merge_command(paths, settings, period=_period(period), output=output, password=password)
+    _finish(run, as_json)
 
 
 @app.command()
 def check(
     paths: Paths,
-    period: Period = None,
+    period: PeriodOption = None,
     as_json: JsonFlag = False,
     password: Password = None,
     feedback: Annotated[
@@ -114,17 +109,13 @@ def check(
 
     例：ledgerkit check 2024-04/卧龙镇.xlsx　　ledgerkit check 2024-04/ --feedback 2024-04退回
     """
-    from ledgerkit.pipeline import merge_month
+    from ledgerkit.pipeline import check as check_month
 
-    near = _default_output(paths).parent
     settings = _settings()
-    month = merge_month(paths, _check_period(period), settings, near=near, password=password)
-    if feedback is not None:
-        from ledgerkit.feedback import write_feedback
-
-        for path in write_feedback(month.result, feedback):
-            typer.echo(f"已写出 {path}", err=as_json)
-    _finish(month.result, None, as_json)
+    run = check_month(paths, settings, period=_period(period), feedback=feedback, password=password)
+    for path in run.written:
+        typer.echo(f"已写出 {path}", err=as_json)
+    _finish(run, as_json)
 
 
 @app.command()
@@ -140,7 +131,7 @@ def report(
     xlsx: Annotated[
         Path | None, typer.Option("--xlsx", help="写出汇总表（各汇总表和滞后项目）")
     ] = None,
-    period: Period = None,
+    period: PeriodOption = None,
     region: Region = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -148,81 +139,57 @@ def report(
 
     例：ledgerkit report 2024-04汇总.xlsx -o 2024年1-4月通报.docx
     """
-    from ledgerkit.bulletin import bulletin
-    from ledgerkit.metrics import to_json
-    from ledgerkit.write import atomic_write, write_workbook
+    from ledgerkit.pipeline import report as report_month
 
     if fmt not in ("docx", "md", "html"):
         raise typer.BadParameter(f"“{fmt}”不是 docx、md 或 html", param_hint="--format")
     settings = _settings(region=region)
-    result, figures = _month(ledger, period, settings)
-    if xlsx:
-        write_workbook(result, xlsx, _title(settings.region, result.period), figures, settings)
-    if output or fmt != "docx":
-        data = bulletin(figures, settings, fmt)
-        if output:
-            atomic_write(output, lambda tmp: tmp.write_bytes(data))
-        else:
-            _print_bytes(data)
+    run = report_month(ledger, settings, period=_period(period), output=output, fmt=fmt, xlsx=xlsx)
+    if run.preview is not None:
+        _print_bytes(run.preview)
     if as_json:
-        _print_json(to_json(figures))
-    elif fmt == "docx" or output:
+        _print_json(run.to_dict())
+    elif run.preview is None:
         from ledgerkit.console import render_figures
 
-        render_figures(figures, settings, [p for p in (output, xlsx) if p])
-    raise typer.Exit(EXIT_OK if result.ok else EXIT_DATA)
+        render_figures(run.figures, settings, list(run.written))
+    raise typer.Exit(EXIT_OK if run.ok else EXIT_DATA)
 
 
 @app.command()
 def notices(
     ledger: Annotated[Path, typer.Argument(help="merge 写出的汇总表（.xlsx）")],
     output: Annotated[Path, typer.Option("-o", "--output", help="督办通知单（.docx）")],
-    period: Period = None,
+    period: PeriodOption = None,
     region: Region = None,
+    as_json: JsonFlag = False,
 ) -> None:
     """为每个严重滞后（红色）项目写一页督办通知单，合在一个 Word 文件里。
 
     例：ledgerkit notices 2024-04汇总.xlsx -o 2024-04督办通知单.docx
     """
-    from ledgerkit.bulletin import notices_docx
-    from ledgerkit.write import atomic_write
+    from ledgerkit.pipeline import notices as write_notices
 
     settings = _settings(region=region)
-    result, figures = _month(ledger, period, settings)
-    data, count = notices_docx(figures, settings)
-    if count:
-        atomic_write(output, lambda tmp: tmp.write_bytes(data))
-        typer.echo(f"严重滞后项目 {count} 个，督办通知单已写出：{output}")
+    run = write_notices(ledger, settings, output, period=_period(period))
+    if as_json:
+        _print_json(run.to_dict())
+    elif run.count:
+        typer.echo(f"严重滞后项目 {run.count} 个，督办通知单已写出：{output}")
     else:
         typer.echo("没有严重滞后项目，未写出督办通知单")
-    raise typer.Exit(EXIT_OK if result.ok else EXIT_DATA)
-
-
-def _month(ledger: Path, period: str | None, settings: Settings) -> tuple[MergeResult, dict]:
-    """A merged ledger read back, and its figures (with 环比/同比 from the store)."""
-    from ledgerkit.pipeline import merge_month
-
-    month = merge_month([ledger], _check_period(period), settings, ledger.resolve().parent)
-    if month.figures is None:
-        raise LedgerkitError("无法确定报告期，请用 --period YYYY-MM 指定，例如 --period 2024-04")
-    return month.result, month.figures
+    raise typer.Exit(EXIT_OK if run.ok else EXIT_DATA)
 
 
 @app.command()
-def status(period: Period = None, as_json: JsonFlag = False) -> None:
+def status(period: PeriodOption = None, as_json: JsonFlag = False) -> None:
     """各单位本月报送情况：已报送 / 逾期 / 未报送，同一单位的多个版本，只报数据没有文字分析。
 
     例：ledgerkit status --period 2024-04
     """
-    from ledgerkit.history import submission_status
-    from ledgerkit.metrics import Period as Month
+    from ledgerkit.pipeline import status as submissions
 
-    settings = _settings()
-    with _open_store(settings) as store:
-        key = _check_period(period) or (store.periods() or [None])[-1]
-        if key is None:
-            raise LedgerkitError("汇总记录里还没有任何月份，请先运行 ledgerkit merge")
-        data = submission_status(store, Month.parse(key), settings)
+    data = submissions(_settings(), Path.cwd(), _period(period))
     if as_json:
         _print_json(data)
     else:
@@ -246,23 +213,17 @@ def history(
 
     例：ledgerkit history 卧龙镇　　ledgerkit history rebuild
     """
-    from ledgerkit.history import project_series, store_path
+    from ledgerkit import pipeline
 
     settings = _settings()
     if target == "rebuild":
-        from ledgerkit.pipeline import rebuild_history
-
-        base = settings.workspace or Path.cwd()
-        books = workbooks or sorted(base.rglob("*汇总.xlsx"))
-        periods = rebuild_history(books, settings, store_path(settings, Path.cwd()))
-        typer.echo(
-            f"已从 {len(books)} 个汇总表重建 {len(periods)} 个月的记录：{'、'.join(periods)}"
-        )
+        periods = pipeline.rebuild(settings, Path.cwd(), workbooks)
+        if as_json:
+            _print_json({"periods": periods})
+        else:
+            typer.echo(f"已重建 {len(periods)} 个月的记录：{'、'.join(periods)}")
         raise typer.Exit(EXIT_OK)
-    with _open_store(settings) as store:
-        series = project_series(store, target)
-    if not series:
-        raise LedgerkitError(f"汇总记录里没有名称含“{target}”的项目或单位")
+    series = pipeline.history(settings, Path.cwd(), target)
     if as_json:
         from ledgerkit.metrics import to_json
 
@@ -272,15 +233,6 @@ def history(
 
         render_series(series)
     raise typer.Exit(EXIT_OK)
-
-
-def _open_store(settings: Settings) -> Any:
-    from ledgerkit.history import Store, store_path
-
-    path = store_path(settings, Path.cwd())
-    if not path.exists():
-        raise LedgerkitError(f"还没有汇总记录（{path}），请先在工作区运行 ledgerkit merge")
-    return Store(path)
 
 
 @app.command()
@@ -300,12 +252,11 @@ def template(
 
     例：ledgerkit template --period 2024-05 -o 2024-05下发
     """
-    from ledgerkit.pipeline import unit_forms
+    from ledgerkit.pipeline import template as unit_forms
 
-    settings = _settings()
-    key = _check_period(period) or period
-    written = unit_forms(key, unit or [], settings, Path.cwd(), output, source)
-    for path in written:
+    month = _period(period)
+    assert month is not None  # a required option
+    for path in unit_forms(_settings(), Path.cwd(), month, output, unit or [], source):
         typer.echo(f"已写出 {path}")
 
 
@@ -325,6 +276,7 @@ def init(
 
 
 def _settings(**overrides: object) -> Settings:
+    """The settings of this run; what ledgerkit.toml holds that nothing reads is named."""
     from ledgerkit.settings import load_settings
 
     settings = load_settings(overrides=overrides)
@@ -336,41 +288,29 @@ def _settings(**overrides: object) -> Settings:
     return settings
 
 
-def _check_period(period: str | None) -> str | None:
-    import re
+def _period(key: str | None) -> Period | None:
+    """A month given as --period YYYY-MM (usage error otherwise)."""
+    if key is None:
+        return None
+    from ledgerkit.period import MONTH, BadPeriod, Period
 
-    if period is not None and not re.fullmatch(r"20\d{2}-(0[1-9]|1[0-2])", period):
-        raise typer.BadParameter(
-            f"“{period}”不是 YYYY-MM 格式，例如 2024-04", param_hint="--period"
-        )
+    try:
+        period = Period.parse(key)
+    except BadPeriod:
+        period = None
+    if period is None or period.kind != MONTH:
+        raise typer.BadParameter(f"“{key}”不是 YYYY-MM 格式，例如 2024-04", param_hint="--period")
     return period
 
 
-def _default_output(paths: list[Path]) -> Path:
-    first = paths[0].resolve()
-    base = first if first.is_dir() else first.parent
-    return base.parent / f"{base.name}汇总.xlsx"
-
-
-def _title(region: str, period: str | None) -> str:
-    if not period:
-        return f"{region}重点项目汇总台账"
-    from ledgerkit.metrics import Period
-
-    p = Period.parse(period)
-    return f"{region}{p.year}年{p.span}重点项目汇总台账"
-
-
-def _finish(result: MergeResult, out: Path | None, as_json: bool) -> None:
-    from ledgerkit.merge import result_dict
-
+def _finish(run: MonthRun, as_json: bool) -> None:
     if as_json:
-        _print_json(result_dict(result, out))
+        _print_json(run.to_dict())
     else:
         from ledgerkit.console import render_result
 
-        render_result(result, out)
-    raise typer.Exit(EXIT_OK if result.ok else EXIT_DATA)
+        render_result(run.result, run.output)
+    raise typer.Exit(EXIT_OK if run.ok else EXIT_DATA)
 
 
 def _print_bytes(data: bytes) -> None:

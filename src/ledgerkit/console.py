@@ -11,17 +11,18 @@ from rich.markup import escape
 from rich.table import Table
 
 from ledgerkit.fmt import amount, pct, points, wan, yi
+from ledgerkit.layout import FILE_STATUS_LABEL, SEVERITY_LABEL
 from ledgerkit.merge import FAILED, MergeResult
-from ledgerkit.metrics import LAGGING, SEVERE, totals
+from ledgerkit.metrics import LAGGING, SEVERE, low_label, totals
+from ledgerkit.period import Period
 from ledgerkit.settings import Settings
-from ledgerkit.write import SEVERITY_LABEL, STATUS_LABEL
 
 MAX_ISSUES_SHOWN = 200
 _STYLE = {"error": "red", "warning": "yellow", "info": "dim"}
 
 
 def error(message: str) -> None:
-    Console(stderr=True).print(f"[red]错误：[/red]{message}", highlight=False)
+    Console(stderr=True).print(f"[red]错误：[/red]{escape(message)}", highlight=False)
 
 
 def warn(message: str) -> None:
@@ -38,7 +39,7 @@ def render_result(result: MergeResult, out: Path | None) -> None:
         style = "red" if f.status == FAILED else ("dim" if f.status == "skipped" else "")
         files.add_row(
             f.label,
-            STATUS_LABEL[f.status],
+            FILE_STATUS_LABEL[f.status],
             f.ledger.unit if f.ledger else "",
             str(f.projects),
             f.reason,
@@ -79,7 +80,7 @@ def render_figures(figures: dict[str, Any], settings: Settings, written: list[Pa
     o, p = figures["overall"], figures["period"]
     d = settings.rate_decimals
     console.print(
-        f"{figures['region']}{p['year']}年{p['span']}：项目{o['projects']}个，"
+        f"{Period.parse(p['key']).title(figures['region'], '：')}项目{o['projects']}个，"
         f"总投资{yi(o['total_investment'])}亿元，年度计划投资{yi(o['annual_plan'])}亿元；"
         f"已开工{o['started']}个，开工率{pct(o['start_rate'], d)}；"
         f"完成投资{yi(o['ytd_completed'])}亿元，占年度计划的{pct(o['completion_rate'], d)}，"
@@ -111,7 +112,7 @@ def render_figures(figures: dict[str, Any], settings: Settings, written: list[Pa
             style=style,
         )
     console.print(table)
-    console.print(f"滞后项目 {len(figures['lagging'])} 个，完成不足30%的项目 {o['low']} 个")
+    console.print(f"滞后项目 {len(figures['lagging'])} 个，{low_label(settings)} {o['low']} 个")
     for path in written:
         console.print(f"已写出：{path}")
 

@@ -24,17 +24,19 @@ from typing import TYPE_CHECKING, Any
 
 from ledgerkit.errors import UnreadableFile
 from ledgerkit.issues import Issue
+from ledgerkit.layout import FEEDBACK_SUFFIX, ISSUES_SHEET, SEVERITY_LABEL
 from ledgerkit.merge import FAILED, FileResult, MergeResult
+from ledgerkit.output import FIXED_DATE, atomic_write
 from ledgerkit.read import RawBook, RawSheet, read_book
-from ledgerkit.write import FIXED_DATE, SEVERITY_LABEL, atomic_write, display_width
+from ledgerkit.xlsx_rows import display_width
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
     from openpyxl.worksheet.worksheet import Worksheet
 
-PROBLEM_SHEET = "问题清单"
+PROBLEM_SHEET = ISSUES_SHEET
 RAW_SHEET = "台账"  # the sheet name for a CSV or a single HTML table, which have none
-SUFFIX = "_问题反馈.xlsx"
+SUFFIX = FEEDBACK_SUFFIX
 FILL = {"error": "FFC7CE", "warning": "FFEB9C"}  # the problem cell itself
 ROW_FILL = {"error": "FFEEF0", "warning": "FFF7DA"}  # the used cells of a row with a problem
 HEADER_FILL = "DDEBF7"

@@ -16,10 +16,13 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from ledgerkit.metrics import CATEGORY_ORDER, LEVEL_ORDER, Period
+from ledgerkit.output import FIXED_DATE, atomic_write
+from ledgerkit.period import Period
+from ledgerkit.project import FIELDS, Project, name_key
+from ledgerkit.schema import load_schema
 from ledgerkit.settings import Settings
-from ledgerkit.validate import name_key
-from ledgerkit.write import FIXED_DATE, TITLE_FORMAT, atomic_write, display_width
+from ledgerkit.tables import TITLE_FORMAT
+from ledgerkit.xlsx_rows import display_width
 
 BLANK_ROWS = 10  # empty rows for projects the unit adds
 MONEY_RULE = {
@@ -71,29 +74,27 @@ def project_code(unit: str, name: str) -> str:
 
 
 def write_forms(
-    projects: Iterable[dict[str, Any]],
+    projects: Iterable[Project],
     units: list[str],
     period: Period,
     settings: Settings,
     folder: Path,
 ) -> list[Path]:
-    """One form per unit in `units` for `period`, pre-filled with that unit's `projects` (rows
-    of the last merge, as the history store keeps them). Returns the files written."""
-    by_unit: dict[str, list[dict[str, Any]]] = {u: [] for u in units}
+    """One form per unit in `units` for `period`, pre-filled with that unit's `projects` (of
+    the last merge, as the history store keeps them). Returns the files written."""
+    by_unit: dict[str, list[Project]] = {u: [] for u in units}
     for p in projects:
-        if p.get("unit") in by_unit:
-            by_unit[p["unit"]].append(p)
+        if p.unit in by_unit:
+            by_unit[p.unit].append(p)
     written = []
     for unit, rows in by_unit.items():
-        out = folder / f"{unit}{period.year}年{period.span}重点项目台账.xlsx"
+        out = folder / f"{period.title(unit, '重点项目台账')}.xlsx"
         atomic_write(out, partial(_form, unit=unit, rows=rows, period=period, settings=settings))
         written.append(out)
     return written
 
 
-def _form(
-    path: Path, unit: str, rows: list[dict[str, Any]], period: Period, settings: Settings
-) -> None:
+def _form(path: Path, unit: str, rows: list[Project], period: Period, settings: Settings) -> None:
     import xlsxwriter
 
     wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
@@ -104,7 +105,13 @@ def _form(
     ws = wb.add_worksheet("台账")
     last = len(COLUMNS) - 1
     ws.merge_range(
-        0, 0, 0, last, f"{unit}{period.year}年重点项目推进台账（{period.span}）", f.title
+        # the title units write themselves, which the reader takes the period from
+        0,
+        0,
+        0,
+        last,
+        f"{unit}{period.year}年重点项目推进台账（{period.span}）",
+        f.title,
     )
     ws.write_string(1, 0, f"填报单位：{unit}", f.note)
     ws.write_string(1, last - 2, "单位：万元", f.note)
@@ -145,12 +152,12 @@ def _form(
     wb.close()
 
 
-def _prefilled_row(ws: Any, r: int, n: int, unit: str, p: dict[str, Any], f: _Formats) -> None:
+def _prefilled_row(ws: Any, r: int, n: int, unit: str, p: Project, f: _Formats) -> None:
     values = {
-        **p,
+        **{k: getattr(p, k) for k in FIELDS},
         "seq": n,
-        "last_ytd": p.get("ytd_completed"),
-        "code": p.get("code") or project_code(unit, str(p.get("name") or "")),
+        "last_ytd": p.ytd_completed,
+        "code": p.code or project_code(unit, str(p.name or "")),
     }
     for c, col in enumerate(COLUMNS):
         value = values.get(col.key) if col.prefilled else None
@@ -168,6 +175,7 @@ def _prefilled_row(ws: Any, r: int, n: int, unit: str, p: dict[str, Any], f: _Fo
 
 
 def _validations(ws: Any, first: int, end: int) -> None:
+    schema = load_schema()
     for c, col in enumerate(COLUMNS):
         if col.kind == "money" and not col.locked:
             ws.data_validation(first, c, end, c, MONEY_RULE)
@@ -179,9 +187,9 @@ def _validations(ws: Any, first: int, end: int) -> None:
                 c,
                 {
                     "validate": "list",
-                    "source": list(CATEGORY_ORDER),
+                    "source": list(schema.category_names),
                     "error_title": "项目类别",
-                    "error_message": "请从下拉列表选择：续建、新建、前期、竣工。",
+                    "error_message": f"请从下拉列表选择：{'、'.join(schema.category_names)}。",
                 },
             )
         elif col.kind == "level":
@@ -192,7 +200,7 @@ def _validations(ws: Any, first: int, end: int) -> None:
                 c,
                 {
                     "validate": "list",
-                    "source": [*LEVEL_ORDER, "市级、列入市考核"],
+                    "source": [*schema.level_names, f"{schema.level_names[1]}、列入市考核"],
                     "error_type": "information",
                     "error_title": "项目级别",
                     "error_message": "一般从下拉列表选择；有多个标签时用顿号分开，如“市级、列入市考核”。",
@@ -231,11 +239,9 @@ class _Formats:
 
 
 def _help_sheet(wb: Any, f: _Formats, unit: str, period: Period, settings: Settings) -> None:
-    from ledgerkit.history import deadline
-
-    due = deadline(period, settings.deadline_day)
+    due = period.deadline(settings.deadline_day)
     lines = [
-        f"{unit}{period.year}年{period.span}重点项目台账填报说明",
+        period.title(unit, "重点项目台账填报说明"),
         f"1. 请于{due.year}年{due.month}月{due.day}日前报送本表（{settings.region or '区'}重点项目办）。",
         "2. 金额单位一律为万元，只填数字，不要写“万元”“亿元”等文字；没有的填 0 或留空。",
         "3. 灰色单元格（项目名称、上月累计完成投资）和表头请勿修改；上月累计完成投资仅供对照。",

@@ -52,7 +52,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     ),
     "text-too-long": (
         "warning",
-        "“{field}”有{length}个字符，超过 Excel 单元格 32,767 个字符的上限，汇总表中只保留前面部分",
+        "“{field}”有{length}个字符，超过 Excel 单元格 {limit} 个字符的上限，汇总表中只保留前面部分",
     ),
     "older-version": ("info", "与“{newer}”是同一单位的两个版本，已采用较新的“{newer}”"),
     "ytd-decreased": (

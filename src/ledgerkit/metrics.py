@@ -7,80 +7,42 @@ only where figures are shown, never here.
 
 from __future__ import annotations
 
-import calendar
 import itertools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache, cached_property
-from typing import TYPE_CHECKING, Any
+from functools import cache
+from typing import Any
 
+from ledgerkit.fmt import half_up
+from ledgerkit.period import Period, month_text
+from ledgerkit.project import Project
 from ledgerkit.schema import load_schema
 from ledgerkit.settings import Settings
+from ledgerkit.values import is_empty
 
-if TYPE_CHECKING:
-    from ledgerkit.merge import Projects
-
-MONEY = ("total_investment", "annual_plan", "ytd_completed")
+SUMMED = ("total_investment", "annual_plan", "ytd_completed")  # the money a figure sums
 NORMAL, LAGGING, SEVERE = "正常", "滞后", "严重滞后"
-CATEGORY_ORDER = ("续建", "新建", "前期", "竣工")
-LEVEL_ORDER = ("省级", "市级", "区级")
 BLANK = "未填"
 _TAG_SPLIT = re.compile(r"[、,，;；/／\s]+")
 
 
-@dataclass(frozen=True)
-class Period:
-    """1-M月 of a year."""
-
-    year: int
-    month: int
-
-    @classmethod
-    def parse(cls, key: str) -> Period:
-        year, month = key.split("-")
-        return cls(int(year), int(month))
-
-    @property
-    def key(self) -> str:
-        return f"{self.year}-{self.month:02d}"
-
-    @property
-    def span(self) -> str:
-        """'1-4月' (or '1月')."""
-        return "1月" if self.month == 1 else f"1-{self.month}月"
-
-    @cached_property  # asked for every project: worked out once (a frozen dataclass allows it)
-    def end(self) -> str:
-        """The last day of the period, ISO: '2024-04-30'."""
-        return f"{self.key}-{calendar.monthrange(self.year, self.month)[1]:02d}"
-
-    @cached_property
-    def time_progress(self) -> Decimal:
-        """时间进度 = M / 12."""
-        return Decimal(self.month) / Decimal(12)
-
-
-def totals(frame: Projects) -> dict[str, Any]:
-    """Projects, started, and the money sums of a set of project rows (exact Decimals)."""
-    return row_totals(frame.records)
-
-
-def row_totals(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """`totals` of project rows as dicts (the history store's rows, a slice's rows)."""
-    started = 0
-    total = plan = ytd = Decimal(0)  # the MONEY sums, in one pass over the rows
-    for r in rows:
-        started += r.get("started") is True
-        if (v := r.get("total_investment")) is not None:
+def totals(projects: Iterable[Project]) -> dict[str, Any]:
+    """Projects, started, and the money sums of some projects (exact Decimals)."""
+    n = started = 0
+    total = plan = ytd = Decimal(0)  # the SUMMED sums, in one pass over the projects
+    for p in projects:
+        n += 1
+        started += p.started is True
+        if (v := p.total_investment) is not None:
             total += v
-        if (v := r.get("annual_plan")) is not None:
+        if (v := p.annual_plan) is not None:
             plan += v
-        if (v := r.get("ytd_completed")) is not None:
+        if (v := p.ytd_completed) is not None:
             ytd += v
     return {
-        "projects": len(rows),
+        "projects": n,
         "started": started,
         "total_investment": total,
         "annual_plan": plan,
@@ -88,16 +50,35 @@ def row_totals(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def breakdown(frame: Projects, by: str) -> dict[str, dict[str, Any]]:
-    """`totals` for each value of a column, in order of first appearance; blanks as '未填'."""
-    groups: dict[Any, list[dict[str, Any]]] = {}
-    for r in frame.records:
-        v = r.get(by)
-        groups.setdefault(v if v not in (None, "") else BLANK, []).append(r)
-    return {str(k): row_totals(rows) for k, rows in groups.items()}
+def breakdown(projects: Iterable[Project], by: str) -> dict[str, dict[str, Any]]:
+    """`totals` for each value of a field, in order of first appearance; blanks as '未填'."""
+    groups: dict[Any, list[Project]] = {}
+    for p in projects:
+        v = p.get(by)
+        groups.setdefault(v if v not in (None, "") else BLANK, []).append(p)
+    return {str(k): totals(rows) for k, rows in groups.items()}
 
 
-# --- the figures ----------------------------------------------------------------------------
+# --- each project, once ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Assessed:
+    """A project judged against the period: its rate, its gap to time progress, its status
+    and why. Worked out once per run; the figures, the lists and the store all read it."""
+
+    project: Project
+    unit: str  # the unit as tables name it ('城关镇（襄城区）' when two districts have one)
+    completion_rate: Decimal | None
+    gap: Decimal | None  # 个百分点 against time progress; negative = behind
+    status: str  # 正常 / 滞后 / 严重滞后
+    reason: str
+    low: bool  # under settings.low_rate % of its plan
+
+
+def low_label(settings: Settings) -> str:
+    """'完成不足30%的项目', with the workspace's own threshold."""
+    return f"完成不足{settings.low_rate.normalize():f}%的项目"
 
 
 def rate(numerator: Decimal, denominator: Decimal | int | None) -> Decimal | None:
@@ -114,15 +95,50 @@ def status_of(gap: Decimal | None, settings: Settings) -> str:
     return LAGGING if gap >= -settings.red_gap else SEVERE
 
 
+def assess(projects: Sequence[Project], period: Period, settings: Settings) -> list[Assessed]:
+    """Every project's rate, gap and status for the period, in order."""
+    # in a city's roll-up two districts may both have a 城关镇: those are told apart
+    districts: dict[str, set[str]] = {}
+    for p in projects:
+        districts.setdefault(p.unit or "", set()).add(str(p.district or ""))
+    twins = {u for u, ds in districts.items() if len(ds) > 1}
+    out = []
+    for p in projects:
+        unit = p.unit or ""
+        if unit in twins and p.district:
+            unit = f"{unit}（{p.district}）"
+        out.append(_assess(p, unit, period, settings))
+    return out
+
+
+def _assess(p: Project, unit: str, period: Period, settings: Settings) -> Assessed:
+    """Behind time progress, or not started after its planned start (always 严重滞后)."""
+    plan, ytd = p.annual_plan, p.ytd_completed or Decimal(0)
+    completion = rate(ytd, plan) if plan and plan > 0 else None
+    gap = None if completion is None else (completion - period.time_progress) * 100
+    status, reason = status_of(gap, settings), ""
+    if status != NORMAL:
+        reason = "投资完成进度落后于时间进度"
+    planned = str(p.planned_start or "")
+    overdue = planned[:1].isdigit() and len(planned) >= 7 and planned <= period.end
+    if p.started is False and overdue:
+        status, reason = SEVERE, f"计划{month_text(planned)}开工，至今未开工"
+    low = completion is not None and completion * 100 < settings.low_rate
+    return Assessed(p, unit, completion, gap, status, reason, low)
+
+
+# --- the figures ----------------------------------------------------------------------------
+
+
 def slice_figures(
     name: str,
-    rows: list[dict[str, Any]],
+    rows: Sequence[Assessed],
     period: Period,
     settings: Settings,
     start_base: int | None = None,
 ) -> dict[str, Any]:
     """Every figure of one slice of projects, from its sums."""
-    sums = row_totals(rows)
+    sums = totals(a.project for a in rows)
     completion = rate(sums["ytd_completed"], sums["annual_plan"])
     gap = None if completion is None else (completion - period.time_progress) * 100
     return {
@@ -132,38 +148,10 @@ def slice_figures(
         "completion_rate": completion,
         "time_progress": period.time_progress,
         "gap": gap,
-        "low": sum(1 for r in rows if r["low"]),
-        "lagging": sum(1 for r in rows if r["status"] != NORMAL),
+        "low": sum(1 for a in rows if a.low),
+        "lagging": sum(1 for a in rows if a.status != NORMAL),
         "status": status_of(gap, settings),
     }
-
-
-def project_status(p: dict[str, Any], period: Period, settings: Settings) -> dict[str, Any]:
-    """A project's rate, gap, status and why: behind time progress, or not started after its
-    planned start (always 严重滞后)."""
-    plan, ytd = p.get("annual_plan"), p.get("ytd_completed") or Decimal(0)
-    completion = rate(ytd, plan) if plan and plan > 0 else None
-    gap = None if completion is None else (completion - period.time_progress) * 100
-    status, reason = status_of(gap, settings), ""
-    if status != NORMAL:
-        reason = "投资完成进度落后于时间进度"
-    planned = str(p.get("planned_start") or "")
-    overdue = planned[:1].isdigit() and len(planned) >= 7 and planned <= period.end
-    if p.get("started") is False and overdue:
-        status, reason = SEVERE, f"计划{_month_text(planned)}开工，至今未开工"
-    low = completion is not None and completion * 100 < settings.low_rate
-    return {
-        "completion_rate": completion,
-        "gap": gap,
-        "status": status,
-        "reason": reason,
-        "low": low,
-    }
-
-
-def _month_text(iso: str) -> str:
-    parts = iso.split("-")
-    return f"{parts[0]}年{int(parts[1])}月" if len(parts) > 1 else f"{parts[0]}年"
 
 
 def level_tags(value: Any) -> list[str]:
@@ -197,16 +185,16 @@ def _n(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
-def figures(frame: Projects, period: Period, settings: Settings) -> dict[str, Any]:
-    """The month's figures for the whole and for every slice; pure: same rows, same figures."""
-    rows = _rows_with_status(frame, period, settings)
+def figures(rows: Sequence[Assessed], period: Period, settings: Settings) -> dict[str, Any]:
+    """The period's figures for the whole and for every slice; pure: same rows, same figures."""
+    schema = load_schema()
     overall = slice_figures(
         settings.region or "全部", rows, period, settings, settings.start_target
     )
     by_unit = _ranked(
         _slices(
             rows,
-            lambda r: [r["unit"] or BLANK],
+            lambda a: [a.unit or BLANK],
             period,
             settings,
             [u.label for u in settings.roster],
@@ -226,88 +214,53 @@ def figures(frame: Projects, period: Period, settings: Settings) -> dict[str, An
         "overall": overall,
         "by_unit": by_unit,
         "by_category": _slices(
-            rows, lambda r: [r.get("category") or BLANK], period, settings, CATEGORY_ORDER
+            rows,
+            lambda a: [a.project.category or BLANK],
+            period,
+            settings,
+            schema.category_names,
         ),
         "by_level": _slices(
-            rows, lambda r: level_tags(r.get("level")), period, settings, LEVEL_ORDER
+            rows, lambda a: level_tags(a.project.level), period, settings, schema.level_names
         ),
-        "by_sector": _slices(rows, lambda r: [r.get("sector") or BLANK], period, settings),
+        "by_sector": _slices(rows, lambda a: [a.project.sector or BLANK], period, settings),
         "by_band": _slices(
             rows,
-            lambda r: [band_of(r.get("total_investment"), settings.bands)],
+            lambda a: [band_of(a.project.total_investment, settings.bands)],
             period,
             settings,
             band_labels(settings.bands),
         ),
         "by_district": _slices(
-            rows, lambda r: [r["district"]] if r.get("district") else [], period, settings
+            rows, lambda a: [a.project.district] if a.project.district else [], period, settings
         ),
-        "lagging": [_lagging_row(r) for r in rows if r["status"] != NORMAL],
+        "lagging": [_lagging_row(a) for a in rows if a.status != NORMAL],
         "problems": [
-            {"unit": r["unit"], "name": r.get("name"), "text": r["problems"]}
-            for r in rows
-            if _has_text(r.get("problems"))
+            {"unit": a.unit, "name": a.project.name, "text": a.project.problems}
+            for a in rows
+            if _has_text(a.project.problems)
         ],
     }
 
 
-# what the slices, the lagging list and the problems read of a project: a row of figures
-# holds these and the project's status, not a copy of every column of every project
-_ROW_FIELDS = (
-    "unit",
-    "name",
-    "leader",
-    "category",
-    "level",
-    "sector",
-    "district",
-    *MONEY,
-    "started",
-    "planned_start",
-    "problems",
-)
-
-
-def _rows_with_status(frame: Projects, period: Period, settings: Settings) -> list[dict]:
-    records = frame.records
-    # in a city's roll-up two districts may both have a 城关镇: those are told apart
-    districts: dict[str, set[str]] = {}
-    for p in records:
-        districts.setdefault(str(p.get("unit") or ""), set()).add(str(p.get("district") or ""))
-    rows = []
-    canonical: dict[str, str] = {}  # a few hundred units for tens of thousands of rows
-    for p in records:
-        written = str(p.get("unit") or "")
-        if written not in canonical:
-            canonical[written] = settings.canonical_unit(written)
-        unit = canonical[written]
-        if len(districts.get(written, ())) > 1 and p.get("district"):
-            unit = f"{unit}（{p['district']}）"
-        row = dict(zip(_ROW_FIELDS, map(p.get, _ROW_FIELDS), strict=True))
-        row.update(project_status(p, period, settings), unit=unit)
-        rows.append(row)
-    return rows
-
-
 def _slices(
-    rows: list[dict[str, Any]],
-    keys_of: Any,
+    rows: Sequence[Assessed],
+    keys_of: Callable[[Assessed], Iterable[Any]],
     period: Period,
     settings: Settings,
     order: Iterable[str] = (),
     keep_empty: bool = False,
 ) -> list[dict[str, Any]]:
     """Group rows by the keys each row belongs to (a row may be in several: level tags)."""
-    groups: dict[str, list[dict[str, Any]]] = {k: [] for k in order}
-    for r in rows:
-        for key in keys_of(r):
-            groups.setdefault(str(key), []).append(r)
+    groups: dict[str, list[Assessed]] = {k: [] for k in order}
+    for a in rows:
+        for key in keys_of(a):
+            groups.setdefault(str(key), []).append(a)
     return [slice_figures(k, g, period, settings) for k, g in groups.items() if g or keep_empty]
 
 
 def _ranked(slices: list[dict[str, Any]], settings: Settings) -> list[dict[str, Any]]:
     """Rank by 完成率 as shown (rounded half up); equal rates share a rank (1, 2, 2, 4)."""
-    from ledgerkit.fmt import half_up
 
     def shown(s: dict[str, Any]) -> Decimal | None:
         r = s["completion_rate"]
@@ -323,29 +276,27 @@ def _ranked(slices: list[dict[str, Any]], settings: Settings) -> list[dict[str, 
     return sorted(out, key=lambda s: (s["rank"] is None, s["rank"] or 0, position[s["name"]]))
 
 
-def _lagging_row(r: dict[str, Any]) -> dict[str, Any]:
-    keys = (
-        "unit",
-        "name",
-        "leader",
-        "category",
-        "total_investment",
-        "annual_plan",
-        "ytd_completed",
-        "completion_rate",
-        "gap",
-        "status",
-        "reason",
-        "planned_start",
-        "problems",
-    )
-    row = {k: r.get(k) for k in keys}
-    row["ytd_completed"] = r.get("ytd_completed") or Decimal(0)  # as the rate counted it
-    return row
+def _lagging_row(a: Assessed) -> dict[str, Any]:
+    p = a.project
+    return {
+        "unit": a.unit,
+        "name": p.name,
+        "leader": p.leader,
+        "category": p.category,
+        "total_investment": p.total_investment,
+        "annual_plan": p.annual_plan,
+        "ytd_completed": p.ytd_completed or Decimal(0),  # as the rate counted it
+        "completion_rate": a.completion_rate,
+        "gap": a.gap,
+        "status": a.status,
+        "reason": a.reason,
+        "planned_start": p.planned_start,
+        "problems": p.problems,
+    }
 
 
 def _has_text(value: Any) -> bool:
-    return isinstance(value, str) and value.strip() not in ("", "无", "暂无", "/", "—")
+    return isinstance(value, str) and not is_empty(value, load_schema())
 
 
 def to_json(value: Any) -> Any:

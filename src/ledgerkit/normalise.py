@@ -20,6 +20,8 @@ from typing import Any
 
 from ledgerkit.errors import NotALedger, UnreadableFile
 from ledgerkit.issues import Issue, issue
+from ledgerkit.layout import DETAIL_SHEET, EXCEL_MAX_TEXT, ROLLUP_PREFIX, SOURCE_HEADERS
+from ledgerkit.project import Project, Source, make
 from ledgerkit.read import RawBook, RawSheet, column_letter
 from ledgerkit.schema import Schema, load_schema
 from ledgerkit.values import (
@@ -33,12 +35,10 @@ from ledgerkit.values import (
 )
 
 HEADER_SCAN_ROWS = 30
-MAX_TEXT = 32_767  # characters Excel holds in one cell
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-DETAIL_SHEET = "项目明细"  # the sheet of project rows in the workbooks ledgerkit writes
 
 # Kinds of rows that are not projects (the 文件情况 sheet counts them under these names).
-TITLE, HEADER, BLANK, TOTAL, SUBTOTAL, SECTION, FOOTER, REPORTED = (
+TITLE, HEADER, BLANK, TOTAL, SUBTOTAL, SECTION, FOOTER, UNRECOGNISED = (
     "标题",
     "表头",
     "空行",
@@ -79,8 +79,8 @@ class Column:
     index: int
     header: str  # as the unit wrote it; two-row headers joined with "/"
     field: str | None  # canonical field, or None: kept as an extra column
-    unit: str = "万元"  # money unit of the column (money fields only)
-    factor: Decimal = Decimal(1)
+    money_unit: str = "万元"  # 万元 / 亿元 … of the column (money fields only)
+    factor: Decimal = Decimal(1)  # to 万元
 
     @property
     def letter(self) -> str:
@@ -107,7 +107,7 @@ class SheetLedger:
     unit_source: str
     header_rows: tuple[int, ...]
     columns: tuple[Column, ...]
-    projects: tuple[dict[str, Any], ...]
+    projects: tuple[Project, ...]
     set_aside: tuple[SetAside, ...]
     stated_total: dict[str, Any] | None  # the unit's own 合计 row, parsed (money in 万元)
     issues: tuple[Issue, ...]
@@ -147,12 +147,9 @@ def as_rollup(ledger: SheetLedger, title_rows: list[list[Any]]) -> SheetLedger:
     district = re.split(r"\d{4}\s*年|重点项目", title, maxsplit=1)[0] or ledger.unit
     projects = []
     for p in ledger.projects:
-        extras = {("原" + k if k in ROLLUP_SOURCE else k): v for k, v in p["extras"].items()}
-        projects.append({**p, "district": p.get("district") or district, "extras": extras})
+        extras = {(ROLLUP_PREFIX + k if k in SOURCE_HEADERS else k): v for k, v in p.extras.items()}
+        projects.append(replace(p, district=p.district or district, extras=extras))
     return replace(ledger, projects=tuple(projects), unit=district, unit_source="汇总表")
-
-
-ROLLUP_SOURCE = ("来源文件", "来源工作表", "来源行")
 
 
 # --- headers --------------------------------------------------------------------------------
@@ -365,7 +362,7 @@ class _Collector:
     sheet: str
     issues: list[Issue] = field(default_factory=list)
     set_aside: list[SetAside] = field(default_factory=list)
-    projects: list[dict[str, Any]] = field(default_factory=list)
+    projects: list[Project] = field(default_factory=list)
 
     def add(self, code: str, at_row: int = 0, at_col: int | None = None, **values: Any) -> None:
         """Record an issue at an Excel row (1-based) and column index, if given."""
@@ -419,23 +416,24 @@ def normalise_sheet(
         raw = sheet.rows[r]
         kind, text = classify_row(raw, raw[name_col] if name_col < len(raw) else None, schema)
         if kind == "project":
-            project = _parse_project(rows[r], r, plan, sheet.bad_cells, schema, out)
-            if project is None:
-                out.set_aside.append(SetAside(r + 1, REPORTED, text))
+            parsed = _parse_project(rows[r], r, plan, sheet.bad_cells, schema, out)
+            if parsed is None:
+                out.set_aside.append(SetAside(r + 1, UNRECOGNISED, text))
                 out.add("row-unrecognised", r + 1, row=r + 1, text=text[:60])
                 continue
-            project.setdefault("unit", unit)
-            if not project.get("category") and section_category:
-                project["category"] = section_category
-            project["started"] = _started(project)
-            out.projects.append(project)
+            values, extras = parsed
+            values.setdefault("unit", unit)
+            if not values.get("category") and section_category:
+                values["category"] = section_category
+            values["started"] = _started(values)
+            out.projects.append(make(Source(out.file, out.sheet, r + 1), values, extras))
             continue
         if kind == SECTION:
             section_category = category_in(text.replace(" ", ""), schema) or section_category
         if kind == TOTAL and stated_total is None:
             stated_total = _parse_total(rows[r], r, columns, schema)
         out.set_aside.append(SetAside(r + 1, kind, text))
-    _flag_formula_columns(sheet, columns, {p["_row"] - 1 for p in out.projects}, out)
+    _flag_formula_columns(sheet, columns, {p.source.row - 1 for p in out.projects}, out)
     return SheetLedger(
         file=book.label,
         sheet=sheet.name,
@@ -478,10 +476,10 @@ def _parse_project(
     bad_cells: Mapping[tuple[int, int], str],
     schema: Schema,
     out: _Collector,
-) -> dict[str, Any] | None:
-    """One project row: canonical fields parsed, extras kept, problems reported by cell.
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """One project row: (canonical fields parsed, extras kept); problems reported by cell.
     None when the row holds nothing but unmapped notes (reported by the caller)."""
-    project: dict[str, Any] = {"_file": out.file, "_sheet": out.sheet, "_row": r + 1}
+    project: dict[str, Any] = {}
     extras: dict[str, Any] = {}
     width = len(row)
     too_long = False
@@ -491,7 +489,7 @@ def _parse_project(
         if not kind:
             if bad or not is_empty(value, schema):
                 kept = extras[key] = bad or _plain(value)
-                too_long = too_long or (isinstance(kept, str) and len(kept) > MAX_TEXT)
+                too_long = too_long or (isinstance(kept, str) and len(kept) > EXCEL_MAX_TEXT)
             continue
         if bad is not None:
             if kind != "derived":
@@ -504,7 +502,7 @@ def _parse_project(
             if parsed.__class__ is str:
                 if parsed:  # "" when the text was only control characters
                     project[key] = parsed
-                    too_long = too_long or len(parsed) > MAX_TEXT
+                    too_long = too_long or len(parsed) > EXCEL_MAX_TEXT
                 continue
             if parsed is None:
                 continue
@@ -519,14 +517,13 @@ def _parse_project(
             _report_unreadable(out, r, col, kind, label, value)
             if kind in ("date", "category"):
                 parsed = project[key] = _plain(value)
-                too_long = too_long or (isinstance(parsed, str) and len(parsed) > MAX_TEXT)
+                too_long = too_long or (isinstance(parsed, str) and len(parsed) > EXCEL_MAX_TEXT)
             continue
         if parsed is not None and not (isinstance(parsed, str) and not parsed):
             project[key] = parsed
-            too_long = too_long or (isinstance(parsed, str) and len(parsed) > MAX_TEXT)
+            too_long = too_long or (isinstance(parsed, str) and len(parsed) > EXCEL_MAX_TEXT)
     if too_long:
         _fit_texts(project, extras, tuple(p[-1] for p in plan), r, out)
-    project["extras"] = extras
     if not project.get("name"):
         # nameless: a project only if it carries money (its sums count); a note typed alone
         # in 备注 or 形象进度 ("以下为新增项目") is not a project, and is reported as such
@@ -534,7 +531,7 @@ def _parse_project(
             return None
         name_col = by_field_col(tuple(p[-1] for p in plan), "name")
         out.add("missing-name", r + 1, name_col, row=r + 1)
-    return project
+    return project, extras
 
 
 def _fit_texts(
@@ -548,10 +545,17 @@ def _fit_texts(
     for col in columns:
         holder, key = (project, col.field) if col.field else (extras, col.header)
         text = holder.get(key)
-        if isinstance(text, str) and len(text) > MAX_TEXT:
-            holder[key] = text[: MAX_TEXT - 1] + "…"
+        if isinstance(text, str) and len(text) > EXCEL_MAX_TEXT:
+            holder[key] = text[: EXCEL_MAX_TEXT - 1] + "…"
             label = load_schema().fields[col.field].label if col.field else col.header[:30]
-            out.add("text-too-long", r + 1, col.index, field=label, length=f"{len(text):,}")
+            out.add(
+                "text-too-long",
+                r + 1,
+                col.index,
+                field=label,
+                length=f"{len(text):,}",
+                limit=f"{EXCEL_MAX_TEXT:,}",
+            )
 
 
 _UNREADABLE = object()
@@ -615,7 +619,7 @@ def _report_unreadable(
 ) -> None:
     text = str(value)[:60]
     if kind in ("money", "reference"):
-        out.add("bad-number", r + 1, col.index, field=label, text=text, unit=col.unit)
+        out.add("bad-number", r + 1, col.index, field=label, text=text, unit=col.money_unit)
     elif kind == "date":
         out.add("bad-date", r + 1, col.index, field=label, text=text)
     elif kind == "started":
@@ -669,9 +673,10 @@ def _started(project: dict[str, Any]) -> bool | None:
         if actual == _STARTED_WORD:
             project.pop("actual_start")
         return True
-    if project.get("category") in ("续建", "竣工"):
+    schema = load_schema()
+    if project.get("category") in schema.started_categories:
         return True
-    if "actual_start" in project or project.get("category") in ("新建", "前期"):
+    if "actual_start" in project or project.get("category") in schema.not_started_categories:
         return False
     return None
 

@@ -1,26 +1,80 @@
-"""The only place where the stages are chained: read -> normalise -> validate -> merge."""
+"""The only place where the stages are chained: one function per command, each returning a
+result the command line renders (and whose `to_dict()` is what `--json` prints).
+
+    read -> normalise -> validate -> merge -> metrics -> write
+                                  \\-> the store: validate_months, trend, queries
+
+Where the history store lives is decided here (`store_path`) and nowhere else.
+"""
 
 from __future__ import annotations
 
-import re
-from collections import Counter
+import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ledgerkit.errors import NoInputs, NotALedger, UnreadableFile
-from ledgerkit.feedback import SUFFIX as FEEDBACK_SUFFIX
-from ledgerkit.issues import issue
+from ledgerkit.errors import LedgerkitError, NoInputs, NotALedger, UnreadableFile
+from ledgerkit.issues import Issue, issue
+from ledgerkit.layout import FEEDBACK_SUFFIX
 from ledgerkit.merge import FAILED, MERGED, SKIPPED, FileResult, MergeResult, merge
+from ledgerkit.metrics import Assessed, assess, breakdown, figures, to_json, totals
 from ledgerkit.normalise import TITLE, SheetLedger, normalise_book
+from ledgerkit.period import Period, from_paths, from_titles
+from ledgerkit.project import Project, name_key, units_of
 from ledgerkit.read import LEDGER_SUFFIXES, is_lock_file, read_book
 from ledgerkit.settings import Settings
+from ledgerkit.store import STORE_NAME, Kept, Store, file_meta, project_key, rename_keys
+from ledgerkit.trend import trend
 from ledgerkit.validate import check_duplicates, check_sheet
+from ledgerkit.validate_months import compare_months, streak_issues
 
-_TITLE_PERIOD = re.compile(r"(20\d{2})\s*年.*?(?:1\s*[-—~至]\s*)?(\d{1,2})\s*月")
-_MONTH_ONLY = re.compile(r"(?<!\d)(\d{1,2})\s*月")
-_PERIOD = re.compile(r"(20\d{2})\s*[-年._]?\s*(\d{1,2})(?!\d)")
+__all__ = [
+    "FAILED",
+    "MERGED",
+    "SKIPPED",
+    "check",
+    "discover",
+    "history",
+    "load_file",
+    "merge_month",
+    "merge_paths",
+    "notices",
+    "rebuild",
+    "report",
+    "status",
+    "template",
+]
+
+LEDGER_TITLE = "重点项目汇总台账"
+STREAK_LOOKBACK = 12  # months of the year looked back through for 连续N个月…
+
+
+# --- where things go ----------------------------------------------------------------------
+
+
+def store_path(settings: Settings, folder: Path) -> Path:
+    """The history store: the workspace's, or else the one in `folder`, the folder holding
+    the month's merged workbook (the clerk's working folder)."""
+    base = settings.workspace or folder
+    name = Path(settings.history_file or STORE_NAME)
+    return name if name.is_absolute() else base / name
+
+
+def default_output(paths: list[Path]) -> Path:
+    """'2024-04汇总.xlsx' beside the month's folder (or beside the folder of a file)."""
+    first = paths[0].resolve()
+    base = first if first.is_dir() else first.parent
+    return base.parent / f"{base.name}汇总.xlsx"
+
+
+def ledger_title(region: str, period: Period | None) -> str:
+    """'襄城区2024年1-4月重点项目汇总台账', the merged workbook's title."""
+    return period.title(region, LEDGER_TITLE) if period else f"{region}{LEDGER_TITLE}"
+
+
+# --- one month from files ------------------------------------------------------------------
 
 
 def discover(paths: list[Path]) -> tuple[list[Path], list[FileResult]]:
@@ -75,13 +129,14 @@ def load_file(path: Path, default_unit: str = "万元", *, password: str | None 
 
 def merge_paths(
     paths: list[Path],
-    period: str | None = None,
+    period: Period | None = None,
     settings: Settings | None = None,
     workers: int = 2,
     *,
     password: str | None = None,
 ) -> MergeResult:
-    """Merge every ledger under `paths` into one checked ledger."""
+    """Merge every ledger under `paths` into one checked ledger. The period is the one given,
+    else the folder's, else the one most titles name."""
     settings = settings or Settings()
     candidates, skipped = discover(paths)
     with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -91,109 +146,18 @@ def merge_paths(
     loaded = pick_versions(loaded)
     files = loaded + skipped
     ledgers = [f.ledger for f in loaded if f.ledger is not None]
-    period = period or infer_period(paths, settings.year) or period_in_titles(ledgers)
+    period = period or from_paths(paths, settings.year) or from_titles(_titles(ledgers))
     return merge(files, period, check_duplicates(ledgers), settings.canonical_unit)
 
 
-def period_in_titles(ledgers: list[SheetLedger]) -> str | None:
-    """'2024-04' from titles such as '卧龙镇2024年重点项目推进台账（1-4月）', the most common."""
-    found = Counter(
-        f"{m.group(1)}-{int(m.group(2)):02d}"
-        for ledger in ledgers
-        for row in ledger.set_aside
-        if row.kind == TITLE
-        and (m := _TITLE_PERIOD.search(row.text))
-        and 1 <= int(m.group(2)) <= 12
-    )
-    return found.most_common(1)[0][0] if found else None
-
-
-def infer_period(paths: list[Path], year: int | None = None) -> str | None:
-    """'2024-04' from a folder or file name such as 2024-04/ or 2024年4月台账/; with the
-    workspace's year set, a folder named just 4月/ will do."""
-    for path in paths:
-        name = path.resolve().name
-        m = _PERIOD.search(name)
-        if m and 1 <= int(m.group(2)) <= 12:
-            return f"{m.group(1)}-{int(m.group(2)):02d}"
-        m = _MONTH_ONLY.search(name)
-        if year and m and 1 <= int(m.group(1)) <= 12:
-            return f"{year}-{int(m.group(1)):02d}"
-    return None
-
-
-__all__ = ["FAILED", "MERGED", "SKIPPED", "discover", "load_file", "merge_paths"]
-
-
-@dataclass(frozen=True)
-class Month:
-    """A merged month with its cross-month findings, its figures and the rows to store."""
-
-    result: MergeResult
-    figures: dict[str, Any] | None
-    rows: tuple[dict[str, Any], ...] = ()
-
-
-def merge_month(
-    paths: list[Path],
-    period: str | None,
-    settings: Settings,
-    near: Path,
-    *,
-    password: str | None = None,
-) -> Month:
-    """Merge, then check against the stored months (a project gone, a cumulative that went
-    down, 连续N个月…) and add 环比/同比 to the figures. The store is only read here.
-    `password` opens workbooks protected by an open password."""
-    from ledgerkit.history import (
-        Store,
-        column_letters,
-        compare_months,
-        previous_period,
-        project_rows,
-        store_path,
-        streak_issues,
-        trend,
-    )
-    from ledgerkit.metrics import Period, figures
-
-    result = merge_paths(paths, period, settings, password=password)
-    if not result.period:
-        return Month(result, None)
-    p = Period.parse(result.period)
-    rows = project_rows(result.projects, p, settings)
-    path = store_path(settings, near)
-    if not path.exists():  # no month kept yet: nothing to compare with, and nothing created
-        month_figures = figures(result.projects, p, settings)
-        month_figures["trend"] = trend(None, p, rows)
-        return Month(result, month_figures, tuple(rows))
-    with Store(path) as store:
-        letters = column_letters(result)
-        before = previous_period(p)
-        found = compare_months(rows, store.projects(before.key) if before else None, letters)
-        found += streak_issues(store, p, rows, settings, letters)
-        result = replace(result, issues=result.issues + tuple(found))
-        month_figures = figures(result.projects, p, settings)
-        month_figures["trend"] = trend(store, p, rows)
-    return Month(result, month_figures, tuple(rows))
-
-
-def record_month(month: Month, settings: Settings, near: Path) -> bool:
-    """Keep a merged month in the store (one transaction); False if nothing changed."""
-    from ledgerkit.history import Store, file_meta, store_path
-
-    if not month.result.period:
-        return False
-    with Store(store_path(settings, near)) as store:
-        return store.record(month.result.period, file_meta(month.result), list(month.rows))
+def _titles(ledgers: list[SheetLedger]) -> list[str]:
+    return [row.text for led in ledgers for row in led.set_aside if row.kind == TITLE]
 
 
 def pick_versions(files: list[FileResult]) -> list[FileResult]:
     """Two files from one unit with mostly the same projects are two versions of its ledger
     (卧龙镇.xlsx and 卧龙镇（修改）.xlsx): the newest is merged, the other set aside and named.
     Files of one unit with different projects are both kept: nothing is dropped on a guess."""
-    from ledgerkit.validate import name_key
-
     kept = list(files)
     by_unit: dict[str, list[int]] = {}  # only files of one unit can be versions of each other
     ledgers: dict[int, SheetLedger] = {}
@@ -202,7 +166,7 @@ def pick_versions(files: list[FileResult]) -> list[FileResult]:
             by_unit.setdefault(f.ledger.unit, []).append(i)
             ledgers[i] = f.ledger
     for group in (g for g in by_unit.values() if len(g) > 1):
-        names = {i: {name_key(p.get("name")) for p in ledgers[i].projects} for i in group}
+        names = {i: {name_key(p.name) for p in ledgers[i].projects} for i in group}
         for i in group:
             for j in group:
                 if i == j or kept[i] is not files[i] or kept[j] is not files[j]:
@@ -223,60 +187,340 @@ def pick_versions(files: list[FileResult]) -> list[FileResult]:
     return kept
 
 
-def rebuild_history(workbooks: list[Path], settings: Settings, store: Path) -> list[str]:
-    """Make the store again from merged workbooks (the clerk's source of truth), in a new
-    file that replaces the old one only when complete. Returns the periods rebuilt."""
-    import os
+# --- a month with its figures and its history --------------------------------------------
 
-    from ledgerkit.history import Store, file_meta_from_workbook, project_rows
-    from ledgerkit.metrics import Period
 
+@dataclass(frozen=True)
+class MonthRun:
+    """A merged month: the merge with its cross-month findings, each project judged, the
+    figures (None when no period could be told), and what was written."""
+
+    result: MergeResult
+    assessed: tuple[Assessed, ...] = ()
+    figures: dict[str, Any] | None = None
+    kept: tuple[Kept, ...] = ()
+    output: Path | None = None
+    written: tuple[Path, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.result.ok
+
+    def to_dict(self) -> dict[str, Any]:
+        """The run as `merge --json` / `check --json` print it; money in 万元."""
+        result = self.result
+        return {
+            "period": result.period.key if result.period else None,
+            "output": str(self.output) if self.output else None,
+            "ok": result.ok,
+            "files": [
+                {
+                    "path": str(f.path),
+                    "unit": f.ledger.unit if f.ledger else None,
+                    "sheet": f.ledger.sheet if f.ledger else None,
+                    "status": f.status,
+                    "projects": f.projects,
+                    "reason": f.reason,
+                }
+                for f in result.files
+            ],
+            "totals": to_json(totals(result.projects)),
+            "by_unit": to_json(breakdown(result.projects, "unit")),
+            "by_category": to_json(breakdown(result.projects, "category")),
+            "issues": [i.to_dict() for i in result.issues],
+        }
+
+
+def merge_month(
+    paths: list[Path],
+    period: Period | None,
+    settings: Settings,
+    store: Path,
+    *,
+    password: str | None = None,
+) -> MonthRun:
+    """Merge, judge every project, check against the stored months (a project gone, a
+    cumulative that went down, 连续N个月…) and work out the figures with 环比/同比.
+    The store is only read here, and never created."""
+    result = merge_paths(paths, period, settings, password=password)
+    if result.period is None:
+        return MonthRun(result)
+    p = result.period
+    assessed = tuple(assess(result.projects, p, settings))
+    renames = rename_keys(settings.renames)
+    kept = tuple(Kept(project_key(a.project, renames), a.status, a.project) for a in assessed)
+    earlier: dict[Period, list[Kept]] = {}
+    last_year = None
+    if store.exists():  # no month kept yet: nothing to compare with, and nothing created
+        with Store(store) as s:
+            for m in p.months()[:-1]:
+                if (stored := s.kept(m.key)) is not None:
+                    earlier[m] = stored
+            last_year = s.kept(p.a_year_before().key)
+        found = _across_months(p, kept, earlier, result, settings.streak_months)
+        result = replace(result, issues=result.issues + found)
+    month_figures = figures(assessed, p, settings)
+    month_figures["trend"] = trend(
+        p,
+        result.projects,
+        [(m, _projects(ks)) for m, ks in earlier.items()],
+        _projects(last_year) if last_year is not None else None,
+    )
+    return MonthRun(result, assessed, month_figures, kept)
+
+
+def _across_months(
+    period: Period,
+    kept: tuple[Kept, ...],
+    earlier: dict[Period, list[Kept]],
+    result: MergeResult,
+    streak: int,
+) -> tuple[Issue, ...]:
+    """Findings against last month, and the streaks back through the months stored."""
+    letters = result.letters()
+    before = period.previous()
+    found = compare_months(kept, earlier.get(before) if before else None, letters)
+    run: list[tuple[Kept, ...] | list[Kept]] = [kept]
+    while before is not None and before in earlier and len(run) < STREAK_LOOKBACK:
+        run.append(earlier[before])
+        before = before.previous()
+    return tuple(found + streak_issues(run, streak, letters))
+
+
+def _projects(kept: list[Kept]) -> list[Project]:
+    return [k.project for k in kept]
+
+
+def record_month(month: MonthRun, store: Path) -> bool:
+    """Keep a merged month in the store (one transaction); False if nothing changed."""
+    period = month.result.period
+    if period is None:
+        return False
+    with Store(store) as s:
+        return s.record(period.key, file_meta(month.result.files), month.kept)
+
+
+# --- the commands ---------------------------------------------------------------------------
+
+
+def merge_command(
+    paths: list[Path],
+    settings: Settings,
+    *,
+    period: Period | None = None,
+    output: Path | None = None,
+    password: str | None = None,
+) -> MonthRun:
+    """`ledgerkit merge`: the month merged, written to `output` (default: beside the month's
+    folder) and kept in the store."""
+    from ledgerkit.workbook import write_workbook
+
+    out = output or default_output(paths)
+    store = store_path(settings, out.resolve().parent)
+    month = merge_month(paths, period, settings, store, password=password)
+    title = ledger_title(settings.region, month.result.period)
+    write_workbook(month.result, out, title, month.figures, settings)
+    record_month(month, store)
+    return replace(month, output=out)
+
+
+def check(
+    paths: list[Path],
+    settings: Settings,
+    *,
+    period: Period | None = None,
+    feedback: Path | None = None,
+    password: str | None = None,
+) -> MonthRun:
+    """`ledgerkit check`: the month read and checked, nothing merged or kept; with
+    `feedback`, each unit's file with its problems marked, written to that folder."""
+    store = store_path(settings, default_output(paths).parent)
+    month = merge_month(paths, period, settings, store, password=password)
+    if feedback is None:
+        return month
+    from ledgerkit.feedback import write_feedback
+
+    return replace(month, written=tuple(write_feedback(month.result, feedback)))
+
+
+def read_merged(ledger: Path, settings: Settings, period: Period | None) -> MonthRun:
+    """A merged workbook read back (hand-corrected or not), with its figures and history."""
+    month = merge_month([ledger], period, settings, store_path(settings, ledger.resolve().parent))
+    if month.figures is None:
+        raise LedgerkitError("无法确定报告期，请用 --period YYYY-MM 指定，例如 --period 2024-04")
+    return month
+
+
+@dataclass(frozen=True)
+class ReportRun:
+    """`report`: the figures, a bulletin preview to show (md/html without -o), what was written."""
+
+    month: MonthRun
+    preview: bytes | None = None
+    written: tuple[Path, ...] = ()
+
+    @property
+    def figures(self) -> dict[str, Any]:
+        return self.month.figures or {}
+
+    @property
+    def ok(self) -> bool:
+        return self.month.ok
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_json(self.figures)
+
+
+def report(
+    ledger: Path,
+    settings: Settings,
+    *,
+    period: Period | None = None,
+    output: Path | None = None,
+    fmt: str = "docx",
+    xlsx: Path | None = None,
+) -> ReportRun:
+    """`ledgerkit report`: figures of a merged workbook; the bulletin to `output` (or a
+    preview when `fmt` is md or html and there is no output); the summary workbook to `xlsx`."""
+    from ledgerkit.bulletin import bulletin
+    from ledgerkit.output import atomic_write
+
+    month = read_merged(ledger, settings, period)
+    written = []
+    if xlsx:
+        from ledgerkit.workbook import write_workbook
+
+        title = ledger_title(settings.region, month.result.period)
+        write_workbook(month.result, xlsx, title, month.figures, settings)
+    preview = None
+    if output or fmt != "docx":
+        data = bulletin(month.figures or {}, settings, fmt)
+        if output:
+            atomic_write(output, lambda tmp: tmp.write_bytes(data))
+            written.append(output)
+        else:
+            preview = data
+    if xlsx:
+        written.append(xlsx)
+    return ReportRun(month, preview, tuple(written))
+
+
+@dataclass(frozen=True)
+class NoticesRun:
+    """`notices`: how many 督办通知单 were written, and where (None: no red project)."""
+
+    month: MonthRun
+    count: int
+    output: Path | None
+
+    @property
+    def ok(self) -> bool:
+        return self.month.ok
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "period": self.month.result.period.key if self.month.result.period else None,
+            "notices": self.count,
+            "output": str(self.output) if self.output else None,
+        }
+
+
+def notices(
+    ledger: Path, settings: Settings, output: Path, *, period: Period | None = None
+) -> NoticesRun:
+    """`ledgerkit notices`: one 督办通知单 per red project, in one Word file (none written
+    when no project is red)."""
+    from ledgerkit.bulletin import notices_docx
+    from ledgerkit.output import atomic_write
+
+    month = read_merged(ledger, settings, period)
+    data, count = notices_docx(month.figures or {}, settings)
+    if count:
+        atomic_write(output, lambda tmp: tmp.write_bytes(data))
+    return NoticesRun(month, count, output if count else None)
+
+
+def _open_store(settings: Settings, here: Path) -> Store:
+    path = store_path(settings, here)
+    if not path.exists():
+        raise LedgerkitError(f"还没有汇总记录（{path}），请先在工作区运行 ledgerkit merge")
+    return Store(path)
+
+
+def status(settings: Settings, here: Path, period: Period | None = None) -> dict[str, Any]:
+    """`ledgerkit status`: who has reported the period (default: the latest stored)."""
+    from ledgerkit.queries import submission_status
+
+    with _open_store(settings, here) as store:
+        if period is None:
+            stored = store.periods()
+            if not stored:
+                raise LedgerkitError("汇总记录里还没有任何月份，请先运行 ledgerkit merge")
+            period = Period.parse(stored[-1])
+        return submission_status(store, period, settings)
+
+
+def history(settings: Settings, here: Path, query: str) -> dict[str, list[dict[str, Any]]]:
+    """`ledgerkit history PROJECT|UNIT`: the stored months of matching projects."""
+    from ledgerkit.queries import project_series
+
+    with _open_store(settings, here) as store:
+        series = project_series(store, query)
+    if not series:
+        raise LedgerkitError(f"汇总记录里没有名称含“{query}”的项目或单位")
+    return series
+
+
+def rebuild(settings: Settings, here: Path, workbooks: list[Path] | None = None) -> list[str]:
+    """`ledgerkit history rebuild`: the store made again from merged workbooks (default:
+    every *汇总.xlsx in the workspace), in a new file that replaces the old one only when
+    complete. Returns the periods rebuilt."""
+    from ledgerkit.store import files_from_workbook
+
+    store = store_path(settings, here)
+    books = workbooks or sorted((settings.workspace or here).rglob("*汇总.xlsx"))
     tmp = store.with_name(store.name + ".rebuild")
     tmp.unlink(missing_ok=True)
     periods = []
+    renames = rename_keys(settings.renames)
     with Store(tmp) as new:
-        for book in sorted(workbooks):
+        for book in sorted(books):
             result = merge_paths([book], None, settings)
-            if not result.period or result.projects.empty:
+            if result.period is None or not result.projects:
                 continue
-            rows = project_rows(result.projects, Period.parse(result.period), settings)
-            new.record(result.period, file_meta_from_workbook(book), rows)
-            periods.append(result.period)
+            kept = [
+                Kept(project_key(a.project, renames), a.status, a.project)
+                for a in assess(result.projects, result.period, settings)
+            ]
+            new.record(result.period.key, files_from_workbook(book), kept)
+            periods.append(result.period.key)
     for suffix in ("-wal", "-shm"):
         Path(str(store) + suffix).unlink(missing_ok=True)
     os.replace(tmp, store)
     return periods
 
 
-def unit_forms(
-    period: str,
-    units: list[str],
+def template(
     settings: Settings,
-    near: Path,
+    here: Path,
+    period: Period,
     folder: Path,
+    units: list[str] | None = None,
     source: Path | None = None,
 ) -> list[Path]:
-    """Write next month's forms: projects from `source` (a merged workbook) or else from the
-    latest stored month before `period`; units as given, else the roster, else those seen."""
+    """`ledgerkit template`: next period's forms, pre-filled with projects from `source` (a
+    merged workbook) or else from the latest stored month before `period`; for the units
+    given, else the roster, else the units of those projects."""
     from ledgerkit.forms import write_forms
-    from ledgerkit.history import Store, project_rows, store_path
-    from ledgerkit.metrics import Period
 
-    target = Period.parse(period)
-    rows: list[dict[str, Any]] = []
+    projects: list[Project] = []
     if source is not None:
-        result = merge_paths([source], None, settings)
-        rows = project_rows(result.projects, Period.parse(result.period or period), settings)
-        rows = [{**r, **p} for r, p in zip(rows, result.projects.to_dict("records"), strict=True)]
-    elif store_path(settings, near).exists():
-        with Store(store_path(settings, near)) as store:
-            earlier = [p for p in store.periods() if p < target.key]
-            rows = (store.projects(earlier[-1]) or []) if earlier else []
-    names = (
-        units
-        or [u.label for u in settings.roster]
-        or list(dict.fromkeys(str(r["unit"]) for r in rows if r.get("unit")))
-    )
+        projects = list(merge_paths([source], None, settings).projects)
+    elif store_path(settings, here).exists():
+        with Store(store_path(settings, here)) as store:
+            earlier = [k for k in store.periods() if k < period.key]
+            projects = _projects(store.kept(earlier[-1]) or []) if earlier else []
+    names = units or [u.label for u in settings.roster] or units_of(projects)
     if not names:
         raise NoInputs("没有可用的单位：请用 --unit 指定，或在 ledgerkit.toml 中登记单位名册")
-    return write_forms(rows, names, target, settings, folder)
+    return write_forms(projects, names, period, settings, folder)

@@ -31,12 +31,17 @@ class Schema:
     footer_words: tuple[str, ...]
     levels: dict[str, str]  # spelling -> 省级 / 市级 / 区级
     problem_topics: dict[str, tuple[str, ...]]  # topic -> keywords
+    category_names: tuple[str, ...]  # 续建, 新建, 前期, 竣工: in the order tables list them
+    level_names: tuple[str, ...]  # 省级, 市级, 区级
+    started_categories: frozenset[str]  # a project of these counts as started (续建, 竣工)
+    not_started_categories: frozenset[str]  # and of these as not started unless it says so
 
     @cached_property  # read for every cell: worked out once (a frozen dataclass allows it)
     def longest_marker(self) -> int:
         return max(map(len, self.empty_markers))
 
     def money_fields(self) -> list[str]:
+        """Fields summed as amounts (kind 'money'); a 'reference' amount is read, not summed."""
         return list(self._money_fields)
 
     @cached_property
@@ -71,4 +76,8 @@ def load_schema() -> Schema:
         footer_words=tuple(raw["rows"]["footers"]),
         levels={s: level for level, spellings in raw["levels"].items() for s in spellings},
         problem_topics={k: tuple(v) for k, v in raw["problem_topics"].items()},
+        category_names=tuple(raw["categories"]),
+        level_names=tuple(raw["levels"]),
+        started_categories=frozenset(raw["started"]["categories_started"]),
+        not_started_categories=frozenset(raw["started"]["categories_not_started"]),
     )

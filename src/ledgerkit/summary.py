@@ -11,9 +11,11 @@ from decimal import Decimal
 from typing import Any
 
 from ledgerkit.fmt import WAN_PER_YI, half_up
-from ledgerkit.metrics import LAGGING, SEVERE
+from ledgerkit.layout import TREND_SHEET
+from ledgerkit.metrics import LAGGING, SEVERE, low_label
+from ledgerkit.period import Period
 from ledgerkit.settings import Settings
-from ledgerkit.write import Styles, table_sheet
+from ledgerkit.tables import Styles, table_sheet
 
 SLICE_SHEETS = (
     ("分县区", "by_district", "县区"),
@@ -29,7 +31,7 @@ def add_summary_sheets(
 ) -> None:
     """All summary sheets, in the order a leader reads them."""
     shown = _Shown(styles, settings)
-    prefix = _title_prefix(figures)
+    prefix = Period.parse(figures["period"]["key"]).title(figures["region"], "")
     _overview(wb, styles, figures, shown, prefix)
     units = figures["by_unit"]
     ws = _slice_sheet(
@@ -88,33 +90,24 @@ class _Shown:
         return status, fmt
 
 
-def _title_prefix(figures: dict[str, Any]) -> str:
-    period = figures["period"]
-    return f"{figures['region']}{period['year']}年{period['span']}"
-
-
-SLICE_HEADS = (
-    "项目个数",
-    "已开工",
-    "开工率",
-    "总投资",
-    "年度计划投资",
-    "累计完成投资",
-    "完成率",
-    "时间进度",
-    "与时间进度差（个百分点）",
-    "完成不足30%的项目",
-    "滞后项目",
-    "状态",
-)
-
-
-def _slice_heads(label: str, unit: str, ranked: bool) -> list[str]:
-    heads = [
-        f"{h}（{unit}）" if h in ("总投资", "年度计划投资", "累计完成投资") else h
-        for h in SLICE_HEADS
+def _slice_heads(label: str, shown: _Shown, ranked: bool) -> list[str]:
+    money = f"（{shown.unit}）"
+    return [
+        "排名" if ranked else "序号",
+        label,
+        "项目个数",
+        "已开工",
+        "开工率",
+        "总投资" + money,
+        "年度计划投资" + money,
+        "累计完成投资" + money,
+        "完成率",
+        "时间进度",
+        "与时间进度差（个百分点）",
+        low_label(shown.settings),
+        "滞后项目",
+        "状态",
     ]
-    return ["排名" if ranked else "序号", label, *heads]
 
 
 def _slice_cells(s: dict[str, Any], shown: _Shown) -> list[tuple[Any, Any]]:
@@ -150,7 +143,7 @@ def _slice_sheet(
         for n, s in enumerate(slices, start=1):
             yield [(s["rank"] if ranked else n, styles.int), *_slice_cells(s, shown)]
 
-    heads = _slice_heads(label, shown.unit, ranked)
+    heads = _slice_heads(label, shown, ranked)
     title = f"{title}  金额单位：{shown.unit}"
     # the ranked sheet (分单位) carries the chart of 完成率 by unit
     return table_sheet(wb, styles, name, title, heads, rows(), charted=ranked)
@@ -170,7 +163,7 @@ def _overview(wb: Any, styles: Styles, figures: dict[str, Any], shown: _Shown, p
         ("年度投资完成率", shown.rate(o["completion_rate"], o["status"]), ""),
         ("时间进度", shown.rate(figures["time_progress"]), ""),
         ("与时间进度差", shown.points(o["gap"]), "个百分点"),
-        ("完成不足30%的项目", (o["low"], styles.int), "个"),
+        (low_label(shown.settings), (o["low"], styles.int), "个"),
         ("滞后项目", (o["lagging"], styles.int), "个"),
         ("总体状态", shown.status(o["status"]), ""),
     ]
@@ -278,7 +271,7 @@ def _trend_sheet(
             ]
 
     title = f"{prefix}重点项目逐月推进情况  金额单位：{shown.unit}"
-    ws = table_sheet(wb, styles, "趋势", title, heads, rows(), charted=True)
+    ws = table_sheet(wb, styles, TREND_SHEET, title, heads, rows(), charted=True)
     n = len(trend["series"])
     top = n + 4
     ws.write_string(top, 0, f"各责任单位累计完成投资（{shown.unit}）", styles.bold)
@@ -296,16 +289,16 @@ def _trend_sheet(
     chart.add_series(
         {
             "name": "累计完成投资",
-            "categories": ["趋势", 2, 0, 1 + n, 0],
-            "values": ["趋势", 2, 4, 1 + n, 4],
+            "categories": [TREND_SHEET, 2, 0, 1 + n, 0],
+            "values": [TREND_SHEET, 2, 4, 1 + n, 4],
             "marker": {"type": "circle"},
         }
     )
     chart.add_series(
         {
             "name": "完成率",
-            "categories": ["趋势", 2, 0, 1 + n, 0],
-            "values": ["趋势", 2, 6, 1 + n, 6],
+            "categories": [TREND_SHEET, 2, 0, 1 + n, 0],
+            "values": [TREND_SHEET, 2, 6, 1 + n, 6],
             "y2_axis": True,
             "marker": {"type": "square"},
         }

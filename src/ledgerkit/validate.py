@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections import defaultdict
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 
 from ledgerkit.fmt import amount, percent
 from ledgerkit.issues import Issue, issue
 from ledgerkit.normalise import SheetLedger
+from ledgerkit.project import Project, name_key
 from ledgerkit.schema import load_schema
-
-_NAME_NOISE = re.compile(r"[\s\W_]+")
 
 
 def check_sheet(ledger: SheetLedger) -> tuple[Issue, ...]:
@@ -30,10 +26,10 @@ def check_sheet(ledger: SheetLedger) -> tuple[Issue, ...]:
     return tuple(found)
 
 
-def check_project(ledger: SheetLedger, p: dict[str, Any]) -> list[Issue]:
+def check_project(ledger: SheetLedger, p: Project) -> list[Issue]:
     """Money that cannot be right (negative, more completed than the whole project) and money
     that is probably wrong (plan over total, completed over plan, money without a start)."""
-    row = p["_row"]
+    row = p.source.row
 
     def at(code: str, key: str, **values: Any) -> Issue:
         return issue(code, ledger.file, ledger.sheet, f"{ledger.letter_of(key)}{row}", **values)
@@ -41,11 +37,12 @@ def check_project(ledger: SheetLedger, p: dict[str, Any]) -> list[Issue]:
     found = []
     schema = load_schema()
     for key in schema.money_fields():
-        if p.get(key) is not None and p[key] < 0:
+        value = getattr(p, key)
+        if value is not None and value < 0:
             found.append(
-                at("negative-money", key, field=schema.fields[key].label, value=amount(p[key]))
+                at("negative-money", key, field=schema.fields[key].label, value=amount(value))
             )
-    total, plan, ytd = p.get("total_investment"), p.get("annual_plan"), p.get("ytd_completed")
+    total, plan, ytd = p.total_investment, p.annual_plan, p.ytd_completed
     if total is not None and ytd is not None and ytd > total > 0:
         found.append(
             at("completed-over-total", "ytd_completed", ytd=amount(ytd), total=amount(total))
@@ -62,7 +59,7 @@ def check_project(ledger: SheetLedger, p: dict[str, Any]) -> list[Issue]:
                 rate=percent(ytd, plan),
             )
         )
-    if p.get("started") is False and ytd:
+    if p.started is False and ytd:
         key = "started" if ledger.letter_of("started") else "ytd_completed"
         found.append(at("money-not-started", key, ytd=amount(ytd)))
     return found
@@ -78,7 +75,8 @@ def check_stated_total(ledger: SheetLedger) -> list[Issue]:
     for key in schema.money_fields():
         if stated.get(key) is None:
             continue
-        actual = sum((p[key] for p in ledger.projects if p.get(key) is not None), Decimal(0))
+        amounts = (getattr(p, key) for p in ledger.projects)
+        actual = sum((v for v in amounts if v is not None), Decimal(0))
         diff = stated[key] - actual
         if abs(diff) > max(Decimal("0.01"), abs(stated[key]) * Decimal("0.0005")):
             found.append(
@@ -100,29 +98,17 @@ def check_text_analysis(ledger: SheetLedger) -> list[Issue]:
     """000: '有的单位月报只报数据，没有文字分析'."""
     if not ledger.projects:
         return []
-    if any(p.get("progress") or p.get("problems") for p in ledger.projects):
+    if any(p.has_text for p in ledger.projects):
         return []
     return [issue("no-text-analysis", ledger.file, ledger.sheet)]
 
 
-def name_key(name: Any) -> str:
-    """A project name compared across files: NFKC, no spaces or punctuation."""
-    if name.__class__ is str:
-        return _name_key(name)
-    return _NAME_NOISE.sub("", unicodedata.normalize("NFKC", str(name or ""))).lower()
-
-
-@lru_cache(maxsize=1 << 16)  # each name is keyed by several checks in a run
-def _name_key(name: str) -> str:
-    return _NAME_NOISE.sub("", unicodedata.normalize("NFKC", name)).lower()
-
-
 def check_duplicates(ledgers: list[SheetLedger]) -> tuple[Issue, ...]:
     """The same project reported twice (by two units, or twice by one): both rows are kept."""
-    places: dict[str, list[tuple[SheetLedger, dict[str, Any]]]] = defaultdict(list)
+    places: dict[str, list[tuple[SheetLedger, Project]]] = defaultdict(list)
     for ledger in ledgers:
         for p in ledger.projects:
-            key = name_key(p.get("name"))
+            key = name_key(p.name)
             if key:
                 places[key].append((ledger, p))
     found = []
@@ -131,15 +117,15 @@ def check_duplicates(ledgers: list[SheetLedger]) -> tuple[Issue, ...]:
             continue
         for ledger, p in rows:
             others = "、".join(
-                f"{o.file}（{q.get('unit', '')}）第{q['_row']}行" for o, q in rows if q is not p
+                f"{o.file}（{q.unit or ''}）第{q.source.row}行" for o, q in rows if q is not p
             )
             found.append(
                 issue(
                     "duplicate-project",
                     ledger.file,
                     ledger.sheet,
-                    f"{ledger.letter_of('name')}{p['_row']}",
-                    name=p.get("name"),
+                    f"{ledger.letter_of('name')}{p.source.row}",
+                    name=p.name,
                     others=others,
                 )
             )

@@ -1,0 +1,64 @@
+"""The layout of the merged workbook ledgerkit writes, in one place for its writer and for the
+code that reads it back: a city's roll-up reads districts' 项目明细 sheets, and
+`history rebuild` reads each month's 文件情况 sheet. Change a sheet name or a header here and
+both sides follow.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+EXCEL_MAX_TEXT = 32_767  # characters one cell holds (Excel's limit)
+
+DETAIL_SHEET = "项目明细"
+ISSUES_SHEET = "问题清单"
+FILES_SHEET = "文件情况"
+TREND_SHEET = "趋势"
+
+SOURCE_HEADERS = ("来源文件", "来源工作表", "来源行")  # the last columns of 项目明细
+ROLLUP_PREFIX = "原"
+FEEDBACK_SUFFIX = "_问题反馈.xlsx"  # check --feedback's copies: never merged as ledgers  # a district's own source columns, kept by the city as 原来源文件 …
+
+ISSUE_HEADERS = ("序号", "严重程度", "代码", "文件", "工作表", "单元格", "问题说明")
+SEVERITY_LABEL = {"error": "错误", "warning": "警告", "info": "提示"}
+
+# 文件情况: one row per input file (what became of it, and every row of it accounted for)
+FILE_STATUS_LABEL = {"merged": "已汇总", "failed": "读取失败", "skipped": "已跳过"}
+FILE_NAME, FILE_STATUS, FILE_REASON, FILE_UNIT, FILE_PROJECTS = (
+    "文件",
+    "状态",
+    "原因",
+    "责任单位",
+    "项目数",
+)
+FILE_HEADERS_BEFORE_COUNTS = (
+    FILE_NAME,
+    FILE_STATUS,
+    FILE_REASON,
+    FILE_UNIT,
+    "单位取自",
+    "工作表",
+    "表头行",
+    "读取行数",
+    FILE_PROJECTS,
+)
+FILE_HEADERS_AFTER_COUNTS = ("错误", "警告")
+
+
+def read_files_sheet(book: Path) -> list[dict[str, Any]] | None:
+    """The 文件情况 rows of a merged workbook as {header: value}; None without that sheet.
+    Row 1 is the title, row 2 the headers."""
+    import python_calamine as pc
+
+    wb = pc.CalamineWorkbook.from_path(str(book))
+    if FILES_SHEET not in wb.sheet_names:
+        return None
+    rows = wb.get_sheet_by_name(FILES_SHEET).to_python()
+    heads = [str(h) for h in rows[1]] if len(rows) > 1 else []
+    return [dict(zip(heads, row, strict=False)) for row in rows[2:]]
+
+
+def status_of_label(label: Any) -> str:
+    """'已汇总' -> 'merged' (an unknown label: merged, as the sheet's rows were)."""
+    return {v: k for k, v in FILE_STATUS_LABEL.items()}.get(str(label), "merged")

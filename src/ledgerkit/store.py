@@ -1,0 +1,299 @@
+"""The history store: every merged month kept in SQLite, and nothing else.
+
+One transaction per merge: a run that dies leaves the store as it was. Re-merging a period
+adds a new version and keeps the earlier one; merging the same files again adds nothing.
+The store is a convenience: `history rebuild` makes it again from the merged workbooks, which
+stay the clerk's source of truth. Money is kept as exact decimal text. What is computed from
+the stored months lives elsewhere: checks in validate_months, figures in trend, the status
+and history queries in queries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ledgerkit.layout import (
+    FILE_NAME,
+    FILE_PROJECTS,
+    FILE_REASON,
+    FILE_STATUS,
+    FILE_UNIT,
+    read_files_sheet,
+    status_of_label,
+)
+from ledgerkit.project import Project, Source, make, name_key
+
+if TYPE_CHECKING:
+    from ledgerkit.merge import FileResult
+
+STORE_NAME = "ledgerkit-history.sqlite"
+# the project columns kept, in the table's order: identity, figures, status, source
+KEPT_FIELDS = (
+    "code",
+    "unit",
+    "name",
+    "category",
+    "level",
+    "sector",
+    "total_investment",
+    "annual_plan",
+    "month_completed",
+    "ytd_completed",
+    "started",
+    "planned_start",
+)
+KEPT_TEXT = ("problems", "progress")
+COLUMNS = ("key", *KEPT_FIELDS, "status", *KEPT_TEXT, "file", "sheet", "row")
+_MONEY = frozenset(("total_investment", "annual_plan", "month_completed", "ytd_completed"))
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS snapshots (
+    id INTEGER PRIMARY KEY, period TEXT NOT NULL, version INTEGER NOT NULL,
+    current INTEGER NOT NULL, recorded TEXT NOT NULL, fingerprint TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files (
+    snapshot INTEGER NOT NULL REFERENCES snapshots(id), name TEXT, sha256 TEXT, unit TEXT,
+    status TEXT, reason TEXT, received TEXT, projects INTEGER, has_text INTEGER);
+CREATE TABLE IF NOT EXISTS projects (
+    snapshot INTEGER NOT NULL REFERENCES snapshots(id), key TEXT, code TEXT, unit TEXT,
+    name TEXT, category TEXT, level TEXT, sector TEXT, total_investment TEXT,
+    annual_plan TEXT, month_completed TEXT, ytd_completed TEXT, started INTEGER,
+    planned_start TEXT, status TEXT, problems TEXT, progress TEXT, file TEXT, sheet TEXT,
+    row INTEGER);
+CREATE INDEX IF NOT EXISTS projects_by_snapshot ON projects(snapshot);
+CREATE INDEX IF NOT EXISTS snapshots_by_period ON snapshots(period, current);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Kept:
+    """A project as a month keeps it: its identity across months and its status then."""
+
+    key: str
+    status: str | None
+    project: Project
+
+
+def project_key(p: Project, renames: dict[str, str]) -> str:
+    """A project's identity across months: its code, else its normalised name in its unit.
+    `renames` (new name key -> old, as the clerk confirmed them) maps a new name to the old."""
+    code = str(p.code or "").strip()
+    if code:
+        return f"code:{code}"
+    name = name_key(p.name)
+    return f"name:{p.unit or ''}|{renames.get(name, name)}"
+
+
+def rename_keys(renames: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """The confirmed renames (old, new) as name keys: new -> old."""
+    return {name_key(new): name_key(old) for old, new in renames}
+
+
+@dataclass(frozen=True)
+class FileMeta:
+    """What the store keeps of an input file."""
+
+    name: str
+    sha256: str
+    unit: str
+    status: str
+    reason: str
+    received: str
+    projects: int
+    has_text: bool
+
+
+def file_meta(files: Sequence[FileResult]) -> list[FileMeta]:
+    """Hash and received time (the file's modification time) of every input file."""
+    metas = []
+    for f in files:
+        try:
+            data = f.path.read_bytes()
+            received = dt.datetime.fromtimestamp(f.path.stat().st_mtime).isoformat(
+                timespec="seconds"
+            )
+        except OSError:
+            data, received = b"", ""
+        led = f.ledger
+        has_text = bool(led and any(p.has_text for p in led.projects))
+        metas.append(
+            FileMeta(
+                f.label,
+                hashlib.sha256(data).hexdigest(),
+                led.unit if led else "",
+                f.status,
+                f.reason,
+                received,
+                f.projects,
+                has_text,
+            )
+        )
+    return metas
+
+
+def files_from_workbook(book: Path) -> list[FileMeta]:
+    """The 文件情况 sheet of a merged workbook, as the store keeps files (hashes and receive
+    times are not in the workbook and stay empty)."""
+    out = []
+    for r in read_files_sheet(book) or []:
+        out.append(
+            FileMeta(
+                str(r.get(FILE_NAME, "")),
+                "",
+                str(r.get(FILE_UNIT, "")),
+                status_of_label(r.get(FILE_STATUS, "")),
+                str(r.get(FILE_REASON, "")),
+                "",
+                int(float(str(r.get(FILE_PROJECTS) or 0))),
+                True,
+            )
+        )
+    return out
+
+
+class Store:
+    """The SQLite history: snapshots of merged months."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(str(path), isolation_level=None)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def record(self, period: str, files: Sequence[FileMeta], kept: Sequence[Kept]) -> bool:
+        """Keep a merged month, in one transaction. False when it is the same as the current
+        version (a rerun on the same files), so reruns leave the store unchanged."""
+        rows = [_row(k) for k in kept]
+        fingerprint = _fingerprint(files, rows)
+        current = self.db.execute(
+            "SELECT id, fingerprint, version FROM snapshots WHERE period=? AND current=1", (period,)
+        ).fetchone()
+        if current and current["fingerprint"] == fingerprint:
+            return False
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.execute("UPDATE snapshots SET current=0 WHERE period=?", (period,))
+            version = (current["version"] + 1) if current else 1
+            sid = self.db.execute(
+                "INSERT INTO snapshots (period, version, current, recorded, fingerprint)"
+                " VALUES (?, ?, 1, ?, ?)",
+                (period, version, dt.datetime.now().isoformat(timespec="seconds"), fingerprint),
+            ).lastrowid
+            self.db.executemany(
+                "INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?)",
+                [
+                    (
+                        sid,
+                        f.name,
+                        f.sha256,
+                        f.unit,
+                        f.status,
+                        f.reason,
+                        f.received,
+                        f.projects,
+                        int(f.has_text),
+                    )
+                    for f in files
+                ],
+            )
+            marks = ", ".join("?" * (len(COLUMNS) + 1))
+            self.db.executemany(
+                f"INSERT INTO projects (snapshot, {', '.join(COLUMNS)}) VALUES ({marks})",
+                ((sid, *(_stored(c, r[c]) for c in COLUMNS)) for r in rows),
+            )
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        return True
+
+    def periods(self) -> list[str]:
+        rows = self.db.execute("SELECT DISTINCT period FROM snapshots ORDER BY period")
+        return [r["period"] for r in rows]
+
+    def kept(self, period: str) -> list[Kept] | None:
+        """The current version of a period's projects, or None when it is not stored."""
+        sid = self._current(period)
+        if sid is None:
+            return None
+        rows = self.db.execute("SELECT * FROM projects WHERE snapshot=? ORDER BY rowid", (sid,))
+        return [_kept(r) for r in rows]
+
+    def files(self, period: str) -> list[dict[str, Any]]:
+        sid = self._current(period)
+        if sid is None:
+            return []
+        return [dict(r) for r in self.db.execute("SELECT * FROM files WHERE snapshot=?", (sid,))]
+
+    def versions(self, period: str) -> int:
+        row = self.db.execute("SELECT COUNT(*) AS n FROM snapshots WHERE period=?", (period,))
+        return int(row.fetchone()["n"])
+
+    def _current(self, period: str) -> int | None:
+        row = self.db.execute(
+            "SELECT id FROM snapshots WHERE period=? AND current=1", (period,)
+        ).fetchone()
+        return None if row is None else int(row["id"])
+
+
+def _row(k: Kept) -> dict[str, Any]:
+    """A kept project as the table's columns (the values also fingerprint the month)."""
+    p = k.project
+    row: dict[str, Any] = {c: getattr(p, c) for c in KEPT_FIELDS}
+    row.update({c: getattr(p, c) for c in KEPT_TEXT})
+    row.update(key=k.key, status=k.status, file=p.source.file, sheet=p.source.sheet)
+    row["row"] = p.source.row
+    return row
+
+
+def _kept(row: sqlite3.Row) -> Kept:
+    values = {c: row[c] for c in (*KEPT_FIELDS, *KEPT_TEXT) if row[c] is not None}
+    for c in _MONEY & values.keys():
+        values[c] = Decimal(values[c])
+    if "started" in values:
+        values["started"] = bool(values["started"])
+    source = Source(row["file"] or "", row["sheet"] or "", row["row"] or 0)
+    return Kept(row["key"], row["status"], make(source, values, {}))
+
+
+def _stored(column: str, value: Any) -> Any:
+    """Money as exact decimal text, flags as 0/1, the rest as it is."""
+    if value is None:
+        return None
+    if column in _MONEY:
+        return str(value)
+    return int(value) if isinstance(value, bool) else value
+
+
+def _fingerprint(files: Sequence[FileMeta], rows: list[dict[str, Any]]) -> str:
+    """sha256 of the JSON text of [files, rows], made a thousand rows at a time: the whole
+    text of 200,000 rows would hold hundreds of MB at once for a hash."""
+    digest = hashlib.sha256()
+
+    def dumps(value: Any) -> bytes:
+        return json.dumps(value, sort_keys=True, default=str, ensure_ascii=False).encode("utf-8")
+
+    digest.update(b"[" + dumps([f.__dict__ for f in files]) + b", [")
+    for start in range(0, len(rows), 1000):
+        if start:
+            digest.update(b", ")
+        digest.update(dumps(rows[start : start + 1000])[1:-1])  # the rows, without [ ]
+    digest.update(b"]]")
+    return digest.hexdigest()

@@ -1,0 +1,107 @@
+"""Titled tables: the one sheet layout every table ledgerkit writes shares (frozen header,
+filter, fitted widths, A4 landscape, the header on every page), and its cell formats."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from ledgerkit.settings import Settings
+from ledgerkit.xlsx_rows import Formula, RowSheet, cell_text, display_width
+
+TITLE_FORMAT = {
+    "font_name": "黑体",
+    "font_size": 16,
+    "bold": True,
+    "align": "center",
+    "valign": "vcenter",
+}  # the title row of every table ledgerkit writes
+
+
+class Styles:
+    """The workbook's cell formats, made once."""
+
+    def __init__(self, wb: Any, settings: Settings) -> None:
+        base = {"font_name": "宋体", "font_size": 10, "valign": "vcenter"}
+        places = "0" * settings.rate_decimals
+        rate = f"0.{places}%" if places else "0%"
+        shown = "#,##0" + ("." + "0" * settings.money_decimals if settings.money_decimals else "")
+        self.title = wb.add_format(TITLE_FORMAT)
+        self.header = wb.add_format(
+            {
+                **base,
+                "bold": True,
+                "align": "center",
+                "text_wrap": True,
+                "border": 1,
+                "bg_color": "#DDEBF7",
+            }
+        )
+        self.text = wb.add_format({**base, "text_wrap": True})
+        self.money = wb.add_format({**base, "num_format": "#,##0.00"})
+        self.int = wb.add_format({**base, "num_format": "0"})
+        self.pct = wb.add_format({**base, "num_format": "0.0%"})
+        self.error = wb.add_format({**base, "text_wrap": True, "bg_color": "#FFC7CE"})
+        self.warning = wb.add_format({**base, "text_wrap": True, "bg_color": "#FFEB9C"})
+        self.shown_money = wb.add_format({**base, "num_format": shown})
+        self.rate = wb.add_format({**base, "num_format": rate})
+        self.rate_red = wb.add_format({**base, "num_format": rate, "bg_color": "#FFC7CE"})
+        self.rate_yellow = wb.add_format({**base, "num_format": rate, "bg_color": "#FFEB9C"})
+        self.points = wb.add_format({**base, "num_format": "0." + places if places else "0"})
+        self.bold = wb.add_format({**base, "bold": True})
+
+
+def table_sheet(
+    wb: Any,
+    styles: Styles,
+    name: str,
+    title: str,
+    headers: Sequence[str],
+    rows: Iterable[Sequence[tuple[Any, Any]]],
+    max_width: int = 40,
+    charted: bool = False,
+) -> Any:
+    """A titled table: frozen header, filter, fitted widths, A4 landscape, header on every page.
+    `rows` yields cells as (value, format). A sheet a chart draws from is `charted`: its cells
+    stay in xlsxwriter's table, where the chart finds the values it caches."""
+    ws = wb.add_worksheet(name, worksheet_class=None if charted else RowSheet)
+    ws.merge_range(0, 0, 0, max(len(headers) - 1, 1), cell_text(title), styles.title)
+    ws.set_row(0, 30)
+    widths = [min(display_width(h) + 2, 14) for h in headers]  # long headers wrap
+    for c, h in enumerate(headers):
+        ws.write_string(1, c, cell_text(h), styles.header)  # a unit's own header, made safe
+    if charted:
+        n = 0
+        for n, row in enumerate(rows, start=1):
+            for c, (value, fmt) in enumerate(row):
+                _cell(ws, 1 + n, c, value, fmt)
+                if isinstance(value, str):
+                    widths[c] = max(widths[c], min(display_width(value) + 2, max_width))
+    else:
+        n = ws.add_rows(2, rows, widths, max_width)
+    for c, w in enumerate(widths):
+        ws.set_column(c, c, min(max(w, 6), max_width))
+    ws.freeze_panes(2, 0)
+    ws.autofilter(1, 0, max(1, 1 + n), len(headers) - 1)
+    ws.hide_gridlines(0)  # the grid, on screen and on paper, for blank cells too
+    ws.set_paper(9)  # A4
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0, 1)
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    ws.set_footer("&C第 &P 页，共 &N 页")
+    return ws
+
+
+def _cell(ws: Any, r: int, c: int, value: Any, fmt: Any) -> None:
+    if value is None or value == "":
+        return  # a blank costs a cell; the grid comes from printed gridlines instead
+    elif isinstance(value, bool):
+        ws.write_string(r, c, "是" if value else "否", fmt)
+    elif isinstance(value, Decimal | int | float):
+        ws.write_number(r, c, float(value), fmt)
+    elif isinstance(value, Formula):
+        ws.write_formula(r, c, value.formula, fmt, value.cached)
+    else:
+        ws.write_string(r, c, cell_text(value), fmt)

@@ -1,0 +1,216 @@
+"""Write stage: the merged ledger as a workbook a clerk can read, filter and print.
+
+Written with xlsxwriter (3x faster than openpyxl) through output.atomic_write, so a failed
+run never leaves half a workbook. Text from units is always written as text: a name starting
+with "=" is never a formula in the district's book. Sheet names and headers come from
+layout, which the readers of this workbook use too.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from ledgerkit.layout import (
+    DETAIL_SHEET,
+    FILE_HEADERS_AFTER_COUNTS,
+    FILE_HEADERS_BEFORE_COUNTS,
+    FILE_STATUS_LABEL,
+    FILES_SHEET,
+    ISSUE_HEADERS,
+    ISSUES_SHEET,
+    SEVERITY_LABEL,
+    SOURCE_HEADERS,
+)
+from ledgerkit.merge import FAILED, MergeResult
+from ledgerkit.normalise import (
+    BLANK,
+    FOOTER,
+    HEADER,
+    SECTION,
+    SUBTOTAL,
+    TITLE,
+    TOTAL,
+    UNRECOGNISED,
+)
+from ledgerkit.output import FIXED_DATE, atomic_write
+from ledgerkit.project import Project
+from ledgerkit.read import column_letter
+from ledgerkit.schema import load_schema
+from ledgerkit.settings import Settings
+from ledgerkit.summary import add_summary_sheets
+from ledgerkit.tables import Styles, table_sheet
+from ledgerkit.xlsx_rows import Formula, close_fast
+
+
+def write_workbook(
+    result: MergeResult,
+    out: Path,
+    title: str,
+    figures: dict[str, Any] | None = None,
+    settings: Settings | None = None,
+) -> None:
+    """Write the merged ledger (and, given the figures, the summary sheets in front of it) to
+    `out` atomically. Raises OutputLocked if the file is open in Excel or WPS."""
+    atomic_write(out, lambda tmp: _write(result, tmp, title, figures, settings or Settings()))
+
+
+def _write(
+    result: MergeResult,
+    path: Path,
+    title: str,
+    figures: dict[str, Any] | None,
+    settings: Settings,
+) -> None:
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(
+        str(path),
+        {
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        },
+    )
+    wb.set_properties({"title": title, "author": "ledgerkit", "created": FIXED_DATE})
+    styles = Styles(wb, settings)
+    if figures is not None:
+        add_summary_sheets(wb, styles, figures, settings)
+    _detail_sheet(wb, styles, result, title)
+    _issues_sheet(wb, styles, result)
+    _files_sheet(wb, styles, result)
+    close_fast(wb)
+
+
+# --- 项目明细 --------------------------------------------------------------------------------
+
+
+def detail_keys(result: MergeResult) -> list[str]:
+    """The canonical fields in the detail sheet, in schema order; an optional field (县区,
+    上月累计) only when some project has it."""
+    schema = load_schema()
+    rows = result.projects
+    return [
+        k
+        for k, f in schema.fields.items()
+        if k not in ("unit", "seq")
+        and (not f.optional or any(getattr(p, k) is not None for p in rows))
+    ]
+
+
+def detail_headers(result: MergeResult) -> list[str]:
+    """The detail sheet's headers: canonical labels (money in 万元), extras, the source."""
+    schema = load_schema()
+    heads = ["序号", schema.fields["unit"].label]
+    for key in detail_keys(result):
+        f = schema.fields[key]
+        heads.append(f"{f.label}（万元）" if f.kind in ("money", "reference") else f.label)
+    return heads + result.extra_columns + list(SOURCE_HEADERS)
+
+
+def _detail_sheet(wb: Any, styles: Styles, result: MergeResult, title: str) -> None:
+    keys = detail_keys(result)
+    extras = result.extra_columns
+    letters = {k: column_letter(2 + i) for i, k in enumerate(keys)}
+    kinds = {k: load_schema().fields[k].kind for k in keys}
+    formats = {
+        k: styles.money if kind in ("money", "reference") else styles.text
+        for k, kind in kinds.items()
+    }
+    derived = {k for k, kind in kinds.items() if kind == "derived"}
+
+    specs = [(k, formats[k], k in derived) for k in keys]
+    text, whole = styles.text, styles.int
+
+    def rows() -> Iterable[list[tuple[Any, Any]]]:
+        for n, p in enumerate(result.projects, start=1):
+            cells = [(n, whole), (p.unit, text)]
+            cells += [
+                _rate_formula(p, letters, n + 2, styles) if formula else (getattr(p, k), f)
+                for k, f, formula in specs
+            ]
+            if extras:
+                cells += [(p.extras.get(h), text) for h in extras]
+            src = p.source
+            cells += [(src.file, text), (src.sheet, text), (src.row, whole)]
+            yield cells
+
+    table_sheet(wb, styles, DETAIL_SHEET, title, detail_headers(result), rows())
+
+
+def _rate_formula(p: Project, letters: dict[str, str], row: int, styles: Styles) -> tuple[Any, Any]:
+    """完成率 as a live formula, so a corrected amount updates it."""
+    plan, ytd = p.annual_plan, p.ytd_completed
+    cached = float(ytd / plan) if plan and ytd is not None else ""
+    formula = (
+        f'=IF(N({letters["annual_plan"]}{row})=0,"",'
+        f"N({letters['ytd_completed']}{row})/{letters['annual_plan']}{row})"
+    )
+    return Formula(formula, cached), styles.pct
+
+
+# --- 问题清单 and 文件情况 ---------------------------------------------------------------------
+
+
+def _issues_sheet(wb: Any, styles: Styles, result: MergeResult) -> None:
+    heads = ISSUE_HEADERS
+
+    def rows() -> Iterable[list[tuple[Any, Any]]]:
+        for n, i in enumerate(result.issues, start=1):
+            fmt = {"error": styles.error, "warning": styles.warning}.get(i.severity, styles.text)
+            yield [
+                (n, styles.int),
+                (SEVERITY_LABEL[i.severity], fmt),
+                (i.code, styles.text),
+                (i.file, styles.text),
+                (i.sheet, styles.text),
+                (i.cell, styles.text),
+                (i.message, styles.text),
+            ]
+
+    table_sheet(wb, styles, ISSUES_SHEET, ISSUES_SHEET, heads, rows(), max_width=80)
+
+
+FILE_COUNTS = (
+    ("合计行", (TOTAL,)),
+    ("小计行", (SUBTOTAL,)),
+    ("小节行", (SECTION,)),
+    ("标题和表头行", (TITLE, HEADER)),
+    ("空行", (BLANK,)),
+    ("表尾行", (FOOTER,)),
+    ("未识别行", (UNRECOGNISED,)),
+)
+
+
+def _files_sheet(wb: Any, styles: Styles, result: MergeResult) -> None:
+    heads = [
+        *FILE_HEADERS_BEFORE_COUNTS,
+        *(h for h, _ in FILE_COUNTS),
+        *FILE_HEADERS_AFTER_COUNTS,
+    ]
+    errors = Counter(i.file for i in result.issues if i.severity == "error")
+    warnings = Counter(i.file for i in result.issues if i.severity == "warning")
+
+    def rows() -> Iterable[list[tuple[Any, Any]]]:
+        for f in result.files:
+            led = f.ledger
+            counts = Counter(s.kind for s in led.set_aside) if led else Counter()
+            status_fmt = styles.error if f.status == FAILED else styles.text
+            yield [
+                (f.label, styles.text),
+                (FILE_STATUS_LABEL[f.status], status_fmt),
+                (f.reason, styles.text),
+                (led.unit if led else "", styles.text),
+                (led.unit_source if led else "", styles.text),
+                (led.sheet if led else "", styles.text),
+                ("、".join(map(str, led.header_rows)) if led else "", styles.text),
+                (led.rows_read if led else None, styles.int),
+                (f.projects, styles.int),
+                *((sum(counts[k] for k in kinds), styles.int) for _, kinds in FILE_COUNTS),
+                (errors[f.label], styles.int),
+                (warnings[f.label], styles.int),
+            ]
+
+    table_sheet(wb, styles, FILES_SHEET, "报送文件情况", heads, rows())
