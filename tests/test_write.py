@@ -173,3 +173,28 @@ def test_fast_rows_write_what_xlsxwriter_writes(tmp_path: Path):
     assert (fast["B3"].value, fast["A4"].value, fast["D4"].value) == ("是", None, "子类")
     assert fast["A5"].value == '=IF(N(A1)=0,"",N(B1)/A1)'
     assert fast["C6"].value == "=不是公式" and fast["C6"].data_type == "s"
+
+
+def test_text_shaped_like_a_rich_string_is_kept_as_typed(tmp_path: Path) -> None:
+    """xlsxwriter writes any text "<r>…</r>" raw, as a rich string: "<r>A&B</r>" broke the
+    workbook's XML and "<r>项目</r>" came back empty. A unit's text is text, in the merged
+    workbook and in the forms sent back to the units."""
+    import builders
+
+    from ledgerkit.forms import write_forms
+    from ledgerkit.settings import Settings
+
+    folder = tmp_path / "2024-04"
+    folder.mkdir()
+    names = ["<r>A&B 项目</r>", "<r>项目</r>", "<r><t>x</t></r>"]
+    rows = [["项目名称", "责任单位", "总投资", "年度计划投资", "累计完成投资"]]
+    rows += [[name, "城关镇", 100, 50, 10] for name in names]
+    builders.xlsx(folder / "城关镇.xlsx", rows)
+    result = merge_paths([folder], Period(2024, 4))
+    out = tmp_path / "汇总.xlsx"
+    write_workbook(result, out, "t")
+    detail = _table(openpyxl.load_workbook(out)["项目明细"])
+    assert [r["项目名称"] for r in detail] == names
+    (form,) = write_forms(result.projects, ["城关镇"], Period(2024, 5), Settings(), tmp_path)
+    ws = openpyxl.load_workbook(form)["台账"]
+    assert [ws.cell(r, 3).value for r in range(4, 7)] == names

@@ -22,7 +22,7 @@ from ledgerkit.project import FIELDS, Project, name_key
 from ledgerkit.schema import load_schema
 from ledgerkit.settings import Settings
 from ledgerkit.tables import TITLE_FORMAT
-from ledgerkit.xlsx_rows import display_width
+from ledgerkit.xlsx_rows import close_fast, display_width
 
 BLANK_ROWS = 10  # empty rows for projects the unit adds
 MONEY_RULE = {
@@ -149,7 +149,7 @@ def _form(path: Path, unit: str, rows: list[Project], period: Period, settings: 
     ws.fit_to_pages(1, 0)
     ws.repeat_rows(0, HEADER_ROW)
     _help_sheet(wb, f, unit, period, settings)
-    wb.close()
+    close_fast(wb)  # also keeps a project named "<r>…</r>" as text
 
 
 def _prefilled_row(ws: Any, r: int, n: int, unit: str, p: Project, f: _Formats) -> None:

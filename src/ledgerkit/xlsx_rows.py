@@ -64,6 +64,15 @@ def _shared_strings(base: type) -> type:
                 else:
                     write(f"<si><t>{string}</t></si>")
 
+        def _write_si(self, string: str) -> None:
+            # xlsxwriter writes any string shaped "<r>…</r>" as a rich string, raw: a unit's
+            # "<r>A&B</r>" would break the workbook's XML, "<r>项目</r>" read back empty.
+            # ledgerkit writes no rich strings, so such a string is text, escaped.
+            if string.startswith("<r>") and string.endswith("</r>"):
+                self._xml_si_element(self._escape_control_characters(string), [])
+            else:
+                super()._write_si(string)
+
     return SharedStrings
 
 
