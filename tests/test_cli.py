@@ -117,3 +117,47 @@ def test_version_and_help():
     assert done.returncode == 0 and done.stdout.decode().startswith("ledgerkit ")
     done = _run(["--help"], {})
     assert done.returncode == 0 and "merge" in done.stdout.decode("utf-8")
+
+
+def _same(stdout: str, library: object) -> None:
+    """What a command printed with --json is the library's result, value for value."""
+    assert json.loads(stdout) == json.loads(json.dumps(library, ensure_ascii=False))
+
+
+def test_every_json_is_the_library_result(month, tmp_path, capsysbinary, monkeypatch):
+    """--json is the pipeline's result as to_dict() gives it, command by command: batch files
+    and Python callers see the same thing."""
+    from ledgerkit import pipeline
+    from ledgerkit.metrics import to_json
+    from ledgerkit.settings import load_settings
+
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings()
+    out = tmp_path / "2024-04汇总.xlsx"
+    code, stdout, _ = run_cli(capsysbinary, "merge", str(month), "-o", str(out), "--json")
+    assert code == 1
+    _same(stdout, pipeline.merge_command([month], settings, output=out).to_dict())
+
+    code, stdout, _ = run_cli(capsysbinary, "check", str(month), "--json")
+    _same(stdout, pipeline.check([month], settings).to_dict())
+
+    code, stdout, _ = run_cli(capsysbinary, "report", str(out), "--json")
+    _same(stdout, pipeline.report(out, settings).to_dict())
+    assert json.loads(stdout)["overall"]["projects"] == 8
+
+    notices = tmp_path / "督办.docx"
+    code, stdout, _ = run_cli(capsysbinary, "notices", str(out), "-o", str(notices), "--json")
+    _same(stdout, pipeline.notices(out, settings, notices).to_dict())
+    assert json.loads(stdout)["notices"] >= 1 and notices.exists()
+
+    code, stdout, _ = run_cli(capsysbinary, "status", "--json")
+    _same(stdout, pipeline.status(settings, tmp_path))
+    assert code == 0 and json.loads(stdout)["period"] == "2024-04"
+
+    code, stdout, _ = run_cli(capsysbinary, "history", "卧龙镇", "--json")
+    _same(stdout, to_json(pipeline.history(settings, tmp_path, "卧龙镇")))
+    assert code == 0 and json.loads(stdout)
+
+    code, stdout, _ = run_cli(capsysbinary, "history", "rebuild", str(out), "--json")
+    assert code == 0 and json.loads(stdout) == {"periods": ["2024-04"]}
+    assert pipeline.rebuild(settings, tmp_path, [out]) == ["2024-04"]
