@@ -278,10 +278,10 @@ def bench_report(repeat: int) -> None:
     book = where / "2024-04汇总.xlsx"
     merge_once(folder, book, 1)
     from ledgerkit.bulletin import context
-    from ledgerkit.pipeline import merge_month
+    from ledgerkit.pipeline import read_merged
     from ledgerkit.settings import Settings, default_templates
 
-    month = merge_month([book], None, Settings(), where)
+    month = read_merged(book, Settings(), None)
     values = context(month.figures or {}, Settings())
     say(f"  {len(month.result.projects)} projects, {len(values['notices'])} notices")
     pickled = where / "context.pickle"

@@ -49,7 +49,7 @@ def end_to_end(folder: Path, out: Path) -> tuple[float, dict]:
 
 def stages(folder: Path, out: Path) -> dict[str, float]:
     from ledgerkit.pipeline import merge_paths
-    from ledgerkit.write import write_workbook
+    from ledgerkit.workbook import write_workbook
 
     t0 = time.perf_counter()
     result = merge_paths([folder])
