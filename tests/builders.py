@@ -7,7 +7,9 @@ import csv
 import datetime as dt
 import io
 import json
+from collections import Counter
 from collections.abc import Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -273,6 +275,153 @@ def assert_accounted(ledger: Any, issues: Sequence[Any] = ()) -> None:
     for s in ledger.set_aside:
         if s.kind == "未识别":
             assert f"第{s.row}行" in reported, s
+
+
+# --- the township ledger read back, and the stored test files --------------------------------
+# Checks shared by the read and hardening tests: any format of TOWNSHIP_ROWS reads to these.
+
+# Files that cannot be built here (a real password-protected workbook): tests/data.
+DATA = Path(__file__).parent / "data"
+
+# What the township ledger holds, whatever the format: name -> (category, total, plan, ytd)
+TOWNSHIP_PROJECTS = {
+    "卧龙镇污水处理厂及配套管网工程": ("续建", Decimal("1200"), Decimal("500"), Decimal("123.5")),
+    "卧龙镇集镇道路改造工程": ("新建", Decimal("1800"), Decimal("500"), Decimal("300")),
+    "卧龙镇农产品冷链物流中心": ("新建", Decimal("4300"), Decimal("1200"), Decimal("452")),
+}
+TOWNSHIP_SET_ASIDE = {"标题": 2, "表头": 2, "合计": 1, "小节": 2, "小计": 2, "表尾": 2}
+
+
+def assert_township(path: Path, fmt: str, leader_merged: bool = True) -> None:
+    """The township ledger read from any format gives the same projects and set-aside rows."""
+    from ledgerkit.pipeline import load_file
+
+    result = load_file(path)
+    assert result.status == "merged", result.reason
+    ledger = result.ledger
+    assert ledger.format == fmt
+    assert ledger.unit == "卧龙镇"
+    assert ledger.header_rows == (3, 4)
+    got = {
+        p.name: (p.category, p.total_investment, p.annual_plan, p.ytd_completed)
+        for p in ledger.projects
+    }
+    assert got == TOWNSHIP_PROJECTS
+    assert [p.source.row for p in ledger.projects] == [7, 10, 11]
+    assert all(p.started is True for p in ledger.projects)
+    assert all(p.unit == "卧龙镇" for p in ledger.projects)
+    leaders = [p.leader for p in ledger.projects]
+    assert leaders == (["王建国", "李明", "李明"] if leader_merged else ["王建国", "李明", None])
+    assert Counter(s.kind for s in ledger.set_aside) == TOWNSHIP_SET_ASIDE
+    assert ledger.stated_total["total_investment"] == Decimal("7300")
+    assert ledger.stated_total["ytd_completed"] == Decimal("875.5")
+    assert not [i for i in result.issues if i.severity == "error"]
+    assert_accounted(ledger, result.issues)
+
+
+# --- hand-written workbooks: text that looks like a formula, Excel 2003 XML ------------------
+# Used by the hardening and property tests.
+
+
+def text_xlsx(path: Path, rows: Sequence[Sequence[Any]]) -> Path:
+    """An .xlsx whose text cells are text even when they start with "=" (as Excel stores a
+    cell typed as '=1+1)."""
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_numbers": False})
+    ws = wb.add_worksheet("台账")
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if value is not None:
+                ws.write(r, c, value)
+    wb.close()
+    return path
+
+
+def xml2003(
+    path: Path,
+    rows: Sequence[Sequence[Any]],
+    merges: Sequence[str] = (),
+    sheet: str = "台账",
+    hidden: Sequence[tuple[str, Sequence[Sequence[Any]]]] = (),
+    prolog: str = '<?xml version="1.0" encoding="UTF-8"?>\n<?mso-application progid="Excel.Sheet"?>',
+    encoding: str = "utf-8",
+) -> Path:
+    """An Excel 2003 "XML 表格": merges as ss:MergeAcross/MergeDown, gaps as ss:Index.
+    A cell given as ("=RC[-1]*2",) is a formula without a value, ("#DIV/0!", "Error") an error."""
+    from xml.sax.saxutils import escape
+
+    def table(rows: Sequence[Sequence[Any]], merges: Sequence[str]) -> str:
+        spans = {}
+        covered = set()
+        for rng in merges:
+            c0, r0, c1, r1 = openpyxl.utils.range_boundaries(rng)
+            spans[(r0 - 1, c0 - 1)] = (r1 - r0, c1 - c0)
+            covered |= {(r, c) for r in range(r0 - 1, r1) for c in range(c0 - 1, c1)}
+            covered.discard((r0 - 1, c0 - 1))
+        out = ["<Table>"]
+        for r, row in enumerate(rows):
+            out.append("<Row>")
+            gap = False
+            for c, value in enumerate(row):
+                if (r, c) in covered or (value is None and (r, c) not in spans):
+                    gap = True
+                    continue
+                attrs = f' ss:Index="{c + 1}"' if gap else ""
+                gap = False
+                down, across = spans.get((r, c), (0, 0))
+                attrs += f' ss:MergeAcross="{across}"' * bool(across)
+                attrs += f' ss:MergeDown="{down}"' * bool(down)
+                out.append(f"<Cell{attrs}>{data(value)}</Cell>")
+            out.append("</Row>")
+        return "".join(out) + "</Table>"
+
+    def data(value: Any) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, tuple) and len(value) == 1:
+            return ""  # the formula is put on the Cell below
+        if isinstance(value, tuple):
+            return f'<Data ss:Type="Error">{value[0]}</Data>'
+        if isinstance(value, bool):
+            return f'<Data ss:Type="Boolean">{int(value)}</Data>'
+        if isinstance(value, int | float):
+            return f'<Data ss:Type="Number">{value}</Data>'
+        if isinstance(value, dt.date):
+            return f'<Data ss:Type="DateTime">{value.isoformat()}T00:00:00.000</Data>'
+        return f'<Data ss:Type="String">{escape(str(value))}</Data>'
+
+    def worksheet(
+        name: str, rows: Sequence[Sequence[Any]], merges: Sequence[str], hide: bool
+    ) -> str:
+        body = table(rows, merges)
+        for row in rows:
+            for value in row:
+                if isinstance(value, tuple) and len(value) == 1:
+                    body = body.replace(
+                        f"<Cell>{data(value)}</Cell>",
+                        f'<Cell ss:Formula="{escape(value[0])}"></Cell>',
+                        1,
+                    )
+        options = (
+            '<WorksheetOptions xmlns="urn:schemas-microsoft-com:office:excel">'
+            "<Visible>SheetHidden</Visible></WorksheetOptions>"
+        )
+        return f'<Worksheet ss:Name="{escape(name)}">{body}{options if hide else ""}</Worksheet>'
+
+    sheets = [worksheet(n, r, (), True) for n, r in hidden] + [
+        worksheet(sheet, rows, merges, False)
+    ]
+    text = (
+        f"{prolog}\n"
+        '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
+        'xmlns:o="urn:schemas-microsoft-com:office:office" '
+        'xmlns:x="urn:schemas-microsoft-com:office:excel" '
+        'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet" '
+        'xmlns:html="http://www.w3.org/TR/REC-html40">' + "".join(sheets) + "</Workbook>"
+    )
+    path.write_bytes(text.encode(encoding))
+    return path
 
 
 # --- running ledgerkit ----------------------------------------------------------------------

@@ -25,8 +25,19 @@ import builders
 import olefile
 import openpyxl
 import pytest
-from builders import TOWNSHIP_MERGES, TOWNSHIP_ROWS, assert_accounted, csv_file, run_cli, xls, xlsx
-from test_read import DATA, assert_township
+from builders import (
+    DATA,
+    TOWNSHIP_MERGES,
+    TOWNSHIP_ROWS,
+    assert_accounted,
+    assert_township,
+    csv_file,
+    run_cli,
+    text_xlsx,
+    xls,
+    xlsx,
+    xml2003,
+)
 
 from ledgerkit import read
 from ledgerkit.errors import OutputLocked
@@ -85,21 +96,6 @@ def ledger_xlsx(folder: Path, name: str = "城关镇.xlsx", rows: Sequence = LED
     return builders.xlsx_cached(folder / name, rows, {})
 
 
-def text_xlsx(path: Path, rows: Sequence[Sequence[Any]]) -> Path:
-    """An .xlsx whose text cells are text even when they start with "=" (as Excel stores a
-    cell typed as '=1+1)."""
-    import xlsxwriter
-
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_numbers": False})
-    ws = wb.add_worksheet("台账")
-    for r, row in enumerate(rows):
-        for c, value in enumerate(row):
-            if value is not None:
-                ws.write(r, c, value)
-    wb.close()
-    return path
-
-
 def in_sheet(insert: bytes) -> Callable[[bytes], bytes]:
     """Put raw XML at the end of a worksheet's sheetData."""
     return lambda xml: xml.replace(b"</sheetData>", insert + b"</sheetData>")
@@ -124,92 +120,6 @@ LAUGHS = (
     + b"]>"
 )  # fmt: skip
 XXE = b'<!DOCTYPE sst [<!ENTITY x SYSTEM "file:///%s">]>'
-
-
-def xml2003(
-    path: Path,
-    rows: Sequence[Sequence[Any]],
-    merges: Sequence[str] = (),
-    sheet: str = "台账",
-    hidden: Sequence[tuple[str, Sequence[Sequence[Any]]]] = (),
-    prolog: str = '<?xml version="1.0" encoding="UTF-8"?>\n<?mso-application progid="Excel.Sheet"?>',
-    encoding: str = "utf-8",
-) -> Path:
-    """An Excel 2003 "XML 表格": merges as ss:MergeAcross/MergeDown, gaps as ss:Index.
-    A cell given as ("=RC[-1]*2",) is a formula without a value, ("#DIV/0!", "Error") an error."""
-    from xml.sax.saxutils import escape
-
-    def table(rows: Sequence[Sequence[Any]], merges: Sequence[str]) -> str:
-        spans = {}
-        covered = set()
-        for rng in merges:
-            c0, r0, c1, r1 = openpyxl.utils.range_boundaries(rng)
-            spans[(r0 - 1, c0 - 1)] = (r1 - r0, c1 - c0)
-            covered |= {(r, c) for r in range(r0 - 1, r1) for c in range(c0 - 1, c1)}
-            covered.discard((r0 - 1, c0 - 1))
-        out = ["<Table>"]
-        for r, row in enumerate(rows):
-            out.append("<Row>")
-            gap = False
-            for c, value in enumerate(row):
-                if (r, c) in covered or (value is None and (r, c) not in spans):
-                    gap = True
-                    continue
-                attrs = f' ss:Index="{c + 1}"' if gap else ""
-                gap = False
-                down, across = spans.get((r, c), (0, 0))
-                attrs += f' ss:MergeAcross="{across}"' * bool(across)
-                attrs += f' ss:MergeDown="{down}"' * bool(down)
-                out.append(f"<Cell{attrs}>{data(value)}</Cell>")
-            out.append("</Row>")
-        return "".join(out) + "</Table>"
-
-    def data(value: Any) -> str:
-        if value is None:
-            return ""
-        if isinstance(value, tuple) and len(value) == 1:
-            return ""  # the formula is put on the Cell below
-        if isinstance(value, tuple):
-            return f'<Data ss:Type="Error">{value[0]}</Data>'
-        if isinstance(value, bool):
-            return f'<Data ss:Type="Boolean">{int(value)}</Data>'
-        if isinstance(value, int | float):
-            return f'<Data ss:Type="Number">{value}</Data>'
-        if isinstance(value, dt.date):
-            return f'<Data ss:Type="DateTime">{value.isoformat()}T00:00:00.000</Data>'
-        return f'<Data ss:Type="String">{escape(str(value))}</Data>'
-
-    def worksheet(
-        name: str, rows: Sequence[Sequence[Any]], merges: Sequence[str], hide: bool
-    ) -> str:
-        body = table(rows, merges)
-        for row in rows:
-            for value in row:
-                if isinstance(value, tuple) and len(value) == 1:
-                    body = body.replace(
-                        f"<Cell>{data(value)}</Cell>",
-                        f'<Cell ss:Formula="{escape(value[0])}"></Cell>',
-                        1,
-                    )
-        options = (
-            '<WorksheetOptions xmlns="urn:schemas-microsoft-com:office:excel">'
-            "<Visible>SheetHidden</Visible></WorksheetOptions>"
-        )
-        return f'<Worksheet ss:Name="{escape(name)}">{body}{options if hide else ""}</Worksheet>'
-
-    sheets = [worksheet(n, r, (), True) for n, r in hidden] + [
-        worksheet(sheet, rows, merges, False)
-    ]
-    text = (
-        f"{prolog}\n"
-        '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
-        'xmlns:o="urn:schemas-microsoft-com:office:office" '
-        'xmlns:x="urn:schemas-microsoft-com:office:excel" '
-        'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet" '
-        'xmlns:html="http://www.w3.org/TR/REC-html40">' + "".join(sheets) + "</Workbook>"
-    )
-    path.write_bytes(text.encode(encoding))
-    return path
 
 
 def ods(path: Path, rows_xml: str) -> Path:

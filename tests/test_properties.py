@@ -17,10 +17,9 @@ from typing import Any
 
 import builders
 import pytest
-from builders import TOWNSHIP_MERGES, TOWNSHIP_ROWS, assert_accounted
+from builders import TOWNSHIP_MERGES, TOWNSHIP_ROWS, assert_accounted, text_xlsx, xml2003
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_hardening import text_xlsx, xml2003
 
 from ledgerkit import tables
 from ledgerkit.period import Period

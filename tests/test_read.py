@@ -6,15 +6,16 @@ import datetime as dt
 import random
 import shutil
 import zipfile
-from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from builders import (
+    DATA,
     TOWNSHIP_MERGES,
     TOWNSHIP_ROWS,
     assert_accounted,
+    assert_township,
     csv_file,
     encrypted_ole,
     html_xls,
@@ -26,8 +27,6 @@ from builders import (
 
 from ledgerkit.pipeline import discover, load_file, merge_paths
 from ledgerkit.read import read_book
-
-DATA = Path(__file__).parent / "data"
 
 # TOWNSHIP_MERGES as xlwt wants them: (first row, last row, first col, last col), 0-based
 TOWNSHIP_XLS_MERGES = [
@@ -61,14 +60,6 @@ TOWNSHIP_HTML_SPANS = {
     (9, 2): (2, 1),
 }
 
-# What the township ledger holds, whatever the format: name -> (category, total, plan, ytd)
-TOWNSHIP_PROJECTS = {
-    "卧龙镇污水处理厂及配套管网工程": ("续建", Decimal("1200"), Decimal("500"), Decimal("123.5")),
-    "卧龙镇集镇道路改造工程": ("新建", Decimal("1800"), Decimal("500"), Decimal("300")),
-    "卧龙镇农产品冷链物流中心": ("新建", Decimal("4300"), Decimal("1200"), Decimal("452")),
-}
-TOWNSHIP_SET_ASIDE = {"标题": 2, "表头": 2, "合计": 1, "小节": 2, "小计": 2, "表尾": 2}
-
 
 def township_html_rows() -> list[list[object]]:
     """TOWNSHIP_ROWS with the cells covered by a span left out (None)."""
@@ -79,31 +70,6 @@ def township_html_rows() -> list[list[object]]:
                 if (r, c) != (r0, c0):
                     rows[r][c] = None
     return rows
-
-
-def assert_township(path: Path, fmt: str, leader_merged: bool = True) -> None:
-    """The township ledger read from any format gives the same projects and set-aside rows."""
-    result = load_file(path)
-    assert result.status == "merged", result.reason
-    ledger = result.ledger
-    assert ledger.format == fmt
-    assert ledger.unit == "卧龙镇"
-    assert ledger.header_rows == (3, 4)
-    got = {
-        p.name: (p.category, p.total_investment, p.annual_plan, p.ytd_completed)
-        for p in ledger.projects
-    }
-    assert got == TOWNSHIP_PROJECTS
-    assert [p.source.row for p in ledger.projects] == [7, 10, 11]
-    assert all(p.started is True for p in ledger.projects)
-    assert all(p.unit == "卧龙镇" for p in ledger.projects)
-    leaders = [p.leader for p in ledger.projects]
-    assert leaders == (["王建国", "李明", "李明"] if leader_merged else ["王建国", "李明", None])
-    assert Counter(s.kind for s in ledger.set_aside) == TOWNSHIP_SET_ASIDE
-    assert ledger.stated_total["total_investment"] == Decimal("7300")
-    assert ledger.stated_total["ytd_completed"] == Decimal("875.5")
-    assert not [i for i in result.issues if i.severity == "error"]
-    assert_accounted(ledger, result.issues)
 
 
 # --- each format ------------------------------------------------------------------------------

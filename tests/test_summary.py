@@ -10,8 +10,7 @@ from pathlib import Path
 import builders
 import openpyxl
 import pytest
-from builders import run_cli
-from test_metrics import seed_000_rows
+from builders import run_cli, seed_000_rows
 
 SHEETS = [
     "总体情况",
