@@ -136,7 +136,7 @@ def test_every_json_is_the_library_result(month, tmp_path, capsysbinary, monkeyp
     out = tmp_path / "2024-04汇总.xlsx"
     code, stdout, _ = run_cli(capsysbinary, "merge", str(month), "-o", str(out), "--json")
     assert code == 1
-    _same(stdout, pipeline.merge_command([month], settings, output=out).to_dict())
+    _same(stdout, pipeline.merge([month], settings, output=out).to_dict())
 
     code, stdout, _ = run_cli(capsysbinary, "check", str(month), "--json")
     _same(stdout, pipeline.check([month], settings).to_dict())

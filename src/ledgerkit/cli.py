@@ -87,10 +87,10 @@ def merge(
 
     例：ledgerkit merge 2024-04/ -o 2024-04汇总.xlsx
     """
-    from ledgerkit.pipeline import merge_command
+    from ledgerkit.pipeline import merge as merge_month
 
     settings = _settings(region=region)
-    run = merge_command(paths, settings, period=_period(period), output=output, password=password)
+    run = merge_month(paths, settings, period=_period(period), output=output, password=password)
     _finish(run, as_json)
 
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from ledgerkit.errors import UnreadableFile
 from ledgerkit.issues import Issue
-from ledgerkit.layout import FEEDBACK_SUFFIX, ISSUES_SHEET, SEVERITY_LABEL
+from ledgerkit.layout import EXCEL_MAX_TEXT, FEEDBACK_SUFFIX, ISSUES_SHEET, SEVERITY_LABEL
 from ledgerkit.merge import FAILED, FileResult, MergeResult
 from ledgerkit.output import FIXED_DATE, atomic_write
 from ledgerkit.read import RawBook, RawSheet, read_book
@@ -390,7 +390,7 @@ def _text(value: Any) -> str:
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
-    return text if len(text) <= 32767 else text[:32766] + "…"
+    return text if len(text) <= EXCEL_MAX_TEXT else text[: EXCEL_MAX_TEXT - 1] + "…"
 
 
 def _put(cell: Any, value: Any) -> None:

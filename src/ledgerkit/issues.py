@@ -14,7 +14,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "sheet-hidden": ("info", "隐藏的工作表“{name}”未汇总"),
     "no-money-columns": ("warning", "没有找到投资金额列（总投资、年度计划投资、累计完成投资）"),
     "missing-name": ("error", "第{row}行有数据但没有项目名称"),
-    "bad-number": ("error", "“{field}”的值“{text}”不是数字，请改为数字（单位{unit}）"),
+    "bad-number": ("error", "“{field}”的值“{text}”不是数字，请改为数字（单位{money_unit}）"),
     "formula-no-value": (
         "error",
         "“{field}”是公式 {formula}但没有计算结果，请在 Excel 中打开并保存后重新报送",

@@ -568,8 +568,11 @@ def _parse_value(kind: str, value: Any, col: Column, schema: Schema) -> Any:
         if kind == "date":
             if is_empty(value, schema):
                 return None
-            if isinstance(value, str) and clean_text(value) in ("已开工", "未开工", "开工"):
-                return _NOT_STARTED_WORD if clean_text(value) == "未开工" else _STARTED_WORD
+            word = clean_text(value) if isinstance(value, str) else ""
+            if word in schema.date_words_started:  # "已开工" typed in a date column
+                return _STARTED_WORD
+            if word in schema.date_words_not_started:
+                return _NOT_STARTED_WORD
             return parse_date(value)
         if kind == "started":
             return parse_started(value, schema)
@@ -585,6 +588,7 @@ def _parse_value(kind: str, value: Any, col: Column, schema: Schema) -> Any:
     return None if is_empty(value, schema) else _plain(value)
 
 
+# what a date column holding a started word becomes, until _started() reads it
 _STARTED_WORD = "已开工"
 _NOT_STARTED_WORD = "未开工"
 
@@ -619,7 +623,7 @@ def _report_unreadable(
 ) -> None:
     text = str(value)[:60]
     if kind in ("money", "reference"):
-        out.add("bad-number", r + 1, col.index, field=label, text=text, unit=col.money_unit)
+        out.add("bad-number", r + 1, col.index, field=label, text=text, money_unit=col.money_unit)
     elif kind == "date":
         out.add("bad-date", r + 1, col.index, field=label, text=text)
     elif kind == "started":

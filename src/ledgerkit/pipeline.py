@@ -18,7 +18,8 @@ from typing import Any
 from ledgerkit.errors import LedgerkitError, NoInputs, NotALedger, UnreadableFile
 from ledgerkit.issues import Issue, issue
 from ledgerkit.layout import FEEDBACK_SUFFIX
-from ledgerkit.merge import FAILED, MERGED, SKIPPED, FileResult, MergeResult, merge
+from ledgerkit.merge import FAILED, MERGED, SKIPPED, FileResult, MergeResult
+from ledgerkit.merge import merge as merge_files
 from ledgerkit.metrics import Assessed, assess, breakdown, figures, to_json, totals
 from ledgerkit.normalise import TITLE, SheetLedger, normalise_book
 from ledgerkit.period import Period, from_paths, from_titles
@@ -38,6 +39,7 @@ __all__ = [
     "discover",
     "history",
     "load_file",
+    "merge",
     "merge_month",
     "merge_paths",
     "notices",
@@ -147,7 +149,7 @@ def merge_paths(
     files = loaded + skipped
     ledgers = [f.ledger for f in loaded if f.ledger is not None]
     period = period or from_paths(paths, settings.year) or from_titles(_titles(ledgers))
-    return merge(files, period, check_duplicates(ledgers), settings.canonical_unit)
+    return merge_files(files, period, check_duplicates(ledgers), settings.canonical_unit)
 
 
 def _titles(ledgers: list[SheetLedger]) -> list[str]:
@@ -303,7 +305,7 @@ def record_month(month: MonthRun, store: Path) -> bool:
 # --- the commands ---------------------------------------------------------------------------
 
 
-def merge_command(
+def merge(
     paths: list[Path],
     settings: Settings,
     *,

@@ -35,6 +35,8 @@ class Schema:
     level_names: tuple[str, ...]  # 省级, 市级, 区级
     started_categories: frozenset[str]  # a project of these counts as started (续建, 竣工)
     not_started_categories: frozenset[str]  # and of these as not started unless it says so
+    date_words_started: frozenset[str]  # 已开工 typed in a date column (实际开工时间)
+    date_words_not_started: frozenset[str]  # 未开工 typed there
 
     @cached_property  # read for every cell: worked out once (a frozen dataclass allows it)
     def longest_marker(self) -> int:
@@ -80,4 +82,6 @@ def load_schema() -> Schema:
         level_names=tuple(raw["levels"]),
         started_categories=frozenset(raw["started"]["categories_started"]),
         not_started_categories=frozenset(raw["started"]["categories_not_started"]),
+        date_words_started=frozenset(raw["started"]["in_date_columns_yes"]),
+        date_words_not_started=frozenset(raw["started"]["in_date_columns_no"]),
     )

@@ -238,12 +238,15 @@ def _cell_xml(value: Any, strings: Any) -> str | None:
 
 def _excel_text(text: str) -> str:
     """A string cut to Excel's 32,767 UTF-16 units, as xlsxwriter's write_string cuts it."""
-    if len(text) <= 16_383 or len(text.encode("utf-16-le", "surrogatepass")) <= 65_534:
+    # a character is one or two UTF-16 units: short texts need no counting
+    if len(text) <= EXCEL_MAX_TEXT // 2 or len(text.encode("utf-16-le", "surrogatepass")) <= (
+        2 * EXCEL_MAX_TEXT
+    ):
         return text
     units = 0
     for i, ch in enumerate(text):
         units += 2 if ord(ch) > 0xFFFF else 1
-        if units > 32_767:
+        if units > EXCEL_MAX_TEXT:
             return text[:i]
     return text
 
