@@ -133,8 +133,11 @@ def test_three_months_give_exactly_the_planted_findings(root, capsysbinary):
     assert "卧龙镇冷链物流中心" in messages and "疑似同一项目" in messages
     assert "由上月的100万元降为80万元" in messages
     _, third = merge(capsysbinary, root, "2024-03")
-    missing = {i["message"] for i in third["issues"] if i["code"] == "project-missing"}
-    assert len(missing) == 2 and all("尹集乡" in m for m in missing)
+    # 尹集乡 sent nothing in March: one finding for the unit, not one per project of it
+    assert not [i for i in third["issues"] if i["code"] == "project-missing"]
+    (gone,) = [i for i in third["issues"] if i["code"] == "unit-missing"]
+    assert "尹集乡" in gone["message"] and "上月2个项目" in gone["message"]
+    assert gone["file"] == "尹集乡.xlsx"
 
 
 def test_status_tells_late_and_missing_units(root, capsysbinary):
@@ -305,8 +308,11 @@ def test_months_in_a_row_not_started_and_a_year_on_year_growth(root, capsysbinar
     run_cli(capsysbinary, "merge", str(folder), "-o", str(root / "2025-02汇总.xlsx"))
     _code, out, _ = run_cli(capsysbinary, "report", str(root / "2025-02汇总.xlsx"), "--json")
     yoy = json.loads(out)["trend"]["yoy"]
-    assert yoy["period"] == "2024-02" and yoy["ytd_change"] == 300 - 400
-    assert yoy["ytd_growth"] == -0.25
+    # like with like: only 卧龙镇 reported both years (120 + 80 then, 300 now); 尹集乡's 200
+    # last year is not a fall of this year's figures, it is a unit named as missing
+    assert yoy["period"] == "2024-02" and yoy["ytd_change"] == 300 - 200
+    assert yoy["ytd_growth"] == 0.5
+    assert (yoy["units_compared"], yoy["missing"], yoy["new"]) == (1, ["尹集乡"], [])
 
 
 def test_a_project_idle_for_months_is_flagged(root, capsysbinary):
@@ -329,3 +335,66 @@ def test_a_project_idle_for_months_is_flagged(root, capsysbinary):
     assert [(i["cell"], i["message"]) for i in idle] == [
         ("G3", "“欧庙镇游客中心”已连续2个月未开工")
     ]
+
+
+EIGHT = ["卧龙镇", "尹集乡", "欧庙镇", "檀溪街道", "隆中街道", "庞公街道", "真武山街道", "开发区"]
+
+
+def _partial_months(root: Path, roster: bool, capsysbinary) -> None:
+    """March: all eight units; April: only the first three in (the rest have not sent yet).
+    Every unit's projects grow from March to April."""
+    if roster:
+        units = "".join(f'[[units]]\nname = "{u}"\n' for u in EIGHT)
+        (root / "ledgerkit.toml").write_text(f'region = "襄城区"\n{units}', "utf-8")
+    for key, units, ytd in (("2024-03", EIGHT, 100), ("2024-04", EIGHT[:3], 150)):
+        folder = root / key
+        folder.mkdir()
+        for n, unit in enumerate(units):
+            month_row = [f"{unit}重点项目", "续建", 5000, 1200, ytd + n, 50, "是", "", "施工"]
+            ledger(folder, unit, [month_row], f"{key[:5]}{int(key[5:]) + 1:02d}-03")
+        run_cli(capsysbinary, "merge", str(folder), "-o", str(root / f"{key}汇总.xlsx"))
+
+
+@pytest.mark.parametrize("roster", [False, True])
+def test_a_month_with_three_of_eight_units_in_says_so(root, capsysbinary, roster):
+    """The issue's case: with 3 of 8 units in, the month must not read as a fall, nor its
+    missing units as zeros; it names them, once each."""
+    _partial_months(root, roster, capsysbinary)
+    book = root / "2024-04汇总.xlsx"
+    _code, out, _ = run_cli(capsysbinary, "report", str(book), "--json")
+    data = json.loads(out)
+    missing = EIGHT[3:]
+    mom = data["trend"]["mom"]
+    # like with like: the three units that reported both months grew by 50 each
+    assert (mom["ytd_change"], mom["units_compared"]) == (150, 3)
+    assert sorted(mom["missing"]) == sorted(missing)
+    april = data["trend"]["series"][-1]
+    assert (april["month_completed"], april["units"]) == (150, 3)
+    assert sorted(april["missing"]) == sorted(data["submissions"]["missing"]) == sorted(missing)
+    units = {u["name"]: u for u in data["by_unit"]}
+    if roster:  # a unit on the roster that sent nothing: 未报送, no figure, never a zero
+        assert {units[u]["status"] for u in missing} == {"未报送"}
+        assert {units[u]["projects"] for u in missing} == {None}
+        assert {units[u]["ytd_completed"] for u in missing} == {None}
+    else:
+        assert set(units) == set(EIGHT[:3])
+    # merge said it once per unit, not once per project
+    _code, out, _ = run_cli(capsysbinary, "check", str(root / "2024-04"), "--json")
+    found = json.loads(out)["issues"]
+    assert not [i for i in found if i["code"] == "project-missing"]
+    gone = [i["message"] for i in found if i["code"] == "unit-missing"]
+    assert len(gone) == 5 and all(any(u in m for m in gone) for u in missing)
+    # the 总体情况 and 趋势 sheets name them
+    wb = openpyxl.load_workbook(book)
+    overview = {r[0]: r[1] for r in wb["总体情况"].iter_rows(min_row=3, values_only=True)}
+    named = overview["未报送单位"]
+    assert named.endswith("（5个）") and sorted(named[:-4].split("、")) == sorted(missing)
+    trend_rows = list(wb["趋势"].iter_rows(min_row=3, max_row=4, values_only=True))
+    assert trend_rows[1][5] == 0.02  # 本月完成 150万元 = 0.015亿元, shown half up: not negative
+    assert sorted(trend_rows[1][8].split("、")) == sorted(missing)
+    # status: a unit that sent nothing has no text analysis to judge
+    _code, out, _ = run_cli(capsysbinary, "status", "--period", "2024-04", "--json")
+    status = {u["unit"]: u for u in json.loads(out)["units"]}
+    assert status["开发区"]["text_analysis"] is None and status["卧龙镇"]["text_analysis"] is True
+    code, out, _ = run_cli(capsysbinary, "status", "--period", "2024-04")
+    assert code == 1 and "开发区" in out

@@ -103,7 +103,7 @@ def render_figures(figures: dict[str, Any], settings: Settings, written: list[Pa
         table.add_row(
             str(s["rank"] or "—"),
             s["name"],
-            str(s["projects"]),
+            "—" if s["projects"] is None else str(s["projects"]),
             pct(s["start_rate"], d),
             yi(s["annual_plan"]),
             yi(s["ytd_completed"]),
@@ -132,7 +132,7 @@ def render_status(data: dict[str, Any]) -> None:
             u["received"],
             u["used"] or "",
             str(len(u["files"])),
-            "有" if u["text_analysis"] else "只报数据",
+            {True: "有", False: "只报数据"}.get(u["text_analysis"], "—"),
             style=style.get(u["status"], ""),
         )
     console.print(table)

@@ -64,6 +64,10 @@ CODES: dict[str, tuple[Severity, str]] = {
         "“{name}”本月完成{month}万元，与累计完成较上月增加的{diff}万元不符",
     ),
     "figure-changed": ("warning", "“{name}”的{field}由上月的{old}万元改为{new}万元，请核实"),
+    "unit-missing": (
+        "warning",
+        "上月报送的“{unit}”本月没有报送台账（上月{n}个项目：{names}），本月汇总不含该单位",
+    ),
     "project-missing": ("warning", "上月台账中的项目“{name}”（{unit}）本月没有报送"),
     "suspected-rename": (
         "warning",

@@ -24,6 +24,7 @@ from ledgerkit.values import is_empty
 
 SUMMED = ("total_investment", "annual_plan", "ytd_completed")  # the money a figure sums
 NORMAL, LAGGING, SEVERE = "正常", "滞后", "严重滞后"
+UNREPORTED = "未报送"  # the status of a unit that sent nothing: never a row of zeros
 BLANK = "未填"
 _TAG_SPLIT = re.compile(r"[、,，;；/／\s]+")
 
@@ -185,21 +186,32 @@ def _n(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
-def figures(rows: Sequence[Assessed], period: Period, settings: Settings) -> dict[str, Any]:
-    """The period's figures for the whole and for every slice; pure: same rows, same figures."""
+def figures(
+    rows: Sequence[Assessed],
+    period: Period,
+    settings: Settings,
+    unreported: Iterable[str] = (),
+) -> dict[str, Any]:
+    """The period's figures for the whole and for every slice; pure: same rows, same figures.
+    A unit in `unreported` (on the roster, no file this period) with no project is listed as
+    未报送 with no figures, not as a unit of zeros."""
     schema = load_schema()
+    absent = set(unreported)
     overall = slice_figures(
         settings.region or "全部", rows, period, settings, settings.start_target
     )
     by_unit = _ranked(
-        _slices(
-            rows,
-            lambda a: [a.unit or BLANK],
-            period,
-            settings,
-            [u.label for u in settings.roster],
-            keep_empty=True,  # a unit on the roster with no project is still listed
-        ),
+        [
+            _unreported(s["name"]) if s["name"] in absent and not s["projects"] else s
+            for s in _slices(
+                rows,
+                lambda a: [a.unit or BLANK],
+                period,
+                settings,
+                [u.label for u in settings.roster],
+                keep_empty=True,  # a unit on the roster with no project is still listed
+            )
+        ],
         settings,
     )
     return {
@@ -240,6 +252,19 @@ def figures(rows: Sequence[Assessed], period: Period, settings: Settings) -> dic
             for a in rows
             if _has_text(a.project.problems)
         ],
+    }
+
+
+def _unreported(name: str) -> dict[str, Any]:
+    """A unit that sent nothing: named, with no figure (None, never 0)."""
+    keys = ("projects", "started", *SUMMED, "start_rate", "completion_rate", "time_progress")
+    return {
+        "name": name,
+        **dict.fromkeys(keys),
+        "gap": None,
+        "low": None,
+        "lagging": None,
+        "status": UNREPORTED,
     }
 
 

@@ -24,9 +24,19 @@ from ledgerkit.metrics import Assessed, assess, breakdown, figures, to_json, tot
 from ledgerkit.normalise import TITLE, SheetLedger, normalise_book
 from ledgerkit.period import Period, from_paths, from_titles
 from ledgerkit.project import Project, name_key, units_of
+from ledgerkit.queries import expected_units, submissions
 from ledgerkit.read import LEDGER_SUFFIXES, is_lock_file, read_book
 from ledgerkit.settings import Settings
-from ledgerkit.store import STORE_NAME, Kept, Store, file_meta, project_key, rename_keys
+from ledgerkit.store import (
+    STORE_NAME,
+    FileMeta,
+    Kept,
+    Store,
+    file_meta,
+    files_from_workbook,
+    project_key,
+    rename_keys,
+)
 from ledgerkit.trend import trend
 from ledgerkit.validate import check_duplicates, check_sheet
 from ledgerkit.validate_months import compare_months, streak_issues
@@ -201,6 +211,7 @@ class MonthRun:
     assessed: tuple[Assessed, ...] = ()
     figures: dict[str, Any] | None = None
     kept: tuple[Kept, ...] = ()
+    files: tuple[FileMeta, ...] = ()  # what the store keeps of the input files
     output: Path | None = None
     written: tuple[Path, ...] = ()
 
@@ -240,10 +251,13 @@ def merge_month(
     store: Path,
     *,
     password: str | None = None,
+    merged_workbook: Path | None = None,
 ) -> MonthRun:
     """Merge, judge every project, check against the stored months (a project gone, a
-    cumulative that went down, 连续N个月…) and work out the figures with 环比/同比.
-    The store is only read here, and never created."""
+    cumulative that went down, 连续N个月…) and work out the figures with 环比/同比 and who
+    reported. The store is only read here, and never created. Reading back a
+    `merged_workbook`, who reported comes from the store's record of the month, else from
+    the workbook's 文件情况 sheet (the inputs are then one workbook, not the units' files)."""
     result = merge_paths(paths, period, settings, password=password)
     if result.period is None:
         return MonthRun(result)
@@ -251,24 +265,35 @@ def merge_month(
     assessed = tuple(assess(result.projects, p, settings))
     renames = rename_keys(settings.renames)
     kept = tuple(Kept(project_key(a.project, renames), a.status, a.project) for a in assessed)
+    metas = tuple(file_meta(result.files))
+    received = [m.__dict__ for m in metas]
+    if merged_workbook is not None:
+        received = [m.__dict__ for m in files_from_workbook(merged_workbook)]
     earlier: dict[Period, list[Kept]] = {}
-    last_year = None
+    last_year, seen = None, []
     if store.exists():  # no month kept yet: nothing to compare with, and nothing created
         with Store(store) as s:
             for m in p.months()[:-1]:
                 if (stored := s.kept(m.key)) is not None:
                     earlier[m] = stored
             last_year = s.kept(p.a_year_before().key)
+            seen = s.units()
+            if merged_workbook is not None and s.files(p.key):
+                received = s.files(p.key)
         found = _across_months(p, kept, earlier, result, settings.streak_months)
         result = replace(result, issues=result.issues + found)
-    month_figures = figures(assessed, p, settings)
+    expected = expected_units(settings, [*seen, *(str(f["unit"]) for f in received)])
+    reported = submissions(received, expected, p, settings)
+    month_figures = figures(assessed, p, settings, unreported=reported["missing"])
+    month_figures["submissions"] = reported
     month_figures["trend"] = trend(
         p,
         result.projects,
         [(m, _projects(ks)) for m, ks in earlier.items()],
         _projects(last_year) if last_year is not None else None,
+        expected,
     )
-    return MonthRun(result, assessed, month_figures, kept)
+    return MonthRun(result, assessed, month_figures, kept, metas)
 
 
 def _across_months(
@@ -299,7 +324,7 @@ def record_month(month: MonthRun, store: Path) -> bool:
     if period is None:
         return False
     with Store(store) as s:
-        return s.record(period.key, file_meta(month.result.files), month.kept)
+        return s.record(period.key, month.files or file_meta(month.result.files), month.kept)
 
 
 # --- the commands ---------------------------------------------------------------------------
@@ -347,7 +372,8 @@ def check(
 
 def read_merged(ledger: Path, settings: Settings, period: Period | None) -> MonthRun:
     """A merged workbook read back (hand-corrected or not), with its figures and history."""
-    month = merge_month([ledger], period, settings, store_path(settings, ledger.resolve().parent))
+    store = store_path(settings, ledger.resolve().parent)
+    month = merge_month([ledger], period, settings, store, merged_workbook=ledger)
     if month.figures is None:
         raise LedgerkitError("无法确定报告期，请用 --period YYYY-MM 指定，例如 --period 2024-04")
     return month
@@ -477,8 +503,6 @@ def rebuild(settings: Settings, here: Path, workbooks: list[Path] | None = None)
     """`ledgerkit history rebuild`: the store made again from merged workbooks (default:
     every *汇总.xlsx in the workspace), in a new file that replaces the old one only when
     complete. Returns the periods rebuilt."""
-    from ledgerkit.store import files_from_workbook
-
     store = store_path(settings, here)
     books = workbooks or sorted((settings.workspace or here).rglob("*汇总.xlsx"))
     tmp = store.with_name(store.name + ".rebuild")

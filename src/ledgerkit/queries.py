@@ -3,6 +3,8 @@ or a unit's figures month by month."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ledgerkit.period import Period
@@ -10,24 +12,39 @@ from ledgerkit.settings import Settings
 from ledgerkit.store import Store
 
 SENT, LATE, MISSING = "已报送", "逾期", "未报送"
+LATE_WINDOW_DAYS = 31  # a file dated later than this after the deadline is a later copy
 SERIES_FIELDS = ("ytd_completed", "annual_plan", "month_completed", "started")
 
 
 def submission_status(store: Store, period: Period, settings: Settings) -> dict[str, Any]:
     """The roster (or every unit ever seen) against what was received for the period."""
-    files = [f for f in store.files(period.key) if f["unit"]]
-    roster = [u.label for u in settings.roster] or sorted(
-        {f["unit"] for p in store.periods() for f in store.files(p) if f["unit"]}
+    return submissions(
+        store.files(period.key), expected_units(settings, store.units()), period, settings
     )
+
+
+def expected_units(settings: Settings, seen: Iterable[str]) -> list[str]:
+    """The units that should report: the roster, else every unit ever seen, in the roster's
+    spelling."""
+    roster = [u.label for u in settings.roster]
+    return roster or sorted({settings.canonical_unit(u) for u in seen if u})
+
+
+def submissions(
+    files: Sequence[Mapping[str, Any]], expected: Sequence[str], period: Period, settings: Settings
+) -> dict[str, Any]:
+    """Each expected unit (and any other that sent a file) with 已报送 / 逾期 / 未报送, the file
+    used, and whether it wrote any text analysis ('text_analysis' is None when it sent
+    nothing: no file has no text). `files` are as the store keeps them (name, unit, status,
+    received, has_text)."""
+    files = [f for f in files if f["unit"]]
     due = period.deadline(settings.deadline_day)
     units = []
-    for unit in dict.fromkeys([*roster, *(settings.canonical_unit(f["unit"]) for f in files)]):
+    for unit in dict.fromkeys([*expected, *(settings.canonical_unit(f["unit"]) for f in files)]):
         mine = [f for f in files if settings.canonical_unit(f["unit"]) == unit]
         used = next((f for f in mine if f["status"] == "merged"), None)
         received = used["received"][:10] if used and used["received"] else ""
-        status = (
-            MISSING if used is None else LATE if received and received > due.isoformat() else SENT
-        )
+        status = MISSING if used is None else LATE if _late(received, due) else SENT
         units.append(
             {
                 "unit": unit,
@@ -35,7 +52,7 @@ def submission_status(store: Store, period: Period, settings: Settings) -> dict[
                 "received": received,
                 "files": [f["name"] for f in mine],
                 "used": used["name"] if used else None,
-                "text_analysis": bool(used and used["has_text"]),
+                "text_analysis": None if used is None else bool(used["has_text"]),
             }
         )
     return {
@@ -43,7 +60,19 @@ def submission_status(store: Store, period: Period, settings: Settings) -> dict[
         "deadline": due.isoformat(),
         "units": units,
         "missing": [u["unit"] for u in units if u["status"] == MISSING],
+        "late": [u["unit"] for u in units if u["status"] == LATE],
+        "data_only": [u["unit"] for u in units if u["text_analysis"] is False],
     }
+
+
+def _late(received: str, due: dt.date) -> bool:
+    """Received (the file's time) after the deadline, within the reporting cycle. A file
+    dated months after its period is a copy made later (an archive, a checkout), not a
+    late report: its time says nothing about when the unit sent it."""
+    if not received:
+        return False
+    day = dt.date.fromisoformat(received)
+    return due < day <= due + dt.timedelta(days=LATE_WINDOW_DAYS)
 
 
 def project_series(store: Store, query: str) -> dict[str, list[dict[str, Any]]]:

@@ -114,18 +114,19 @@ def file_meta(files: Sequence[FileResult]) -> list[FileMeta]:
     metas = []
     for f in files:
         try:
-            data = f.path.read_bytes()
+            with f.path.open("rb") as fh:  # in chunks: a file refused for its size may be huge
+                sha256 = hashlib.file_digest(fh, "sha256").hexdigest()
             received = dt.datetime.fromtimestamp(f.path.stat().st_mtime).isoformat(
                 timespec="seconds"
             )
         except OSError:
-            data, received = b"", ""
+            sha256, received = hashlib.sha256(b"").hexdigest(), ""
         led = f.ledger
         has_text = bool(led and any(p.has_text for p in led.projects))
         metas.append(
             FileMeta(
                 f.label,
-                hashlib.sha256(data).hexdigest(),
+                sha256,
                 led.unit if led else "",
                 f.status,
                 f.reason,
@@ -241,6 +242,11 @@ class Store:
         if sid is None:
             return []
         return [dict(r) for r in self.db.execute("SELECT * FROM files WHERE snapshot=?", (sid,))]
+
+    def units(self) -> list[str]:
+        """Every unit that ever sent a file, as written then."""
+        rows = self.db.execute("SELECT DISTINCT unit FROM files WHERE unit <> '' ORDER BY unit")
+        return [r["unit"] for r in rows]
 
     def versions(self, period: str) -> int:
         row = self.db.execute("SELECT COUNT(*) AS n FROM snapshots WHERE period=?", (period,))

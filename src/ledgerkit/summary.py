@@ -167,10 +167,21 @@ def _overview(wb: Any, styles: Styles, figures: dict[str, Any], shown: _Shown, p
         ("滞后项目", (o["lagging"], styles.int), "个"),
         ("总体状态", shown.status(o["status"]), ""),
     ]
+    if reported := figures.get("submissions"):
+        lines += [
+            ("未报送单位", (_names(reported["missing"]), styles.text), ""),
+            ("逾期报送单位", (_names(reported["late"]), styles.text), ""),
+            ("只报数据、没有文字分析的单位", (_names(reported["data_only"]), styles.text), ""),
+        ]
     rows = ([(label, styles.bold), value, (unit, styles.text)] for label, value, unit in lines)
     table_sheet(
         wb, styles, "总体情况", f"{prefix}重点项目推进总体情况", ["指标", "数值", "单位"], rows
     )
+
+
+def _names(units: list[str]) -> str:
+    """'尹集乡、欧庙镇（2个）', or '无'."""
+    return f"{'、'.join(units)}（{len(units)}个）" if units else "无"
 
 
 def _rate_chart(wb: Any, ws: Any, n: int) -> None:
@@ -256,6 +267,8 @@ def _trend_sheet(
         f"累计完成投资（{shown.unit}）",
         f"本月完成投资（{shown.unit}）",
         "完成率",
+        "报送单位",
+        "未报送单位",
     ]
 
     def rows() -> Any:
@@ -268,6 +281,8 @@ def _trend_sheet(
                 shown.money(m["ytd_completed"]),
                 shown.money(m["month_completed"]),
                 shown.rate(m["completion_rate"]),
+                (m["units"], styles.int),
+                ("、".join(m["missing"]), styles.text),
             ]
 
     title = f"{prefix}重点项目逐月推进情况  金额单位：{shown.unit}"

@@ -37,7 +37,10 @@ def compare_months(
             found.extend(_changes(k, old, letters))
     missing = [k for k in previous if id(k) not in matched]
     new = [k for k in current if before.find(k) is None]
-    for old in missing:
+    reporting = {k.project.unit for k in current}
+    gone = [k for k in missing if k.project.unit not in reporting]  # the whole unit is missing
+    found.extend(_units_missing(gone))
+    for old in (k for k in missing if k.project.unit in reporting):
         twin = _near_match(old, new)
         if twin is not None:
             p = twin.project
@@ -64,6 +67,20 @@ def compare_months(
                     unit=old.project.unit,
                 )
             )
+    return found
+
+
+def _units_missing(gone: Sequence[Kept]) -> list[Issue]:
+    """One finding for a unit that reported last month and sent nothing now, not one per
+    project of it."""
+    by_unit: dict[str, list[Kept]] = {}
+    for k in gone:
+        by_unit.setdefault(str(k.project.unit or ""), []).append(k)
+    found = []
+    for unit, kept in by_unit.items():
+        names = "、".join(str(k.project.name) for k in kept[:3]) + ("等" if len(kept) > 3 else "")
+        src = kept[0].project.source
+        found.append(issue("unit-missing", src.file, "", "", unit=unit, n=len(kept), names=names))
     return found
 
 
