@@ -161,3 +161,39 @@ def test_every_json_is_the_library_result(month, tmp_path, capsysbinary, monkeyp
     code, stdout, _ = run_cli(capsysbinary, "history", "rebuild", str(out), "--json")
     assert code == 0 and json.loads(stdout) == {"periods": ["2024-04"]}
     assert pipeline.rebuild(settings, tmp_path, [out]) == ["2024-04"]
+
+
+def test_output_paths_mean_what_they_say(month, tmp_path, capsysbinary, monkeypatch):
+    """A folder given for a file gets the usual name inside it; a name of another format is
+    a usage error (exit 2) said before any work; a bulletin's format follows its name."""
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "输出"
+    folder.mkdir()
+    code, _, _ = run_cli(capsysbinary, "merge", str(month), "-o", str(folder))
+    book = folder / "2024-04汇总.xlsx"
+    assert code == 1 and openpyxl.load_workbook(book).sheetnames[0] == "总体情况"
+    code, _, err = run_cli(capsysbinary, "merge", str(month), "-o", str(tmp_path / "汇总.xls"))
+    assert code == 2 and ".xlsx" in err and not (tmp_path / "汇总.xls").exists()
+
+    md = tmp_path / "通报.md"
+    code, _, _ = run_cli(capsysbinary, "report", str(book), "-o", str(md))
+    assert code == 0 and md.read_text("utf-8").startswith("# 关于")  # Markdown, not a .docx
+    html = tmp_path / "通报.html"
+    run_cli(capsysbinary, "report", str(book), "-o", str(html))
+    assert html.read_text("utf-8").startswith("<!DOCTYPE html>")
+    code, _, err = run_cli(capsysbinary, "report", str(book), "-o", str(md), "--format", "docx")
+    assert code == 2 and ".docx" in err
+    code, _, _ = run_cli(capsysbinary, "report", str(book), "-o", str(folder))
+    assert code == 0 and (folder / "2024-04汇总通报.docx").read_bytes()[:2] == b"PK"
+
+    code, _, err = run_cli(capsysbinary, "notices", str(book), "-o", str(tmp_path / "督办.txt"))
+    assert code == 2 and not (tmp_path / "督办.txt").exists()
+    code, _, _ = run_cli(capsysbinary, "notices", str(book), "-o", str(folder))
+    assert (folder / "督办通知单.docx").exists()
+
+    a_file = tmp_path / "已有文件"
+    a_file.write_text("x", "utf-8")
+    code, _, err = run_cli(capsysbinary, "template", "--period", "2024-05", "-o", str(a_file))
+    assert code == 2 and "文件夹" in err
+    code, _, err = run_cli(capsysbinary, "check", str(month), "--feedback", str(a_file))
+    assert code == 2 and "文件夹" in err and a_file.read_text("utf-8") == "x"

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from ledgerkit import __version__
-from ledgerkit.errors import LedgerkitError
+from ledgerkit.errors import BadOutput, LedgerkitError
 
 if TYPE_CHECKING:
     from ledgerkit.period import Period
@@ -126,8 +126,12 @@ def report(
         typer.Option("-o", "--output", help="写出通报（.docx；配合 --format 可为 .md/.html）"),
     ] = None,
     fmt: Annotated[
-        str, typer.Option("--format", help="通报格式：docx、md（纯文本预览）或 html（浏览器预览）")
-    ] = "docx",
+        str | None,
+        typer.Option(
+            "--format",
+            help="通报格式：docx、md（纯文本预览）或 html（浏览器预览）；默认按 -o 的后缀，没有 -o 时为 docx",
+        ),
+    ] = None,
     xlsx: Annotated[
         Path | None, typer.Option("--xlsx", help="写出汇总表（各汇总表和滞后项目）")
     ] = None,
@@ -141,7 +145,7 @@ def report(
     """
     from ledgerkit.pipeline import report as report_month
 
-    if fmt not in ("docx", "md", "html"):
+    if fmt not in (None, "docx", "md", "html"):
         raise typer.BadParameter(f"“{fmt}”不是 docx、md 或 html", param_hint="--format")
     settings = _settings(region=region)
     run = report_month(ledger, settings, period=_period(period), output=output, fmt=fmt, xlsx=xlsx)
@@ -341,6 +345,11 @@ def main(argv: list[str] | None = None) -> Any:
     gc.disable()
     try:
         return app(args=argv, prog_name="ledgerkit", standalone_mode=True)
+    except BadOutput as exc:  # asked for something it cannot write: a usage error
+        from ledgerkit.console import error
+
+        error(str(exc))
+        sys.exit(EXIT_USAGE)
     except LedgerkitError as exc:
         from ledgerkit.console import error
 

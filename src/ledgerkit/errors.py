@@ -26,3 +26,8 @@ class OutputLocked(LedgerkitError):
 
 class NoInputs(LedgerkitError):
     """The paths given hold no file that could be a ledger."""
+
+
+class BadOutput(LedgerkitError):
+    """An output path that cannot hold what the command writes: a file where a folder is
+    meant, a suffix of another format. A usage error (exit 2), said before any work."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ledgerkit.errors import LedgerkitError, NoInputs, NotALedger, UnreadableFile
+from ledgerkit.errors import BadOutput, LedgerkitError, NoInputs, NotALedger, UnreadableFile
 from ledgerkit.issues import Issue, issue
 from ledgerkit.layout import FEEDBACK_SUFFIX
 from ledgerkit.merge import FAILED, MERGED, SKIPPED, FileResult, MergeResult
@@ -79,6 +79,25 @@ def default_output(paths: list[Path]) -> Path:
     first = paths[0].resolve()
     base = first if first.is_dir() else first.parent
     return base.parent / f"{base.name}汇总.xlsx"
+
+
+def output_file(path: Path, suffixes: tuple[str, ...], default_name: str, what: str) -> Path:
+    """Where a command writes a file: a folder given means `default_name` inside it; a name
+    of another format is refused before any work (a workbook called .xls, a .docx called .md)."""
+    if path.is_dir():
+        return path / default_name
+    if path.suffix.lower() not in suffixes:
+        raise BadOutput(
+            f"“{path.name}”不能保存{what}：文件名应以 {' 或 '.join(suffixes)} 结尾，例如“{default_name}”"
+        )
+    return path
+
+
+def output_folder(path: Path, what: str) -> Path:
+    """A folder a command writes files into; an existing file of that name is refused."""
+    if path.exists() and not path.is_dir():
+        raise BadOutput(f"“{path}”是一个文件，{what}要写到一个文件夹里，请换一个文件夹名")
+    return path
 
 
 def ledger_title(region: str, period: Period | None) -> str:
@@ -342,7 +361,8 @@ def merge(
     folder) and kept in the store."""
     from ledgerkit.workbook import write_workbook
 
-    out = output or default_output(paths)
+    default = default_output(paths)
+    out = output_file(output, (".xlsx",), default.name, "汇总表") if output else default
     store = store_path(settings, out.resolve().parent)
     month = merge_month(paths, period, settings, store, password=password)
     title = ledger_title(settings.region, month.result.period)
@@ -361,6 +381,8 @@ def check(
 ) -> MonthRun:
     """`ledgerkit check`: the month read and checked, nothing merged or kept; with
     `feedback`, each unit's file with its problems marked, written to that folder."""
+    if feedback is not None:
+        output_folder(feedback, "问题反馈副本")
     store = store_path(settings, default_output(paths).parent)
     month = merge_month(paths, period, settings, store, password=password)
     if feedback is None:
@@ -405,14 +427,18 @@ def report(
     *,
     period: Period | None = None,
     output: Path | None = None,
-    fmt: str = "docx",
+    fmt: str | None = None,
     xlsx: Path | None = None,
 ) -> ReportRun:
-    """`ledgerkit report`: figures of a merged workbook; the bulletin to `output` (or a
-    preview when `fmt` is md or html and there is no output); the summary workbook to `xlsx`."""
+    """`ledgerkit report`: figures of a merged workbook; the bulletin to `output` (its format
+    from the name's suffix unless `fmt` says) or, as md or html without an output, a preview;
+    the summary workbook to `xlsx`."""
     from ledgerkit.bulletin import bulletin
     from ledgerkit.output import atomic_write
 
+    output, fmt = _bulletin_output(output, fmt, ledger)
+    if xlsx is not None:
+        xlsx = output_file(xlsx, (".xlsx",), f"{ledger.stem}（重写）.xlsx", "汇总表")
     month = read_merged(ledger, settings, period)
     written = []
     if xlsx:
@@ -431,6 +457,19 @@ def report(
     if xlsx:
         written.append(xlsx)
     return ReportRun(month, preview, tuple(written))
+
+
+BULLETIN_FORMATS = {".docx": "docx", ".md": "md", ".html": "html", ".htm": "html"}
+
+
+def _bulletin_output(output: Path | None, fmt: str | None, ledger: Path) -> tuple[Path | None, str]:
+    """The bulletin's file and format: the suffix tells the format; a --format that says
+    otherwise is refused rather than writing a .docx called .md."""
+    if output is None:
+        return None, fmt or "docx"
+    suffixes = tuple(s for s, f in BULLETIN_FORMATS.items() if fmt in (None, f))
+    output = output_file(output, suffixes, f"{ledger.stem}通报.{fmt or 'docx'}", "通报")
+    return output, BULLETIN_FORMATS[output.suffix.lower()]
 
 
 @dataclass(frozen=True)
@@ -461,6 +500,7 @@ def notices(
     from ledgerkit.bulletin import notices_docx
     from ledgerkit.output import atomic_write
 
+    output = output_file(output, (".docx",), "督办通知单.docx", "督办通知单")
     month = read_merged(ledger, settings, period)
     data, count = notices_docx(month.figures or {}, settings)
     if count:
@@ -539,6 +579,7 @@ def template(
     given, else the roster, else the units of those projects."""
     from ledgerkit.forms import write_forms
 
+    output_folder(folder, "下月台账")
     projects: list[Project] = []
     if source is not None:
         projects = list(merge_paths([source], None, settings).projects)
