@@ -181,3 +181,58 @@ def test_a_filled_form_merges_back_exactly(workspace, capsysbinary):
     )
     issues = json.loads(out)["issues"]
     assert not [i for i in issues if i["code"] in ("project-missing", "ytd-decreased")]
+
+
+def test_a_form_carries_last_month_forward_and_has_room_for_new_projects(workspace, capsysbinary):
+    """包抓领导, 是否开工 and 计划开工时间 come from last month's record; a unit can add projects
+    below the bordered rows as far as it needs, each cell open and checked."""
+    folder = workspace / "2024-05"
+    folder.mkdir()
+    builders.xlsx(
+        folder / "卧龙镇.xlsx",
+        [
+            ["卧龙镇2024年重点项目台账（1-5月）"],
+            [*HEAD, "包抓领导"],
+            ["WL-001", "卧龙镇污水处理厂", "续建", "市级", "基础设施", 1200, 500, 150, "是",
+             "2023-03", "主体完工", "王建国"],
+            ["", "卧龙镇农产品冷链物流中心", "新建", "区级", "农业农村", 4300, 1200, 0, "否",
+             "2024-06", "前期", "李明"],
+        ],
+    )  # fmt: skip
+    code, _, err = run_cli(capsysbinary, "merge", str(folder), "-o", str(workspace / "5.xlsx"))
+    assert code in (0, 1), err
+    code, _, err = run_cli(
+        capsysbinary, "template", "--period", "2024-06", "--unit", "卧龙镇", "-o", "六月"
+    )
+    assert code == 0, err
+    (form,) = (workspace / "六月").iterdir()
+    ws = openpyxl.load_workbook(form)["台账"]
+    heads = [c.value for c in ws[3]]
+    rows = [dict(zip(heads, (c.value for c in r), strict=True)) for r in ws.iter_rows(min_row=4)]
+    got = [(r["项目名称"], r["包抓领导"], r["是否开工"], r["计划开工时间"]) for r in rows[:2]]
+    assert got == [
+        ("卧龙镇污水处理厂", "王建国", "是", "2023-03"),
+        ("卧龙镇农产品冷链物流中心", "李明", "否", "2024-06"),
+    ]
+    # far below the ten bordered rows: still open (the column's own style), still checked
+    letter = openpyxl.utils.get_column_letter
+    for col in (heads.index("项目名称") + 1, heads.index("累计完成投资（万元）") + 1):
+        assert not _column_locked(form, col)
+    far = f"{letter(heads.index('累计完成投资（万元）') + 1)}{4 + 2 + 10 + 500}"
+    rules = [dv for dv in ws.data_validations.dataValidation if dv.type == "decimal"]
+    assert any(far in dv.sqref for dv in rules)
+
+
+def _column_locked(form: Path, col: int) -> bool:
+    """Whether the empty cells of a column (its <col> style) are locked: Excel's default."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(form) as z:
+        sheet = z.read("xl/worksheets/sheet1.xml").decode()
+        styles = z.read("xl/styles.xml").decode()
+    cols = re.findall(r'<col min="(\d+)" max="(\d+)"[^>]*?style="(\d+)"', sheet)
+    index = next(int(st) for lo, hi, st in cols if int(lo) <= col <= int(hi))
+    xfs = re.search(r"<cellXfs[^>]*>(.*?)</cellXfs>", styles, re.S).group(1)
+    xf = re.findall(r"<xf\b[^>]*/>|<xf\b[^>]*>.*?</xf>", xfs, re.S)[index]
+    return 'locked="0"' not in xf

@@ -24,7 +24,8 @@ from ledgerkit.settings import Settings
 from ledgerkit.tables import TITLE_FORMAT
 from ledgerkit.xlsx_rows import close_fast, display_width
 
-BLANK_ROWS = 10  # empty rows for projects the unit adds
+BLANK_ROWS = 10  # bordered empty rows for projects the unit adds …
+OPEN_ROWS = 2000  # … and as many more as it needs below them: unlocked, validated
 MONEY_RULE = {
     "validate": "decimal",
     "criteria": ">=",
@@ -57,7 +58,7 @@ COLUMNS = (
     FormColumn("上月累计完成投资（万元）", "last_ytd", 12, True, True, kind="money"),
     FormColumn("本月完成投资（万元）", "month_completed", 12, kind="money"),
     FormColumn("累计完成投资（万元）", "ytd_completed", 12, kind="money"),
-    FormColumn("是否开工", "started", 8, kind="started"),
+    FormColumn("是否开工", "started", 8, True, kind="started"),
     FormColumn("计划开工时间", "planned_start", 11, True),
     FormColumn("实际开工时间", "actual_start", 11),
     FormColumn("形象进度", "progress", 30),
@@ -117,11 +118,11 @@ def _form(path: Path, unit: str, rows: list[Project], period: Period, settings: 
     ws.write_string(1, last - 2, "单位：万元", f.note)
     for c, col in enumerate(COLUMNS):
         ws.write_string(HEADER_ROW, c, col.header, f.header)
-        ws.set_column(
+        ws.set_column(  # every empty cell of the column is open: a unit adds what it needs
             c,
             c,
             max(col.width, min(display_width(col.header) // 2 + 2, 14)),
-            None,
+            f.money if col.kind == "money" else f.open,
             {"hidden": col.key == "code"},
         )
     ws.set_row(HEADER_ROW, 36)
@@ -132,7 +133,7 @@ def _form(path: Path, unit: str, rows: list[Project], period: Period, settings: 
     for r in range(first + len(rows), end + 1):
         for c, col in enumerate(COLUMNS):
             ws.write_blank(r, c, None, f.money if col.kind == "money" else f.open)
-    _validations(ws, first, end)
+    _validations(ws, first, max(end, first + OPEN_ROWS))
     ws.freeze_panes(first, 3)
     ws.protect(
         "",
@@ -166,6 +167,8 @@ def _prefilled_row(ws: Any, r: int, n: int, unit: str, p: Project, f: _Formats) 
             if col.locked
             else (f.money if col.kind == "money" else f.open)
         )
+        if isinstance(value, bool):
+            value = "是" if value else "否"  # as the drop-down offers it
         if value is None or value == "":
             ws.write_blank(r, c, None, fmt)
         elif col.kind == "money" or (isinstance(value, int) and not isinstance(value, bool)):
@@ -248,7 +251,7 @@ def _help_sheet(wb: Any, f: _Formats, unit: str, period: Period, settings: Setti
         "4. “累计完成投资”填 1 月 1 日至本月底的累计数，不应小于上月累计；“本月完成投资”填本月新增。",
         "5. 项目类别、项目级别、是否开工请从下拉列表选择。",
         "6. 形象进度、存在问题、下步计划请如实填写文字，不要只报数据。",
-        "7. 新增项目填在表格下方的空行里；项目名称有变动的，请在“存在问题”中注明原名称。",
+        "7. 新增项目填在表格下方的空行里，空行不够时接着往下填；项目名称有变动的，请在“存在问题”中注明原名称。",
         "8. 请不要插入或删除列，不要删除隐藏的“项目编码”列，不要另存为其他格式。",
     ]
     ws = wb.add_worksheet("填表说明")

@@ -40,6 +40,7 @@ KEPT_FIELDS = (
     "code",
     "unit",
     "name",
+    "leader",
     "category",
     "level",
     "sector",
@@ -65,7 +66,7 @@ CREATE TABLE IF NOT EXISTS projects (
     name TEXT, category TEXT, level TEXT, sector TEXT, total_investment TEXT,
     annual_plan TEXT, month_completed TEXT, ytd_completed TEXT, started INTEGER,
     planned_start TEXT, status TEXT, problems TEXT, progress TEXT, file TEXT, sheet TEXT,
-    row INTEGER);
+    row INTEGER, leader TEXT);
 CREATE INDEX IF NOT EXISTS projects_by_snapshot ON projects(snapshot);
 CREATE INDEX IF NOT EXISTS snapshots_by_period ON snapshots(period, current);
 """
@@ -168,6 +169,14 @@ class Store:
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.executescript(SCHEMA)
+        self._upgrade()
+
+    def _upgrade(self) -> None:
+        """Columns added since a store was made (leader: for next month's forms)."""
+        have = {r["name"] for r in self.db.execute("PRAGMA table_info(projects)")}
+        for column in ("leader",):
+            if column not in have:
+                self.db.execute(f"ALTER TABLE projects ADD COLUMN {column} TEXT")
 
     def close(self) -> None:
         self.db.close()
