@@ -1,0 +1,287 @@
+"""Zip workbooks: .xlsx, .xlsm and .ods.
+
+The zip directory is checked before anything is decompressed (a zip bomb, a DOCTYPE in an XML
+part), and the XML is pre-scanned before calamine parses it: each sheet's extent from its cell
+references (or an .ods table's repeats), the formulas with no cached value and the stored
+errors calamine returns as empty cells, and the external links the formulas refer to.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import re
+import zipfile
+import zlib
+from operator import itemgetter
+from pathlib import Path
+
+from ledgerkit.errors import UnreadableFile
+from ledgerkit.read import limits
+from ledgerkit.read.book import RawBook, column_index
+from ledgerkit.read.calamine import _read_calamine, _Scan
+from ledgerkit.read.limits import _ENTITIES, _XML_BOMBS, _mb, _too_many_cells
+
+
+def read_zip_workbook(path: Path, data: bytes) -> RawBook:
+    """.xlsx / .xlsm / .ods: cached values via calamine, formulas without values via the XML.
+    Macros in an .xlsm are never run: only the cell values are read."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            check_zip(path.name, zf)
+            names = set(zf.namelist())
+            if "xl/workbook.xml" in names:
+                scan = scan_xlsx(path.name, zf)
+                fmt = "xlsx"
+            elif "content.xml" in names:
+                largest, cells = _ods_extent(zf.read("content.xml"))
+                if cells > limits.MAX_CELLS:  # calamine lays out every table as it opens the file
+                    raise _too_many_cells(path.name, "", *largest)
+                scan = _Scan(extent={}, fallback=largest)
+                fmt = "ods"
+            else:
+                raise UnreadableFile(path.name, "是压缩包而不是 Excel 工作簿")
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
+        raise UnreadableFile(path.name, "文件已损坏或不完整（可能没有复制完），请重新报送") from exc
+    book = _read_calamine(path, data, fmt, scan)
+    return RawBook(book.path, book.format, book.sheets, book.hidden, scan.links)
+
+
+def check_zip(file: str, zf: zipfile.ZipFile) -> None:
+    """Refuse a zip bomb from its directory, before anything is decompressed: too many parts,
+    a part or all parts too big once unpacked, a compression ratio no workbook has; and any
+    XML part that declares a DOCTYPE (where entity bombs and external entities live)."""
+    infos = zf.infolist()
+    if len(infos) > limits.MAX_ZIP_ENTRIES:
+        raise UnreadableFile(
+            file, f"压缩包内有 {len(infos):,} 个部件（上限 {limits.MAX_ZIP_ENTRIES:,}），拒绝读取"
+        )
+    for info in infos:
+        _check_part(file, info)
+    total = sum(info.file_size for info in infos)
+    if total > limits.MAX_UNZIPPED_BYTES:
+        raise UnreadableFile(
+            file,
+            f"解压后共有 {_mb(total)}，超过 {_mb(limits.MAX_UNZIPPED_BYTES)} 的上限"
+            "（疑似“压缩炸弹”），拒绝读取",
+        )
+    for info in infos:
+        ratio = info.file_size // max(info.compress_size, 1)
+        if info.file_size > limits.RATIO_FLOOR and ratio > limits.MAX_RATIO:
+            raise UnreadableFile(
+                file,
+                f"部件“{info.filename}”的压缩比为 {ratio:,}:1，远超正常工作簿"
+                "（疑似“压缩炸弹”），拒绝读取",
+            )
+    for info in infos:
+        if info.file_size and info.filename.lower().endswith((".xml", ".rels", ".vml")):
+            with zf.open(info) as stream:
+                head = stream.read(4096)
+            if any(mark in head for mark in _XML_BOMBS):
+                raise UnreadableFile(file, f"部件“{info.filename}”{_ENTITIES}")
+
+
+def _check_part(file: str, info: zipfile.ZipInfo) -> None:
+    """One part's declared size, and a zip feature no Excel file uses."""
+    part = info.filename
+    if info.file_size > limits.MAX_PART_BYTES:
+        raise UnreadableFile(
+            file,
+            f"部件“{part}”解压后有 {_mb(info.file_size)}，超过 {_mb(limits.MAX_PART_BYTES)} 的上限"
+            "（疑似“压缩炸弹”），拒绝读取",
+        )
+    if info.flag_bits & 0x1:
+        raise UnreadableFile(file, f"部件“{part}”设有压缩包密码，无法读取")
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise UnreadableFile(
+            file, f"部件“{part}”的压缩方式（{info.compress_type}）不是 Excel 使用的，无法读取"
+        )
+
+
+_ATTR_RE = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b([^>]*)>")
+_REL_TAG = re.compile(rb"<(?:\w+:)?Relationship\b([^>]*)>")
+_UNIQUE_COUNT = re.compile(rb"""uniqueCount\s*=\s*["']\s*(\d+)""")
+
+
+def _attrs(tag: bytes) -> dict[str, str]:
+    """The attributes of one XML start tag, entity references decoded."""
+    import html
+
+    return {
+        k.decode(errors="replace"): html.unescape((v1 or v2).decode("utf-8", "replace"))
+        for k, v1, v2 in _ATTR_RE.findall(tag)
+    }
+
+
+def _rel_targets(xml: bytes) -> dict[str, dict[str, str]]:
+    return {a.get("Id", ""): a for a in map(_attrs, _REL_TAG.findall(xml))}
+
+
+def scan_xlsx(file: str, zf: zipfile.ZipFile) -> _Scan:
+    """Bound every worksheet's extent from its cell references, check the shared strings'
+    declared count, and find bad cells and external links: all before calamine parses."""
+    names = set(zf.namelist())
+    if "xl/sharedStrings.xml" in names:
+        with zf.open("xl/sharedStrings.xml") as stream:
+            head = stream.read(4096)
+        size = zf.getinfo("xl/sharedStrings.xml").file_size
+        m = _UNIQUE_COUNT.search(head)
+        # calamine reserves room for the declared count up front: a false one must not reach it
+        if m and int(m.group(1)) > max(size // 5, 1_000_000):
+            raise UnreadableFile(
+                file,
+                f"部件“xl/sharedStrings.xml”声明了 {int(m.group(1)):,} 个字符串，"
+                f"而它只有 {_mb(size)}，文件已损坏或是恶意构造的，拒绝读取",
+            )
+    rels = (
+        _rel_targets(zf.read("xl/_rels/workbook.xml.rels"))
+        if "xl/_rels/workbook.xml.rels" in names
+        else {}
+    )
+    parts: dict[str, str] = {}  # sheet name -> part
+    for tag in _SHEET_TAG.findall(zf.read("xl/workbook.xml")):
+        attrs = _attrs(tag)
+        rid = next((v for k, v in attrs.items() if k.endswith(":id")), "")
+        target = rels.get(rid, {}).get("Target", "")
+        if target:
+            parts[attrs.get("name", "")] = _part_path(target)
+    sheet_parts = {p for p in names if p.startswith("xl/worksheets/") and p.endswith(".xml")}
+    scan = _Scan(extent={})
+    for part in sorted(sheet_parts | {p for p in parts.values() if p in names}):
+        xml = zf.read(part)
+        scan.extent[part], scan.far[part] = sheet_extent(xml)
+        if b"<f" in xml or b't="e"' in xml:
+            scan.bad[part] = bad_cells(xml)
+    scan.fallback = max(scan.extent.values(), key=lambda e: e[0] * e[1], default=(0, 0))
+    scan.extent = {name: scan.extent.get(part, scan.fallback) for name, part in parts.items()}
+    scan.bad = {name: scan.bad.get(part, {}) for name, part in parts.items()}
+    scan.far = {name: scan.far.get(part, "") for name, part in parts.items()}
+    scan.links = _external_links(zf, names)
+    return scan
+
+
+def _part_path(target: str) -> str:
+    """A relationship target as calamine resolves it: '/xl/x', 'xl/x' or 'x' under xl/."""
+    if target.startswith("/"):
+        return target[1:]
+    return target if target.startswith("xl/") else "xl/" + target
+
+
+# a cell holding something (not <c/>), and its reference if it has one: one pass, not two
+_C_TAG = re.compile(
+    rb"""<(?:\w+:)?c\b(?:[^>]*?\s(r)\s*=\s*["']([A-Za-z]*)(\d*)["'])?[^>]*(?<!/)>"""
+)
+_ROW_REF = re.compile(rb"""<(?:\w+:)?row\b[^>]*?\sr\s*=\s*["'](\d*)["']""")
+_ROW_ANY = re.compile(rb"<(?:\w+:)?row\b()")
+
+
+def sheet_extent(xml: bytes) -> tuple[tuple[int, int], str]:
+    """(rows, columns) from A1 to the farthest cell holding anything, from the cell references
+    (the <dimension> element is ignored, as calamine ignores it), and the farthest cells by
+    name. An upper bound: cells without a reference count as if each stood one further out."""
+    tags = _C_TAG.findall(xml)
+    refs = [(c, r) for named, c, r in tags if named]
+    # thousands of cells name a few hundred rows and a few dozen columns: look at those
+    col_of, row_of = list(map(itemgetter(0), refs)), list(map(itemgetter(1), refs))
+    row_names, col_names = set(row_of), set(col_of)
+    rows = max((int(r or 0) for r in row_names), default=0)
+    cols = max((column_index(c.decode().upper()) + 1 for c in col_names if c), default=0)
+    lowest = widest = (b"", b"")
+    if refs:  # the first cell in the lowest row and in the widest column, as max() finds them
+        lowest = refs[min(row_of.index(r) for r in row_names if int(r or 0) == rows)]
+        width = max((len(c), c.upper()) for c in col_names)
+        widest = refs[min(col_of.index(c) for c in col_names if (len(c), c.upper()) == width)]
+    far = "、".join(dict.fromkeys((a + b).decode()[:20] for a, b in (lowest, widest) if a + b))
+    loose = len(tags) - len(refs)
+    if loose > 0:
+        row_refs = _ROW_REF.findall(xml)
+        rows = max(rows, max((int(r or 0) for r in row_refs), default=0))
+        rows += len(_ROW_ANY.findall(xml)) - len(row_refs)
+        cols += loose
+    return (rows, cols), far
+
+
+# --- xlsx: cells whose cached value is missing or an error --------------------------------
+
+# a cell's content stops at its own </c>; never across another cell, so one pass is linear
+_CELL_RE = re.compile(rb'<c r="([A-Z]+)(\d+)"([^>]*?)(?:/>|>((?:(?!</?c\b).)*)</c>)', re.S)
+_FORMULA_RE = re.compile(rb"<f(?:\s[^>]*)?(?:/>|>(.*?)</f>)", re.S)
+_VALUE_RE = re.compile(rb"<v>(.*?)</v>", re.S)
+
+
+def bad_cells(xml: bytes) -> dict[tuple[int, int], str]:
+    """{(row, col): '=FORMULA' | '#ERR!'} for formulas with no cached value and stored error
+    values; calamine returns both as empty cells."""
+    import html
+
+    cells: dict[tuple[int, int], str] = {}
+    for col, row, attrs, inner in _CELL_RE.findall(xml):
+        if b"<f" not in inner and b't="e"' not in attrs:
+            continue  # neither a formula nor an error: most cells
+        value = _VALUE_RE.search(inner)
+        key = (int(row) - 1, column_index(col.decode()))
+        if b't="e"' in attrs and value:
+            cells[key] = value.group(1).decode("utf-8", "replace")
+            continue
+        formula = _FORMULA_RE.search(inner)
+        if formula and (value is None or not value.group(1)):
+            cells[key] = "=" + html.unescape((formula.group(1) or b"").decode("utf-8", "replace"))
+    return cells
+
+
+_DDE = re.compile(rb"<(?:\w+:)?ddeLink\b([^>]*)>")
+
+
+def _external_links(zf: zipfile.ZipFile, names: set[str]) -> tuple[str, ...]:
+    """The files (and DDE programs) the workbook's formulas refer to. Named, never opened."""
+    found: list[str] = []
+    for part in sorted(names):
+        if part.startswith("xl/externalLinks/_rels/") and part.endswith(".rels"):
+            for rel in _rel_targets(zf.read(part)).values():
+                if rel.get("TargetMode") == "External" and rel.get("Target"):
+                    found.append(rel["Target"])
+        elif part.startswith("xl/externalLinks/") and part.endswith(".xml"):
+            for tag in _DDE.findall(zf.read(part)):
+                a = _attrs(tag)
+                found.append(f"DDE {a.get('ddeService', '')}|{a.get('ddeTopic', '')}")
+    return tuple(dict.fromkeys(found))
+
+
+# --- ods: repeated rows and columns -------------------------------------------------------
+
+_ODS_ROW = re.compile(
+    rb"<table:table-row\b([^>]*?)(?:/>|>((?:(?!<table:table-row\b).)*?)</table:table-row>)", re.S
+)
+_ODS_CELL = re.compile(rb"<table:(?:covered-)?table-cell\b([^>]*?)(/?)>")
+_ODS_TABLE = re.compile(rb"<table:table\b[\s>]")
+_REPEAT = re.compile(rb'number-(rows|columns)-repeated\s*=\s*["\'](\d+)')
+
+
+def _ods_extent(xml: bytes) -> tuple[tuple[int, int], int]:
+    """((rows, columns) of the largest table, cells of all tables) as calamine lays out
+    content.xml, repeats expanded: a row repeated 1,048,576 times holding a value is a bomb;
+    the empty repeats LibreOffice writes after the data cost nothing."""
+    starts = [m.start() for m in _ODS_TABLE.finditer(xml)] + [len(xml)]
+    largest, cells = (0, 0), 0
+    for begin, end in itertools.pairwise(starts):
+        row = height = width = 0
+        for m in _ODS_ROW.finditer(xml, begin, end):
+            reps = _repeat(m.group(1))
+            col = used = 0
+            for cell in _ODS_CELL.finditer(m.group(2) or b""):
+                col += _repeat(cell.group(1))
+                if cell.group(2) != b"/" or b"value-type" in cell.group(1):
+                    used = col
+            if used:
+                height, width = row + reps, max(width, used)
+            row += reps
+        cells += height * width
+        if height * width > largest[0] * largest[1]:
+            largest = (height, width)
+    return largest, cells
+
+
+def _repeat(attrs: bytes) -> int:
+    m = _REPEAT.search(attrs)
+    return max(1, int(m.group(2))) if m else 1
