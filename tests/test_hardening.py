@@ -7,6 +7,7 @@ Each bad file is built here, from a good ledger, the way it would arrive."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import io
 import json
 import os
@@ -450,6 +451,55 @@ def test_file_over_the_size_limit_is_refused_without_reading_it(tmp_path: Path) 
     with path.open("wb") as f:
         f.truncate(limits.MAX_FILE_BYTES + 1)  # sparse: no disk used
     timed(lambda: failed(path, "上限"), 0.5)
+
+
+# every limit lives in ledgerkit.read.limits and is read there when a file is read: lowering one
+# there refuses a small good ledger of each format it bounds. A reader holding its own copy
+# (`from ledgerkit.read.limits import MAX_CELLS`) would not see the patch, and its case fails.
+LIMIT_CASES: list[tuple[dict[str, int], Callable[[Path], Path], str]] = [
+    ({"MAX_FILE_BYTES": 100}, lambda d: ledger_xlsx(d), "不像一份台账"),
+    ({"MAX_TEXT_BYTES": 100}, lambda d: csv_file(d / "a.csv", LEDGER), "文本表格有"),
+    ({"MAX_ZIP_ENTRIES": 3}, lambda d: ledger_xlsx(d), "个部件（上限 3）"),
+    ({"MAX_PART_BYTES": 100}, lambda d: ledger_xlsx(d), "超过 100 字节"),
+    ({"MAX_UNZIPPED_BYTES": 1000}, lambda d: ledger_xlsx(d), "超过 1000 字节"),
+    ({"MAX_RATIO": 1, "RATIO_FLOOR": 0}, lambda d: ledger_xlsx(d), "压缩比"),
+    ({"MAX_CELLS": 10}, lambda d: ledger_xlsx(d), "超过 10 个单元格的上限"),
+    ({"MAX_CELLS": 10}, lambda d: xls(d / "a.xls", LEDGER), "超过 10 个单元格的上限"),
+    ({"MAX_CELLS": 10}, lambda d: ods(d / "a.ods", "".join(ods_row(*r) for r in LEDGER)), "超过 10 个单元格的上限"),
+    ({"MAX_CELLS": 10}, lambda d: csv_file(d / "a.csv", LEDGER), "超过 10 个单元格的上限"),
+    ({"MAX_CELLS": 10}, lambda d: builders.html_xls(d / "a.xls", LEDGER), "超过 10 个单元格的上限"),
+    ({"MAX_CELLS": 10}, lambda d: xml2003(d / "a.xls", LEDGER), "超过 10 个单元格的上限"),
+    ({"MAX_SPIN": 1000}, lambda d: Path(shutil.copy(DATA / "password-1234.xlsx", d)), "加密参数异常"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("patch", "make", "reason"),
+    LIMIT_CASES,
+    ids=[f"{','.join(p)}-{i}" for i, (p, _, _) in enumerate(LIMIT_CASES)],
+)
+def test_each_limit_is_read_from_the_limits_module_when_a_file_is_read(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    patch: dict[str, int],
+    make: Callable[[Path], Path],
+    reason: str,
+) -> None:
+    path = make(tmp_path)
+    assert load_file(path, password="1234").status == "merged"
+    for name, value in patch.items():
+        monkeypatch.setattr(limits, name, value)
+    failed(path, reason, password="1234")
+
+
+def test_limits_have_one_home() -> None:
+    # patching a limit anywhere but ledgerkit.read.limits must fail loudly, not pass vacuously
+    names = [n for n in vars(limits) if n.startswith("MAX_") or n == "RATIO_FLOOR"]
+    assert len(names) == 9
+    package = Path(limits.__file__).parent
+    for module in ["ledgerkit.read", *(f"ledgerkit.read.{p.stem}" for p in package.glob("*.py"))]:
+        if module not in ("ledgerkit.read.__init__", "ledgerkit.read.limits"):
+            assert not set(names) & set(vars(importlib.import_module(module))), module
 
 
 # --- encrypted workbooks ----------------------------------------------------------------------
