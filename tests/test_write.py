@@ -198,3 +198,44 @@ def test_text_shaped_like_a_rich_string_is_kept_as_typed(tmp_path: Path) -> None
     (form,) = write_forms(result.projects, ["城关镇"], Period(2024, 5), Settings(), tmp_path)
     ws = openpyxl.load_workbook(form)["台账"]
     assert [ws.cell(r, 3).value for r in range(4, 7)] == names
+
+
+def _values(path: Path) -> dict[str, list[tuple]]:
+    wb = openpyxl.load_workbook(path)
+    return {name: list(wb[name].iter_rows(values_only=True)) for name in wb.sheetnames}
+
+
+def test_what_ledgerkit_writes_it_reads_back_as_written(month, tmp_path, capsysbinary):
+    """report --xlsx of a merged workbook writes the same workbook: the same sheets (no 分县区
+    or 县区 column for one district), the same rows with the units' own sources, the same
+    问题清单 and 文件情况; its own 完成率 formulas are not taken for formulas without values.
+    A cell broken by hand afterwards is added to the kept 问题清单, by its place."""
+    from builders import run_cli
+
+    book = tmp_path / "2024-04汇总.xlsx"
+    code, _, _ = run_cli(capsysbinary, "merge", str(month), "-o", str(book))
+    assert code == 1
+    again = tmp_path / "重写.xlsx"
+    code, _, _ = run_cli(capsysbinary, "report", str(book), "--xlsx", str(again))
+    assert code in (0, 1)
+    assert _values(again) == _values(book)
+    assert "分县区" not in openpyxl.load_workbook(again).sheetnames
+    back = merge_paths([book], rollup=False)
+    assert not [i for i in back.issues if i.code.startswith("formula")]
+    assert {p.origin.file for p in back.projects if p.origin} >= {"卧龙镇.xlsx"}
+
+    wb = openpyxl.load_workbook(book)
+    ws = wb["项目明细"]
+    heads = [c.value for c in ws[2]]
+    col = heads.index("总投资（万元）") + 1
+    ws.cell(row=3, column=col).value = "待定"
+    edited = tmp_path / "2024-04汇总（改）.xlsx"
+    wb.save(edited)
+    code, _, _ = run_cli(capsysbinary, "report", str(edited), "--xlsx", str(again))
+    assert code == 1  # the broken cell is an error in the data
+    issues = _values(again)["问题清单"]
+    original = _values(book)["问题清单"]
+    assert issues[: len(original)] == original
+    (added,) = issues[len(original) :]
+    letter = openpyxl.utils.get_column_letter(col)
+    assert added[2:6] == ("bad-number", edited.name, "项目明细", f"{letter}3")

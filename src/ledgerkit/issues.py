@@ -79,6 +79,24 @@ CODES: dict[str, tuple[Severity, str]] = {
 }
 
 
+# findings about the value in one cell (not across rows, files or months): what a hand edit
+# of a merged workbook can introduce, and what report --xlsx adds to the kept 问题清单
+CELL_CODES = frozenset(
+    {
+        "bad-number",
+        "bad-date",
+        "bad-started",
+        "unknown-category",
+        "cell-error",
+        "formula-no-value",
+        "missing-name",
+        "negative-money",
+        "row-unrecognised",
+        "text-too-long",
+    }
+)
+
+
 @dataclass(frozen=True)
 class Issue:
     """One finding: where it is (file, sheet, cell as the clerk sees it) and what is wrong."""

@@ -46,17 +46,26 @@ FILE_HEADERS_BEFORE_COUNTS = (
 FILE_HEADERS_AFTER_COUNTS = ("错误", "警告")
 
 
-def read_files_sheet(book: Path) -> list[dict[str, Any]] | None:
-    """The 文件情况 rows of a merged workbook as {header: value}; None without that sheet.
+def read_table(book: Path, sheet: str) -> tuple[list[str], list[list[Any]]] | None:
+    """A table sheet of a merged workbook as (headers, rows); None without that sheet.
     Row 1 is the title, row 2 the headers."""
     import python_calamine as pc
 
     wb = pc.CalamineWorkbook.from_path(str(book))
-    if FILES_SHEET not in wb.sheet_names:
+    if sheet not in wb.sheet_names:
         return None
-    rows = wb.get_sheet_by_name(FILES_SHEET).to_python()
+    rows = wb.get_sheet_by_name(sheet).to_python()
     heads = [str(h) for h in rows[1]] if len(rows) > 1 else []
-    return [dict(zip(heads, row, strict=False)) for row in rows[2:]]
+    return heads, [list(r) for r in rows[2:]]
+
+
+def read_files_sheet(book: Path) -> list[dict[str, Any]] | None:
+    """The 文件情况 rows of a merged workbook as {header: value}; None without that sheet."""
+    table = read_table(book, FILES_SHEET)
+    if table is None:
+        return None
+    heads, rows = table
+    return [dict(zip(heads, row, strict=False)) for row in rows]
 
 
 def status_of_label(label: Any) -> str:

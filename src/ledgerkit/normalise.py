@@ -121,8 +121,10 @@ class SheetLedger:
         return ""
 
 
-def normalise_book(book: RawBook, default_unit: str = "万元") -> SheetLedger:
-    """The first visible sheet holding a ledger header, understood. Raises NotALedger."""
+def normalise_book(book: RawBook, default_unit: str = "万元", rollup: bool = True) -> SheetLedger:
+    """The first visible sheet holding a ledger header, understood. Raises NotALedger.
+    A workbook ledgerkit wrote is a district's, rolled up into a city's merge; with `rollup`
+    False it is read back as written (report, notices)."""
     schema = load_schema()
     # a workbook ledgerkit wrote: its detail sheet, not a summary sheet that also names projects
     ordered = sorted(book.sheets, key=lambda s: s.name != DETAIL_SHEET)
@@ -131,7 +133,8 @@ def normalise_book(book: RawBook, default_unit: str = "万元") -> SheetLedger:
         if header is not None:
             ledger = normalise_sheet(book, sheet, header, default_unit)
             if sheet.name == DETAIL_SHEET and ledger.letter_of("unit"):
-                ledger = as_rollup(ledger, sheet.rows[: header[0]])
+                title = sheet.rows[: header[0]]
+                ledger = as_rollup(ledger, title) if rollup else as_written(ledger)
             # files the formulas refer to are named, never opened: the values are as saved
             links = tuple(issue("external-link", book.label, target=t) for t in book.links)
             return replace(ledger, issues=ledger.issues + links) if links else ledger
@@ -150,6 +153,28 @@ def as_rollup(ledger: SheetLedger, title_rows: list[list[Any]]) -> SheetLedger:
         extras = {(ROLLUP_PREFIX + k if k in SOURCE_HEADERS else k): v for k, v in p.extras.items()}
         projects.append(replace(p, district=p.district or district, extras=extras))
     return replace(ledger, projects=tuple(projects), unit=district, unit_source="汇总表")
+
+
+def as_written(ledger: SheetLedger) -> SheetLedger:
+    """A merged workbook read back (report, notices): each project keeps the place it was
+    first merged from (its 来源 columns) as its origin; nothing is added to it."""
+    projects = []
+    for p in ledger.projects:
+        extras = dict(p.extras)
+        file, sheet, row = (extras.pop(h, None) for h in SOURCE_HEADERS)
+        if file is None:  # a row the clerk added by hand: it comes from the workbook
+            projects.append(p)
+            continue
+        origin = Source(str(file), str(sheet or ""), _row_number(row))
+        projects.append(replace(p, extras=extras, origin=origin))
+    return replace(ledger, projects=tuple(projects))
+
+
+def _row_number(value: Any) -> int:
+    try:
+        return int(float(str(value)))
+    except ValueError:
+        return 0
 
 
 # --- headers --------------------------------------------------------------------------------

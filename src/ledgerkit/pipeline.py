@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ledgerkit.errors import BadOutput, LedgerkitError, NoInputs, NotALedger, UnreadableFile
-from ledgerkit.issues import Issue, issue
+from ledgerkit.issues import CELL_CODES, Issue, issue
 from ledgerkit.layout import FEEDBACK_SUFFIX
 from ledgerkit.merge import FAILED, MERGED, SKIPPED, FileResult, MergeResult
 from ledgerkit.merge import merge as merge_files
@@ -137,12 +137,19 @@ def discover(paths: list[Path]) -> tuple[list[Path], list[FileResult]]:
     return unique, skipped
 
 
-def load_file(path: Path, default_unit: str = "万元", *, password: str | None = None) -> FileResult:
+def load_file(
+    path: Path,
+    default_unit: str = "万元",
+    *,
+    password: str | None = None,
+    rollup: bool = True,
+) -> FileResult:
     """Read, understand and check one file; a bad file becomes a FileResult, never a crash.
-    `password` opens workbooks protected by an open password."""
+    `password` opens workbooks protected by an open password; without `rollup`, a workbook
+    ledgerkit wrote is read back as written, not as a district's ledger."""
     try:
         book = read_book(path, password)
-        ledger = normalise_book(book, default_unit)
+        ledger = normalise_book(book, default_unit, rollup)
     except NotALedger as exc:
         return FileResult(
             path, SKIPPED, exc.reason, issues=(issue("file-skipped", path.name, reason=exc.reason),)
@@ -165,15 +172,19 @@ def merge_paths(
     workers: int = 2,
     *,
     password: str | None = None,
+    rollup: bool = True,
 ) -> MergeResult:
     """Merge every ledger under `paths` into one checked ledger. The period is the one given,
-    else the folder's, else the one most titles name."""
+    else the folder's, else the one most titles name. Workbooks ledgerkit wrote are districts'
+    ledgers to roll up, unless `rollup` is False (one read back as written)."""
     settings = settings or Settings()
     candidates, skipped = discover(paths)
+
+    def load(path: Path) -> FileResult:
+        return load_file(path, settings.money_unit, password=password, rollup=rollup)
+
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        loaded = list(
-            pool.map(lambda p: load_file(p, settings.money_unit, password=password), candidates)
-        )
+        loaded = list(pool.map(load, candidates))
     loaded = pick_versions(loaded)
     files = loaded + skipped
     ledgers = [f.ledger for f in loaded if f.ledger is not None]
@@ -277,7 +288,8 @@ def merge_month(
     reported. The store is only read here, and never created. Reading back a
     `merged_workbook`, who reported comes from the store's record of the month, else from
     the workbook's 文件情况 sheet (the inputs are then one workbook, not the units' files)."""
-    result = merge_paths(paths, period, settings, password=password)
+    rollup = merged_workbook is None
+    result = merge_paths(paths, period, settings, password=password, rollup=rollup)
     if result.period is None:
         return MonthRun(result)
     p = result.period
@@ -442,10 +454,7 @@ def report(
     month = read_merged(ledger, settings, period)
     written = []
     if xlsx:
-        from ledgerkit.workbook import write_workbook
-
-        title = ledger_title(settings.region, month.result.period)
-        write_workbook(month.result, xlsx, title, month.figures, settings)
+        _rewrite(ledger, month, xlsx, settings)
     preview = None
     if output or fmt != "docx":
         data = bulletin(month.figures or {}, settings, fmt)
@@ -457,6 +466,20 @@ def report(
     if xlsx:
         written.append(xlsx)
     return ReportRun(month, preview, tuple(written))
+
+
+def _rewrite(ledger: Path, month: MonthRun, out: Path, settings: Settings) -> None:
+    """A merged workbook written again as it was read: its 问题清单 and 文件情况 kept (the
+    checks across files and months were made when it was merged), plus what this reading
+    found in its own cells (a value broken by hand)."""
+    from ledgerkit.layout import FILES_SHEET, ISSUES_SHEET, read_table
+    from ledgerkit.workbook import write_workbook
+
+    kept = {name: t for name in (ISSUES_SHEET, FILES_SHEET) if (t := read_table(ledger, name))}
+    found = tuple(i for i in month.result.issues if i.code in CELL_CODES)
+    result = replace(month.result, issues=found)
+    title = ledger_title(settings.region, result.period)
+    write_workbook(result, out, title, month.figures, settings, kept)
 
 
 BULLETIN_FORMATS = {".docx": "docx", ".md": "md", ".html": "html", ".htm": "html"}

@@ -63,6 +63,8 @@ class Project:
     contact: Cell | None = None
     remark: Cell | None = None
     extras: Mapping[str, Any] = field(default_factory=dict)  # header -> value, as typed
+    # a merged workbook read back (report, notices): where the row was first merged from
+    origin: Source | None = None
 
     def get(self, key: str) -> Any:
         """A canonical field by its schema key (None for a field the type does not hold)."""
@@ -75,7 +77,7 @@ class Project:
 
 
 FIELDS: tuple[str, ...] = tuple(
-    f.name for f in fields(Project) if f.name not in ("source", "extras")
+    f.name for f in fields(Project) if f.name not in ("source", "extras", "origin")
 )
 
 

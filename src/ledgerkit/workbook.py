@@ -9,7 +9,7 @@ layout, which the readers of this workbook use too.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,9 @@ from ledgerkit.summary import add_summary_sheets
 from ledgerkit.tables import Styles, table_sheet
 from ledgerkit.xlsx_rows import Formula, close_fast
 
+# sheets of a merged workbook read back and written again as they were: name -> (heads, rows)
+KeptSheets = Mapping[str, tuple[list[str], list[list[Any]]]]
+
 
 def write_workbook(
     result: MergeResult,
@@ -51,10 +54,14 @@ def write_workbook(
     title: str,
     figures: dict[str, Any] | None = None,
     settings: Settings | None = None,
+    kept: KeptSheets | None = None,
 ) -> None:
     """Write the merged ledger (and, given the figures, the summary sheets in front of it) to
-    `out` atomically. Raises OutputLocked if the file is open in Excel or WPS."""
-    atomic_write(out, lambda tmp: _write(result, tmp, title, figures, settings or Settings()))
+    `out` atomically. Rewriting a merged workbook, `kept` holds its 问题清单 and 文件情况 as
+    they were (result.issues then adds what the rewrite found). Raises OutputLocked if the
+    file is open in Excel or WPS."""
+    settings = settings or Settings()
+    atomic_write(out, lambda tmp: _write(result, tmp, title, figures, settings, kept or {}))
 
 
 def _write(
@@ -63,6 +70,7 @@ def _write(
     title: str,
     figures: dict[str, Any] | None,
     settings: Settings,
+    kept: KeptSheets,
 ) -> None:
     import xlsxwriter
 
@@ -79,8 +87,11 @@ def _write(
     if figures is not None:
         add_summary_sheets(wb, styles, figures, settings)
     _detail_sheet(wb, styles, result, title)
-    _issues_sheet(wb, styles, result)
-    _files_sheet(wb, styles, result)
+    _issues_sheet(wb, styles, result, kept.get(ISSUES_SHEET))
+    if FILES_SHEET in kept:
+        _kept_sheet(wb, styles, FILES_SHEET, "报送文件情况", kept[FILES_SHEET])
+    else:
+        _files_sheet(wb, styles, result)
     close_fast(wb)
 
 
@@ -133,7 +144,7 @@ def _detail_sheet(wb: Any, styles: Styles, result: MergeResult, title: str) -> N
             ]
             if extras:
                 cells += [(p.extras.get(h), text) for h in extras]
-            src = p.source
+            src = p.origin or p.source  # a workbook read back keeps the units' files
             cells += [(src.file, text), (src.sheet, text), (src.row, whole)]
             yield cells
 
@@ -154,11 +165,18 @@ def _rate_formula(p: Project, letters: dict[str, str], row: int, styles: Styles)
 # --- 问题清单 and 文件情况 ---------------------------------------------------------------------
 
 
-def _issues_sheet(wb: Any, styles: Styles, result: MergeResult) -> None:
+def _issues_sheet(
+    wb: Any, styles: Styles, result: MergeResult, kept: tuple[list[str], list[list[Any]]] | None
+) -> None:
     heads = ISSUE_HEADERS
+    before = kept[1] if kept else []
+    colours = {SEVERITY_LABEL["error"]: styles.error, SEVERITY_LABEL["warning"]: styles.warning}
 
     def rows() -> Iterable[list[tuple[Any, Any]]]:
-        for n, i in enumerate(result.issues, start=1):
+        for row in before:  # the findings of the merge, as the workbook held them
+            yield [(v, colours.get(v, styles.text) if c == 1 else _kept_format(v, styles))
+                   for c, v in enumerate(row)]  # fmt: skip
+        for n, i in enumerate(result.issues, start=len(before) + 1):
             fmt = {"error": styles.error, "warning": styles.warning}.get(i.severity, styles.text)
             yield [
                 (n, styles.int),
@@ -171,6 +189,23 @@ def _issues_sheet(wb: Any, styles: Styles, result: MergeResult) -> None:
             ]
 
     table_sheet(wb, styles, ISSUES_SHEET, ISSUES_SHEET, heads, rows(), max_width=80)
+
+
+def _kept_format(value: Any, styles: Styles) -> Any:
+    return (
+        styles.int
+        if isinstance(value, int | float) and not isinstance(value, bool)
+        else styles.text
+    )
+
+
+def _kept_sheet(
+    wb: Any, styles: Styles, name: str, title: str, kept: tuple[list[str], list[list[Any]]]
+) -> None:
+    """A table of a merged workbook written again as it was read."""
+    heads, rows = kept
+    cells = ([(v, _kept_format(v, styles)) for v in row] for row in rows)
+    table_sheet(wb, styles, name, title, heads, cells)
 
 
 FILE_COUNTS = (

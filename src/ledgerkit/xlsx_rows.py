@@ -232,7 +232,8 @@ def _cell_xml(value: Any, strings: Any) -> str | None:
         return f"><v>{float(value):.16G}</v></c>"
     if isinstance(value, Formula):
         formula = _xml_text(value.formula.removeprefix("="))
-        return f"><f>{formula}</f><v>{_xml_text(value.cached)}</v></c>"
+        kind = ' t="str"' if isinstance(value.cached, str) else ""  # "" is a cached text result
+        return f"{kind}><f>{formula}</f><v>{_xml_text(value.cached)}</v></c>"
     return f' t="s"><v>{strings._get_shared_string_index(_excel_text(cell_text(value)))}</v></c>'
 
 

@@ -225,7 +225,8 @@ def bad_cells(xml: bytes) -> dict[tuple[int, int], str]:
             cells[key] = value.group(1).decode("utf-8", "replace")
             continue
         formula = _FORMULA_RE.search(inner)
-        if formula and (value is None or not value.group(1)):
+        # a formula whose cached result is the empty text (t="str") has a value: ""
+        if formula and (value is None or (not value.group(1) and b't="str"' not in attrs)):
             cells[key] = "=" + html.unescape((formula.group(1) or b"").decode("utf-8", "replace"))
     return cells
 
