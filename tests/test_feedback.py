@@ -15,7 +15,7 @@ import pytest
 
 from ledgerkit.feedback import write_feedback
 from ledgerkit.issues import Issue
-from ledgerkit.merge import MergeResult
+from ledgerkit.merging import MergeResult
 from ledgerkit.pipeline import merge_paths
 from ledgerkit.read import read_book
 

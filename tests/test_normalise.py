@@ -21,7 +21,7 @@ from builders import (
     xlsx_cached,
 )
 
-from ledgerkit.merge import FileResult
+from ledgerkit.merging import FileResult
 from ledgerkit.pipeline import load_file, merge_paths
 
 HEAD = [

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from ledgerkit.fmt import amount, pct, points, wan, yi
 from ledgerkit.layout import FILE_STATUS_LABEL, SEVERITY_LABEL
-from ledgerkit.merge import FAILED, MergeResult
+from ledgerkit.merging import FAILED, MergeResult
 from ledgerkit.metrics import LAGGING, SEVERE, low_label, totals
 from ledgerkit.period import Period
 from ledgerkit.settings import Settings

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from ledgerkit.errors import UnreadableFile
 from ledgerkit.issues import Issue
 from ledgerkit.layout import EXCEL_MAX_TEXT, FEEDBACK_SUFFIX, ISSUES_SHEET, SEVERITY_LABEL
-from ledgerkit.merge import FAILED, FileResult, MergeResult
+from ledgerkit.merging import FAILED, FileResult, MergeResult
 from ledgerkit.output import FIXED_DATE, atomic_write
 from ledgerkit.read import RawBook, RawSheet, read_book
 from ledgerkit.xlsx_rows import display_width

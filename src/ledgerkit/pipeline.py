@@ -18,8 +18,8 @@ from typing import Any
 from ledgerkit.errors import BadOutput, LedgerkitError, NoInputs, NotALedger, UnreadableFile
 from ledgerkit.issues import CELL_CODES, Issue, issue
 from ledgerkit.layout import FEEDBACK_SUFFIX
-from ledgerkit.merge import FAILED, MERGED, SKIPPED, FileResult, MergeResult
-from ledgerkit.merge import merge as merge_files
+from ledgerkit.merging import FAILED, MERGED, SKIPPED, FileResult, MergeResult
+from ledgerkit.merging import merge as merge_files
 from ledgerkit.metrics import Assessed, assess, breakdown, figures, to_json, totals
 from ledgerkit.normalise import TITLE, SheetLedger, normalise_book
 from ledgerkit.period import Period, from_paths, from_titles
@@ -248,6 +248,22 @@ class MonthRun:
     @property
     def ok(self) -> bool:
         return self.result.ok
+
+    def to_pandas(self, money: str = "decimal") -> Any:
+        """The month's projects as a pandas DataFrame (analysts' use; pandas is imported here
+        only): canonical columns, the units' extra columns, source file/sheet/row."""
+        from ledgerkit.frames import projects_frame
+
+        return projects_frame(self.result.projects, money)
+
+    def figures_frame(self, table: str = "by_unit", money: str = "decimal") -> Any:
+        """One table of the figures (by_unit, by_category, by_level, by_sector, by_band,
+        lagging) as a pandas DataFrame."""
+        from ledgerkit.frames import figures_frame
+
+        if self.figures is None or table not in self.figures:
+            raise LedgerkitError(f"没有“{table}”这张表（报告期未定时没有指标）")
+        return figures_frame(self.figures[table], money)
 
     def to_dict(self) -> dict[str, Any]:
         """The run as `merge --json` / `check --json` print it; money in 万元."""

@@ -32,7 +32,7 @@ from ledgerkit.layout import (
 from ledgerkit.project import Project, Source, make, name_key
 
 if TYPE_CHECKING:
-    from ledgerkit.merge import FileResult
+    from ledgerkit.merging import FileResult
 
 STORE_NAME = "ledgerkit-history.sqlite"
 # the project columns kept, in the table's order: identity, figures, status, source

@@ -24,7 +24,7 @@ from ledgerkit.layout import (
     SEVERITY_LABEL,
     SOURCE_HEADERS,
 )
-from ledgerkit.merge import FAILED, MergeResult
+from ledgerkit.merging import FAILED, MergeResult
 from ledgerkit.normalise import (
     BLANK,
     FOOTER,

@@ -1,4 +1,6 @@
-"""Merge stage: every unit's understood table -> one district ledger (a tuple of projects)."""
+"""Merge stage: every unit's understood table -> one district ledger (a tuple of projects).
+
+(Named merging, not merge: `ledgerkit.merge()` is the analysts' entry point.)"""
 
 from __future__ import annotations
 
