@@ -102,7 +102,9 @@ def test_print_setup_on_every_sheet(seed_book):
     for ws in wb.worksheets:
         assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
         assert ws.print_title_rows == "$1:$2" and ws.freeze_panes == "A3"
+        # the detail sheet prints three pages across at a readable size; a summary on one
         assert ws.sheet_properties.pageSetUpPr.fitToPage
+        assert (ws.page_setup.fitToWidth or 1) == (3 if ws.title == "项目明细" else 1)
 
 
 def test_native_chart_of_rates_against_time_progress(seed_book):

@@ -194,7 +194,8 @@ def _rate_chart(wb: Any, ws: Any, n: int) -> None:
             "name": "完成率",
             "categories": [name, first, 1, last, 1],
             "values": [name, first, 8, last, 8],
-            "data_labels": {"value": True, "num_format": "0.0%"},
+            # at the foot of each column, where the time-progress line never crosses them
+            "data_labels": {"value": True, "num_format": "0.0%", "position": "inside_base"},
         }
     )
     line = wb.add_chart({"type": "line"})
@@ -319,7 +320,7 @@ def _trend_sheet(
         }
     )
     chart.set_title({"name": "累计完成投资和完成率逐月变化"})
-    chart.set_y_axis({"name": shown.unit})
-    chart.set_y2_axis({"num_format": "0%"})
+    chart.set_y_axis({"name": shown.unit, "min": 0})  # from 0: a rise is not made to look steep
+    chart.set_y2_axis({"num_format": "0%", "min": 0})
     chart.set_legend({"position": "bottom"})
     ws.insert_chart(1, len(heads) + 1, chart)

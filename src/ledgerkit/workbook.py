@@ -148,7 +148,9 @@ def _detail_sheet(wb: Any, styles: Styles, result: MergeResult, title: str) -> N
             cells += [(src.file, text), (src.sheet, text), (src.row, whole)]
             yield cells
 
-    table_sheet(wb, styles, DETAIL_SHEET, title, detail_headers(result), rows())
+    heads = detail_headers(result)
+    key = heads.index(load_schema().fields["name"].label) + 1  # 序号 … 项目名称 on every page
+    table_sheet(wb, styles, DETAIL_SHEET, title, heads, rows(), key_columns=key)
 
 
 def _rate_formula(p: Project, letters: dict[str, str], row: int, styles: Styles) -> tuple[Any, Any]:

@@ -174,7 +174,8 @@ class _Cells:
 
     def __init__(self, strings: Any, widths: list[int], max_width: int) -> None:
         self.strings, self.widths, self.max_width = strings, widths, max_width
-        self.texts: dict[str, tuple[str, int]] = {}  # text -> (the cell's tail, its width)
+        # text -> (the cell's tail, its width, the lines it wraps to at the widest column)
+        self.texts: dict[str, tuple[str, int, int]] = {}
         self.repeats = 0  # uses of a known text, not yet counted by the shared-string table
         self.styles: dict[Any, str] = {}
         self.letters: list[str] = []
@@ -185,7 +186,7 @@ class _Cells:
         while len(letters) < len(row):
             letters.append(column_letter(len(letters)))
         cells = []
-        last = -1
+        last, lines = -1, 1
         for c, (value, fmt) in enumerate(row):
             kind = value.__class__
             if value is None or (kind is str and not value):
@@ -204,6 +205,8 @@ class _Cells:
                 cells.append(f'<c r="{letters[c]}{ref}"{s}{known[0]}')
                 if known[1] > widths[c]:
                     widths[c] = known[1]
+                if known[2] > lines:
+                    lines = known[2]
             else:
                 cell = _cell_xml(value, self.strings)
                 if cell is None:
@@ -212,14 +215,31 @@ class _Cells:
                 if isinstance(value, str):
                     widths[c] = max(widths[c], min(display_width(value) + 2, self.max_width))
             last = c
-        return (f'<row r="{ref}">{"".join(cells)}</row>', last) if cells else ("", -1)
+        if not cells:
+            return "", -1
+        # a row's height is set where its text wraps: not every viewer fits it on opening
+        # (LibreOffice does not), and a message would run over the rows below it
+        height = f' ht="{LINE_POINTS * lines:g}" customHeight="1"' if lines > 1 else ""
+        return f'<row r="{ref}"{height}>{"".join(cells)}</row>', last
 
-    def _text(self, value: str) -> tuple[str, int]:
+    def _text(self, value: str) -> tuple[str, int, int]:
         index = self.strings._get_shared_string_index(_excel_text(cell_text(value)))
-        known = (f' t="s"><v>{index}</v></c>', min(display_width(value) + 2, self.max_width))
+        width = display_width(value) + 2
+        lines = 1 if width <= self.max_width and "\n" not in value else self._lines(value)
+        known = (f' t="s"><v>{index}</v></c>', min(width, self.max_width), lines)
         if len(value) <= 40:  # units, files, 是/否 repeat; a project's own text rarely does
             self.texts[value] = known
         return known
+
+    def _lines(self, value: str) -> int:
+        """The lines a text wraps to in a column of the widest width."""
+        room = max(self.max_width - 2, 1)
+        lines = sum(max(1, -(-display_width(part) // room)) for part in value.split("\n"))
+        return min(lines, MAX_LINES)
+
+
+LINE_POINTS = 13.5  # one line of 10 pt 宋体
+MAX_LINES = 30  # Excel's tallest row is 409 points
 
 
 def _cell_xml(value: Any, strings: Any) -> str | None:
