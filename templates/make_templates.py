@@ -1,4 +1,4 @@
-"""Build the default Word templates: templates/通报.docx and templates/督办通知单.docx.
+"""Build the default Word templates: src/ledgerkit/templates/通报.docx and 督办通知单.docx.
 
     python templates/make_templates.py
 
@@ -42,7 +42,9 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt
 from lxml import etree
 
-HERE = Path(__file__).resolve().parent
+# The templates ship inside the package; this script stays out of it (and out of what
+# `ledgerkit init` copies): it is for whoever changes the defaults, not for the clerk.
+OUT = Path(__file__).resolve().parents[1] / "src" / "ledgerkit" / "templates"
 LATIN = "Times New Roman"
 FANGSONG, XIAOBIAOSONG, HEITI, KAITI, SONGTI = (
     "仿宋_GB2312",
@@ -518,8 +520,8 @@ def save(doc, path: Path) -> None:
 
 def main() -> None:
     for name, build in (("通报.docx", bulletin), ("督办通知单.docx", notice)):
-        save(build(), HERE / name)
-        print(HERE / name)
+        save(build(), OUT / name)
+        print(OUT / name)
 
 
 if __name__ == "__main__":

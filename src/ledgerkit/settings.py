@@ -80,12 +80,9 @@ class Settings:
 
 
 def default_templates() -> Path:
-    """The templates shipped with ledgerkit (the repository's templates/ folder)."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "templates", here.parents[1] / "templates"):
-        if candidate.is_dir():
-            return candidate
-    return here.parents[1] / "templates"
+    """The templates shipped inside the package (ledgerkit/templates/, package data), so an
+    installed ledgerkit finds them wherever it runs; never the repository's folder."""
+    return Path(__file__).resolve().parent / "templates"
 
 
 def find_workspace(start: Path) -> Path | None:

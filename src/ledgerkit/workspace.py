@@ -8,6 +8,10 @@ from pathlib import Path
 from ledgerkit.errors import LedgerkitError
 from ledgerkit.settings import CONFIG_NAME, default_templates
 
+# What the clerk edits (the two Word templates) and the guide to editing them; nothing else
+# that ships with the package is copied.
+CLERK_FILES = ("通报.docx", "督办通知单.docx", "README.md")
+
 
 class WorkspaceExists(LedgerkitError):
     """init would overwrite a workspace the clerk has already set up."""
@@ -25,10 +29,8 @@ def init_workspace(folder: Path, force: bool = False) -> list[Path]:
     shutil.copyfile(source / CONFIG_NAME, config)
     target = folder / "templates"
     target.mkdir(exist_ok=True)
-    for item in sorted(source.iterdir()):
-        if item.name == CONFIG_NAME or not item.is_file():
-            continue
-        dest = target / item.name
+    for name in CLERK_FILES:
+        item, dest = source / name, target / name
         if dest.exists() and not force:
             continue
         shutil.copyfile(item, dest)
