@@ -19,6 +19,10 @@ from pathlib import Path
 import pytest
 from docx import Document
 
+from ledgerkit import settings as settings_module
+from ledgerkit.bulletin import TemplateError, find_template
+from ledgerkit.settings import Settings
+
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "samples" / "2024-04"
 
@@ -134,3 +138,12 @@ def test_installed_ledgerkit_runs_the_month_outside_the_repository(bin_dir, tmp_
     forms = sorted(p.name for p in (work / "forms").iterdir())
     assert forms and all(name.endswith(".xlsx") for name in forms)
     assert all(name in out for name in forms)
+
+
+def test_a_missing_default_template_asks_for_a_reinstall_not_for_init(tmp_path, monkeypatch):
+    """init copies from the installed defaults: advising it when they are gone sends the clerk
+    round in a circle."""
+    monkeypatch.setattr(settings_module, "default_templates", lambda: tmp_path)
+    with pytest.raises(TemplateError, match="重新安装 ledgerkit") as exc:
+        find_template("通报.docx", Settings())
+    assert "init" not in str(exc.value)

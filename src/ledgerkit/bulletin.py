@@ -186,7 +186,12 @@ def find_template(name: str, settings: Settings) -> Path:
     for folder in settings.template_dirs():
         if (folder / name).is_file():
             return folder / name
-    raise TemplateError(f"找不到模板“{name}”，请运行 ledgerkit init 恢复默认模板")
+    # the default ships inside the package: only a broken install gets here, and init (which
+    # copies from that same folder) cannot mend it
+    raise TemplateError(
+        f"找不到模板“{name}”：工作区里没有，ledgerkit 自带的默认模板也缺失（安装不完整），"
+        "请重新安装 ledgerkit"
+    )
 
 
 def render_docx(template: Path, values: dict[str, Any], settings: Settings) -> bytes:
