@@ -11,13 +11,19 @@ import pytest
 from builders import run_cli
 
 from ledgerkit.errors import LedgerkitError
-from ledgerkit.settings import CONFIG_NAME, Settings, default_templates, load_settings
+from ledgerkit.settings import (
+    CONFIG_NAME,
+    Settings,
+    default_templates,
+    load_settings,
+    no_region,
+)
 from ledgerkit.workspace import init_workspace
 
 
 @pytest.fixture
 def workspace(tmp_path: Path) -> Path:
-    init_workspace(tmp_path)
+    init_workspace(tmp_path, region="襄城区")
     (tmp_path / "2024-04").mkdir()
     return tmp_path
 
@@ -31,9 +37,10 @@ def test_defaults_without_a_workspace(tmp_path):
 def test_the_commented_template_is_valid_and_found_from_a_subfolder(workspace):
     s = load_settings(workspace / "2024-04", env={})
     assert s.workspace == workspace and s.region == "襄城区"
+    assert s.issuer == "襄城区重点项目建设指挥部办公室"
     assert s.bands == (Decimal(10), Decimal(5), Decimal(1))
     assert s.start_target is None  # target = 0 means: all projects
-    assert s.canonical_unit("尹集") == "尹集乡" and s.canonical_unit("经济开发区") == "开发区"
+    assert s.roster == ()  # no other county's units: the units that report are counted
     assert s.canonical_unit("隆中街道") == "隆中街道"
     assert s.warnings == ()
 
@@ -62,21 +69,28 @@ def test_every_example_key_commented_out_in_the_template_is_known(tmp_path):
     """Uncommenting `# year = 2024` and the like must not give a warning: the template and the
     keys settings.py reads cannot drift apart."""
     text = (default_templates() / CONFIG_NAME).read_text("utf-8")
-    example = re.compile(r"^#\s*([A-Za-z_][A-Za-z0-9_]*\s*=.*)$", re.MULTILINE)
+    example = re.compile(r"^#\s*([A-Za-z_][A-Za-z0-9_]*\s*=.*|\[\[?[a-z_]+\]\]?)$", re.MULTILINE)
     assert example.findall(text), "the template shows no commented-out example key any more"
     (tmp_path / CONFIG_NAME).write_text(example.sub(r"\1", text), "utf-8")
     s = load_settings(tmp_path, env={})
-    assert s.warnings == ()
+    # the one reminder left is the region's placeholder, which the clerk fills in
+    assert s.warnings == (no_region(tmp_path / CONFIG_NAME),)
     assert s.year == 2024  # `# year = 2024` was read
+    assert [u.name for u in s.roster] == ["某某镇"]  # the example unit is well formed
 
 
 @pytest.mark.parametrize(
     ("toml", "named", "hint"),
     [
         ('region = "襄城区"\n[stauts]\nyellow_gap = 5\n', "“stauts”", "“status”"),
-        ("[status]\nyelow_gap = 5\nred_gap = 30\n", "“status.yelow_gap”", "“status.yellow_gap”"),
         (
-            '[[units]]\nname = "卧龙镇"\nalias = ["卧龙"]\n[[units]]\nname = "尹集乡"\n',
+            'region = "襄城区"\n[status]\nyelow_gap = 5\nred_gap = 30\n',
+            "“status.yelow_gap”",
+            "“status.yellow_gap”",
+        ),
+        (
+            'region = "襄城区"\n[[units]]\nname = "卧龙镇"\nalias = ["卧龙"]\n'
+            '[[units]]\nname = "尹集乡"\n',
             "第1个 [[units]]（卧龙镇）的设置项“alias”",
             "“aliases”",
         ),
@@ -94,7 +108,8 @@ def test_an_unknown_key_is_a_warning_naming_it_and_the_likely_key(tmp_path, toml
 
 def test_unknown_keys_without_a_likely_spelling_and_keys_in_the_wrong_place(tmp_path):
     (tmp_path / CONFIG_NAME).write_text(
-        'yellow_gap = 5\ncolour = "红"\n[status]\ntarget = 3\n[units]\nname = "卧龙镇"\n',
+        'region = "襄城区"\nyellow_gap = 5\ncolour = "红"\n[status]\ntarget = 3\n'
+        '[units]\nname = "卧龙镇"\n',
         "utf-8",
     )
     s = load_settings(tmp_path, env={})

@@ -22,7 +22,7 @@ from ledgerkit.fmt import half_up, pct, wan, yi
 from ledgerkit.metrics import SEVERE
 from ledgerkit.period import Period
 from ledgerkit.schema import load_schema
-from ledgerkit.settings import Settings
+from ledgerkit.settings import Settings, issuer_for
 
 BULLETIN_TEMPLATE = "通报.docx"
 NOTICE_TEMPLATE = "督办通知单.docx"
@@ -129,7 +129,7 @@ def context(figures: dict[str, Any], settings: Settings) -> dict[str, Any]:
     return {
         **figures,
         "title": f"关于{period.text}{region}重点项目建设进展情况的通报",
-        "issuer": settings.issuer or f"{figures['region']}重点项目建设指挥部办公室",
+        "issuer": settings.issuer or issuer_for(figures["region"]),
         "report_date": settings.report_date,
         "recipients": "各乡镇（街道）、区直各部门，各重点项目责任单位：",
         "categories": [s for s in figures["by_category"] if s["projects"]],

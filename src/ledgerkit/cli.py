@@ -267,16 +267,31 @@ def template(
 @app.command()
 def init(
     folder: Annotated[Path, typer.Argument(help="工作区文件夹，默认当前文件夹")] = Path("."),
+    region: Annotated[
+        str | None,
+        typer.Option("--region", help="本地区名称，写进标题和通报，如 樊城区", metavar="地区"),
+    ] = None,
+    issuer: Annotated[
+        str | None,
+        typer.Option(
+            "--issuer", help="通报落款，默认“地区名称重点项目建设指挥部办公室”", metavar="落款"
+        ),
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="覆盖已有的设置和模板")] = False,
 ) -> None:
-    """建立工作区：带注释的 ledgerkit.toml 和一份可修改的默认模板。
+    """建立工作区：本地区的 ledgerkit.toml（带注释）和一份可修改的默认模板。
 
-    例：ledgerkit init 重点项目
+    例：ledgerkit init 重点项目 --region 樊城区
     """
+    from ledgerkit.console import warn
+    from ledgerkit.settings import no_region
     from ledgerkit.workspace import init_workspace
 
-    for path in init_workspace(folder, force):
+    made = init_workspace(folder, force, region=region or "", issuer=issuer or "")
+    for path in made.written:
         typer.echo(f"已写出 {path}")
+    if not made.region:
+        warn(no_region(made.config))
 
 
 def _settings(**overrides: object) -> Settings:

@@ -3,7 +3,8 @@
 The workspace is the nearest folder, from the current one upwards, holding a ledgerkit.toml.
 Without one the defaults apply. The result is a frozen object passed explicitly to whatever
 needs it; nothing reads settings from module state. A key in ledgerkit.toml that nothing reads
-(a typo such as [stauts]) is ignored and named in `Settings.warnings`; the caller shows them.
+(a typo such as [stauts]) is ignored and named in `Settings.warnings`, and so is a workspace
+that names no region; the caller shows them.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ class Settings:
     start_target: int | None = None  # 开工率 denominator: a target count instead of all projects
     bands: tuple[Decimal, ...] = (Decimal(10), Decimal(5), Decimal(1))  # 亿元, descending
     roster: tuple[Unit, ...] = ()
-    issuer: str = ""  # 落款 of the bulletin; default: 「region」重点项目建设指挥部办公室
+    issuer: str = ""  # 落款 of the bulletin; default: issuer_for(region)
     report_date: str = ""  # 落款日期, as written: "2024年5月10日"
     reply_by: str = ""  # 督办通知单: reply by this date
     next_steps: tuple[str, ...] = ()  # 通报“下步工作” paragraphs
@@ -106,7 +107,22 @@ def load_settings(
         values, warnings = _from_toml(workspace / CONFIG_NAME)
     values.update(_from_env(os.environ if env is None else env))
     values.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    if workspace and not str(values.get("region", "")).strip():
+        warnings.append(no_region(workspace / CONFIG_NAME))
     return _build(values, workspace, tuple(warnings))
+
+
+def no_region(config: Path) -> str:
+    """The reminder while a workspace names no region: its titles and 落款 would have none."""
+    return (
+        f"{config} 中还没有填写地区名称（region），汇总表标题、通报落款和下发的台账里都不会写"
+        '地区；请在该文件中填上，例如 region = "樊城区"。'
+    )
+
+
+def issuer_for(region: str) -> str:
+    """The bulletin's 落款 when ledgerkit.toml names none."""
+    return f"{region}重点项目建设指挥部办公室"
 
 
 _TOML_KEYS = {
