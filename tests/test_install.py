@@ -114,8 +114,8 @@ def test_installed_ledgerkit_runs_the_month_outside_the_repository(bin_dir, tmp_
     assert not work.resolve().is_relative_to(REPO)
 
     shutil.copytree(SAMPLES, work / "2024-04")
-    out = _ok(_run(ledgerkit, "init", "--region", "襄城区", cwd=work))
-    assert "ledgerkit.toml" in out
+    out = _ok(_run(ledgerkit, "init", "--region", "襄城区", "--from", "2024-04", cwd=work))
+    assert "ledgerkit.toml" in out and "责任单位名册 8 个" in out
     copied = sorted(p.name for p in (work / "templates").iterdir())
     assert copied == sorted(["README.md", "通报.docx", "督办通知单.docx"])  # no make_templates.py
 

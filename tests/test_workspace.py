@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from builders import HEAD, run_cli
 
 from ledgerkit.pipeline import merge_paths
 from ledgerkit.settings import CONFIG_NAME, load_settings, no_region
-from ledgerkit.workspace import init_workspace
+from ledgerkit.workspace import group_spellings, init_workspace
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples" / "2024-04"
 
@@ -36,7 +37,7 @@ def test_init_with_a_region_writes_its_settings_and_no_roster(tmp_path):
     settings = load_settings(tmp_path, env={})
     assert (settings.region, settings.issuer) == ("樊城区", "樊城区重点项目建设指挥部办公室")
     assert settings.roster == () and settings.warnings == ()
-    assert made.region == "樊城区" and made.config in made.written
+    assert made.region == "樊城区" and made.roster == () and made.config in made.written
     text = (tmp_path / CONFIG_NAME).read_text("utf-8")
     assert "襄城" not in text and "尹集" not in text  # no other county, not even in a comment
 
@@ -56,6 +57,88 @@ def test_a_plain_init_leaves_a_placeholder_that_commands_point_out(tmp_path, cap
     # the flag or the environment names the region: nothing to point out
     assert load_settings(tmp_path, env={"LEDGERKIT_REGION": "樊城区"}).warnings == ()
     assert load_settings(tmp_path, env={}, overrides={"region": "樊城区"}).warnings == ()
+
+
+def test_init_from_a_month_makes_its_units_the_roster(tmp_path, capsysbinary, monkeypatch):
+    ws = tmp_path / "ws"
+    code, out, err = run_cli(
+        capsysbinary, "init", str(ws), "--region", "襄城区", "--from", str(SAMPLES)
+    )
+    assert code == 0, err
+    settings = load_settings(ws, env={})
+    units = _units_seen(SAMPLES)
+    assert len(units) == 8
+    assert [u.name for u in settings.roster] == units
+    assert settings.warnings == () and settings.region == "襄城区"
+    assert "责任单位名册 8 个" in out and all(u in out for u in units)
+
+    # merged in that workspace, 分单位 lists the eight units and no empty stranger
+    monkeypatch.chdir(ws)
+    code, out, _ = run_cli(
+        capsysbinary, "merge", str(SAMPLES), "-o", str(tmp_path / "x汇总.xlsx"), "--json"
+    )
+    assert sorted(json.loads(out)["by_unit"]) == sorted(units)
+
+
+def test_spellings_of_one_unit_become_aliases_and_guesses_are_not_made(
+    tmp_path, capsysbinary, monkeypatch
+):
+    month = tmp_path / "2024-04"
+    month.mkdir()
+    _ledger(
+        month / "尹集.xlsx",
+        "尹集乡人民政府2024年重点项目台账（1-4月）",
+        [("尹集乡养老中心", "尹集"), ("尹集乡道路", "尹集")],
+    )
+    _ledger(
+        month / "区发改局.xlsx",  # a department's file: its sender is no unit of a project
+        "区发展和改革局2024年重点项目台账（1-4月）",
+        [
+            ("卧龙镇污水厂", "卧龙镇人民政府"),
+            ("卧龙镇集镇改造", "卧龙镇"),
+            ("城关镇广场", "城关镇"),
+            ("城关街道菜市场", "城关街道"),
+            ("城关片区管网", "城关"),  # 城关镇 or 城关街道? not told: kept apart
+            ("牛首镇物流园", "樊城区牛首镇"),
+            ("牛首镇产业园", "牛首镇"),
+        ],
+    )
+    code, _, err = run_cli(
+        capsysbinary, "init", str(tmp_path), "--region", "樊城区", "--from", str(month)
+    )
+    assert code == 0, err
+    settings = load_settings(tmp_path, env={})
+    assert {u.name: u.aliases for u in settings.roster} == {
+        "卧龙镇": ("卧龙镇人民政府",),
+        "城关镇": (),
+        "城关街道": (),
+        "城关": (),
+        "牛首镇": ("樊城区牛首镇",),
+        "尹集乡": ("尹集",),
+    }
+    assert settings.warnings == ()
+    assert settings.canonical_unit("尹集") == "尹集乡"
+    text = (tmp_path / CONFIG_NAME).read_text("utf-8")
+    assert "# 以下名册按2024-04报来的台账生成（6个单位），请核对：" in text
+
+    monkeypatch.chdir(tmp_path)  # merged in the workspace: its roster applies
+    code, out, _ = run_cli(
+        capsysbinary, "merge", str(month), "-o", str(tmp_path / "m汇总.xlsx"), "--json"
+    )
+    by_unit = json.loads(out)["by_unit"]
+    assert sorted(by_unit) == sorted(u.name for u in settings.roster)
+    assert by_unit["尹集乡"]["projects"] == 2 and by_unit["卧龙镇"]["projects"] == 2
+
+
+def test_grouping_keeps_the_plainest_spelling_and_drops_senders():
+    units = group_spellings(
+        {"尹集乡人民政府": 3, "尹集": 1, "区发改局": 0, "隆中街道办事处": 2, "隆中街道": 0},
+        own={"尹集乡人民政府", "尹集", "隆中街道办事处"},
+    )
+    assert [(u.name, u.aliases) for u in units] == [
+        ("尹集", ("尹集乡人民政府",)),  # only spellings seen are used: 尹集乡 is not invented
+        ("隆中街道", ("隆中街道办事处",)),
+    ]
 
 
 def test_template_after_a_plain_init_writes_forms_for_the_units_that_reported(
@@ -81,3 +164,24 @@ def test_template_after_a_plain_init_writes_forms_for_the_units_that_reported(
 def test_a_region_with_quotes_or_backslashes_is_written_as_valid_toml(tmp_path, value):
     init_workspace(tmp_path, region=value)
     assert load_settings(tmp_path, env={}).region == value.strip()
+
+
+def test_a_file_of_the_month_that_cannot_be_read_is_named(tmp_path, capsysbinary):
+    month = tmp_path / "2024-04"
+    month.mkdir()
+    _ledger(month / "卧龙镇.xlsx", "卧龙镇2024年重点项目台账（1-4月）", [("污水厂", "卧龙镇")])
+    shutil.copyfile(builders.DATA / "password-1234.xlsx", month / "欧庙镇.xlsx")
+    ws = tmp_path / "ws"
+    code, out, err = run_cli(
+        capsysbinary, "init", str(ws), "--region", "樊城区", "--from", str(month)
+    )
+    assert code == 0 and "责任单位名册 1 个：卧龙镇" in out
+    assert "欧庙镇.xlsx" in err and "未列入名册" in err  # the clerk adds it by hand
+
+
+def test_init_from_a_folder_that_is_not_there_writes_nothing(tmp_path, capsysbinary):
+    code, _, err = run_cli(
+        capsysbinary, "init", str(tmp_path / "ws"), "--from", str(tmp_path / "没有")
+    )
+    assert code == 3 and "找不到" in err
+    assert not (tmp_path / "ws").exists()

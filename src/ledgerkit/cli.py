@@ -271,6 +271,10 @@ def init(
         str | None,
         typer.Option("--region", help="本地区名称，写进标题和通报，如 樊城区", metavar="地区"),
     ] = None,
+    source: Annotated[
+        Path | None,
+        typer.Option("--from", help="按这个月报来的台账文件夹生成责任单位名册", metavar="文件夹"),
+    ] = None,
     issuer: Annotated[
         str | None,
         typer.Option(
@@ -281,15 +285,20 @@ def init(
 ) -> None:
     """建立工作区：本地区的 ledgerkit.toml（带注释）和一份可修改的默认模板。
 
-    例：ledgerkit init 重点项目 --region 樊城区
+    例：ledgerkit init 重点项目 --region 樊城区 --from 重点项目/2024-04
     """
     from ledgerkit.console import warn
+    from ledgerkit.pipeline import init as make_workspace
     from ledgerkit.settings import no_region
-    from ledgerkit.workspace import init_workspace
 
-    made = init_workspace(folder, force, region=region or "", issuer=issuer or "")
+    made = make_workspace(folder, force, region=region or "", issuer=issuer or "", source=source)
     for path in made.written:
         typer.echo(f"已写出 {path}")
+    if made.roster:
+        names = "、".join(u.name for u in made.roster)
+        typer.echo(f"责任单位名册 {len(made.roster)} 个：{names}（请在 {made.config} 中核对）")
+    for unread in made.unread:
+        warn(f"{unread} 无法读取，其单位可能未列入名册")
     if not made.region:
         warn(no_region(made.config))
 

@@ -40,6 +40,7 @@ from ledgerkit.store import (
 from ledgerkit.trend import trend
 from ledgerkit.validate import check_duplicates, check_sheet
 from ledgerkit.validate_months import compare_months, streak_issues
+from ledgerkit.workspace import Workspace, ensure_new, init_workspace
 
 __all__ = [
     "FAILED",
@@ -48,6 +49,7 @@ __all__ = [
     "check",
     "discover",
     "history",
+    "init",
     "load_file",
     "merge",
     "merge_month",
@@ -630,3 +632,18 @@ def template(
     if not names:
         raise NoInputs("没有可用的单位：请用 --unit 指定，或在 ledgerkit.toml 中登记单位名册")
     return write_forms(projects, names, period, settings, folder)
+
+
+def init(
+    folder: Path,
+    force: bool = False,
+    *,
+    region: str = "",
+    issuer: str = "",
+    source: Path | None = None,
+) -> Workspace:
+    """`ledgerkit init`: a workspace for `region`; with `source` (a month's folder), its roster
+    is the units of that month's ledgers, each spelling as the units wrote it."""
+    ensure_new(folder, force)  # before reading a month that would not be used
+    month = merge_paths([source], settings=Settings(region=region.strip())) if source else None
+    return init_workspace(folder, force, region=region, issuer=issuer, month=month)
