@@ -380,8 +380,24 @@ def bulletin() -> Document:
         "{% if trend.mom %}与上月相比，累计完成投资{{ trend.mom.ytd_change|change_yi }}，"
         "完成率{{ trend.mom.rate_change|change_pp }}"
         "{% if trend.mom.started_change > 0 %}，新开工项目{{ trend.mom.started_change }}个{% endif %}"
+        "{% if trend.mom.missing %}（按两个月都报送的{{ trend.mom.units_compared }}个单位比较，"
+        "{{ trend.mom.missing|join('、') }}本月未报送）{% endif %}"
         "{% endif %}{% if trend.mom and trend.yoy %}；{% endif %}"
-        "{% if trend.yoy %}与去年同期相比，完成投资{{ trend.yoy.ytd_growth|growth }}{% endif %}。",
+        "{% if trend.yoy %}与去年同期相比，完成投资{{ trend.yoy.ytd_growth|growth }}"
+        "{% if trend.yoy.missing %}（按两年都报送的{{ trend.yoy.units_compared }}个单位比较）"
+        "{% endif %}{% endif %}。",
+    )
+    para(doc, "{%p endif %}")
+    para(doc, "{%p if submissions.missing or submissions.late or submissions.data_only %}")
+    para(
+        doc,
+        "报送方面，{% if submissions.missing %}{{ submissions.missing|join('、') }}"
+        "{{ submissions.missing|length }}个单位未报送台账{% endif %}"
+        "{% if submissions.missing and submissions.late %}，{% endif %}"
+        "{% if submissions.late %}{{ submissions.late|join('、') }}逾期报送{% endif %}"
+        "{% if (submissions.missing or submissions.late) and submissions.data_only %}；{% endif %}"
+        "{% if submissions.data_only %}{{ submissions.data_only|join('、') }}只报数据，"
+        "没有文字分析{% endif %}。",
     )
     para(doc, "{%p endif %}")
     para(doc, "{%p for s in sub_lists %}")

@@ -378,6 +378,11 @@ def test_a_month_with_three_of_eight_units_in_says_so(root, capsysbinary, roster
         assert {units[u]["ytd_completed"] for u in missing} == {None}
     else:
         assert set(units) == set(EIGHT[:3])
+    # the bulletin compares like with like and names who has not reported
+    _code, text, _ = run_cli(capsysbinary, "report", str(book), "--format", "md")
+    assert "累计完成投资增加0.02亿元" in text and "减少" not in text
+    assert "按两个月都报送的3个单位比较" in text
+    assert "5个单位未报送台账" in text and all(u in text for u in missing)
     # merge said it once per unit, not once per project
     _code, out, _ = run_cli(capsysbinary, "check", str(root / "2024-04"), "--json")
     found = json.loads(out)["issues"]

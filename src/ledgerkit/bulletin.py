@@ -140,6 +140,7 @@ def context(figures: dict[str, Any], settings: Settings) -> dict[str, Any]:
         "problem_groups": problem_groups(figures["problems"]),
         "next_steps": list(settings.next_steps),
         "notices": notices(figures, settings),
+        "submissions": figures.get("submissions") or {"missing": [], "late": [], "data_only": []},
         "trend": figures.get("trend")
         or {"mom": None, "yoy": None, "series": [], "unit_series": {}},
     }
