@@ -20,7 +20,6 @@ from ledgerkit.bulletin import (
     notices_docx,
     problem_groups,
     render_docx,
-    vs_time,
 )
 from ledgerkit.period import Period
 from ledgerkit.pipeline import merge_paths
@@ -193,9 +192,6 @@ def test_filters():
         "二十",
         "二十一",
     ]
-    assert vs_time(-14.08) == "低于时间进度14.1个百分点"
-    assert vs_time(2) == "高于时间进度2个百分点"
-    assert vs_time(0.04) == "与时间进度持平"
 
 
 def test_problems_are_grouped_by_topic():

@@ -132,6 +132,7 @@ def test_three_months_give_exactly_the_planted_findings(root, capsysbinary):
     messages = " ".join(i["message"] for i in second["issues"])
     assert "卧龙镇冷链物流中心" in messages and "疑似同一项目" in messages
     assert "由上月的100万元降为80万元" in messages
+    assert "本月完成30万元，但累计完成较上月减少20万元" in messages  # never "增加的-20万元"
     _, third = merge(capsysbinary, root, "2024-03")
     # 尹集乡 sent nothing in March: one finding for the unit, not one per project of it
     assert not [i for i in third["issues"] if i["code"] == "project-missing"]

@@ -10,7 +10,7 @@ import pytest
 from builders import month_figures as figures
 from builders import seed_000_rows
 
-from ledgerkit.fmt import pct, points, yi
+from ledgerkit.fmt import pct, vs_time, yi
 from ledgerkit.metrics import band_of, level_tags, to_json
 from ledgerkit.period import Period
 from ledgerkit.pipeline import merge_paths
@@ -47,7 +47,7 @@ def test_progress_against_time(seed):
     assert yi(o["ytd_completed"]) == "7.7"
     assert o["completion_rate"] == Decimal("0.1925") and pct(o["completion_rate"]) == "19.3%"
     assert pct(seed["time_progress"]) == "33.3%"
-    assert points(o["gap"]) == "-14.1个百分点"  # 19.25 - 33.33 = -14.08
+    assert vs_time(o["gap"]) == "低于时间进度14.1个百分点"  # 19.25 - 33.33 = -14.08
     assert o["status"] == "滞后"
 
 

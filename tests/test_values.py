@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from ledgerkit.fmt import half_up, percent
+from ledgerkit.fmt import change, half_up, more_less, percent, vs_time
 from ledgerkit.schema import load_schema
 from ledgerkit.values import parse_category, parse_date, parse_money, parse_started
 
@@ -107,3 +107,14 @@ def test_half_up_rounds_like_a_statistics_office():
     assert half_up(Decimal("19.25"), 1) == Decimal("19.3")
     assert percent(Decimal("7.7"), Decimal("40")) == "19.3%"
     assert percent(Decimal(1), Decimal(0)) == "—"
+
+
+def test_differences_are_said_in_words_never_as_a_minus_sign():
+    assert vs_time(-14.08) == "低于时间进度14.1个百分点"
+    assert vs_time(2) == "高于时间进度2个百分点"
+    assert vs_time(0.04) == "与时间进度持平"
+    assert more_less(Decimal(400)) == "多400万元"
+    assert more_less(Decimal("-1234.5")) == "少1,234.5万元"
+    assert more_less(Decimal(0)) == "相同"
+    assert change(Decimal("-0.001"), "0亿元", ("增加", "减少")) == "持平"  # too small to show
+    assert change(None, "", ("增加", "减少")) == "—"

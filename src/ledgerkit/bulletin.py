@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ledgerkit.errors import LedgerkitError
-from ledgerkit.fmt import half_up, pct, wan, yi
+from ledgerkit.fmt import change, pct, points_abs, vs_time, wan, yi
 from ledgerkit.metrics import SEVERE
 from ledgerkit.period import Period
 from ledgerkit.schema import load_schema
@@ -46,25 +46,6 @@ def cn_number(n: int) -> str:
     return (CN_DIGITS[tens] if tens > 1 else "") + "十" + (CN_DIGITS[ones] if ones else "")
 
 
-def points_abs(gap: Any, places: int = 1) -> str:
-    """The size of a gap: -14.08 -> '14.1个百分点'."""
-    if gap is None:
-        return "—"
-    value = half_up(abs(Decimal(gap)), places)
-    text = f"{value:f}".rstrip("0").rstrip(".") if "." in f"{value:f}" else f"{value:f}"
-    return f"{text}个百分点"
-
-
-def vs_time(gap: Any, places: int = 1) -> str:
-    """'低于时间进度14.1个百分点' / '高于时间进度2个百分点' / '与时间进度持平'."""
-    if gap is None:
-        return "暂无年度计划，无法与时间进度比较"
-    shown = half_up(Decimal(gap), places)
-    if shown == 0:
-        return "与时间进度持平"
-    return f"{'低于' if shown < 0 else '高于'}时间进度{points_abs(gap, places)}"
-
-
 def filters(settings: Settings) -> dict[str, Callable[..., str]]:
     """The filters templates may use, with the workspace's decimals."""
     md, rd = settings.money_decimals, settings.rate_decimals
@@ -77,23 +58,14 @@ def filters(settings: Settings) -> dict[str, Callable[..., str]]:
         "ordinal": lambda n: f"{cn_number(int(n))}是",
         "cn_num": lambda n: cn_number(int(n)),
         "cn_month": lambda p: f"{p['year']}年{p['month']}月",
-        "change_yi": lambda v, places=md: _change(
+        "change_yi": lambda v, places=md: change(
             v, yi(abs(Decimal(v)), places) + "亿元", ("增加", "减少")
         ),
-        "change_pp": lambda v, places=rd: _change(v, points_abs(v, places), ("提高", "下降")),
+        "change_pp": lambda v, places=rd: change(v, points_abs(v, places), ("提高", "下降")),
         "growth": lambda v, places=rd: (
-            "无法比较" if v is None else _change(v, pct(abs(Decimal(v)), places), ("增长", "下降"))
+            "无法比较" if v is None else change(v, pct(abs(Decimal(v)), places), ("增长", "下降"))
         ),
     }
-
-
-def _change(value: Any, size: str, words: tuple[str, str]) -> str:
-    """'增加1.5亿元' / '减少0.3亿元' / '持平' (a change too small to show is 持平)."""
-    if value is None:
-        return "—"
-    if not size.strip("0.%亿元个百分点") or Decimal(value) == 0:
-        return "持平"
-    return (words[0] if Decimal(value) > 0 else words[1]) + size
 
 
 def jinja_env(settings: Settings) -> Any:

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ledgerkit.fmt import amount, pct, points, wan, yi
+from ledgerkit.fmt import amount, pct, vs_time, wan, yi
 from ledgerkit.layout import FILE_STATUS_LABEL, SEVERITY_LABEL
 from ledgerkit.merging import FAILED, MergeResult
 from ledgerkit.metrics import LAGGING, SEVERE, low_label, totals
@@ -84,7 +84,7 @@ def render_figures(figures: dict[str, Any], settings: Settings, written: list[Pa
         f"总投资{yi(o['total_investment'])}亿元，年度计划投资{yi(o['annual_plan'])}亿元；"
         f"已开工{o['started']}个，开工率{pct(o['start_rate'], d)}；"
         f"完成投资{yi(o['ytd_completed'])}亿元，占年度计划的{pct(o['completion_rate'], d)}，"
-        f"时间进度{pct(figures['time_progress'], d)}，相差{points(o['gap'], d)}"
+        f"{vs_time(o['gap'], d)}（时间进度{pct(figures['time_progress'], d)}）"
     )
     table = Table(title="分单位（按完成率排名）", title_justify="left")
     for head in (

@@ -1,5 +1,6 @@
 """Numbers for people: 四舍五入 (half up, as statistics offices round), 亿元 without trailing
-zeros, rates with one decimal, differences of rates in 个百分点."""
+zeros, rates with one decimal, differences of rates in 个百分点, and differences said in words
+(低于/高于, 多/少, 增加/减少), never as a bare minus sign."""
 
 from __future__ import annotations
 
@@ -28,11 +29,32 @@ def pct(fraction: Any, places: int = 1) -> str:
     return f"{half_up(Decimal(fraction) * 100, places):f}%"
 
 
-def points(gap: Any, places: int = 1) -> str:
-    """A difference of rates: -14.0 -> '-14个百分点' style text, sign kept, half up."""
+def points_abs(gap: Any, places: int = 1) -> str:
+    """The size of a difference of rates: -14.08 -> '14.1个百分点'."""
     if gap is None:
         return "—"
-    return f"{_plain(half_up(Decimal(gap), places))}个百分点"
+    return f"{_plain(half_up(abs(Decimal(gap)), places))}个百分点"
+
+
+def vs_time(gap: Any, places: int = 1) -> str:
+    """A gap to time progress in words, never a bare sign: '低于时间进度14.1个百分点' /
+    '高于时间进度2个百分点' / '与时间进度持平' (a gap that rounds to 0 is 持平)."""
+    if gap is None:
+        return "暂无年度计划，无法与时间进度比较"
+    if half_up(Decimal(gap), places) == 0:
+        return "与时间进度持平"
+    return f"{'低于' if Decimal(gap) < 0 else '高于'}时间进度{points_abs(gap, places)}"
+
+
+def change(value: Any, size: str, words: tuple[str, str], same: str = "持平") -> str:
+    """A signed difference in words, for a person: (+1.5, '1.5亿元', ('增加', '减少')) ->
+    '增加1.5亿元'; (-100, '100万元', ('多', '少')) -> '少100万元'; a difference too small to
+    show (or none) is `same`; None is '—'. `size` is the difference's size as shown."""
+    if value is None:
+        return "—"
+    if not size.strip("0.%亿万元个百分点") or Decimal(value) == 0:
+        return same
+    return (words[0] if Decimal(value) > 0 else words[1]) + size
 
 
 def yi(wan: Any, places: int = 2) -> str:
@@ -59,3 +81,9 @@ def amount(value: Decimal) -> str:
     """An amount in 万元 for a finding's message, exactly as computed: '1,234.5'."""
     text = f"{Decimal(value):,f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def more_less(diff: Decimal, words: tuple[str, str] = ("多", "少"), same: str = "相同") -> str:
+    """A difference of amounts in 万元 in words, exactly as computed: 400 -> '多400万元',
+    -100 -> '少100万元' (never '相差-100万元')."""
+    return change(diff, f"{amount(abs(Decimal(diff)))}万元", words, same)

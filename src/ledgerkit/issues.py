@@ -38,7 +38,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "money-not-started": ("warning", "标为未开工，但已完成投资{ytd}万元"),
     "total-mismatch": (
         "warning",
-        "本表合计行“{field}”为{stated}万元，各项目之和为{actual}万元，相差{diff}万元",
+        "本表合计行“{field}”为{stated}万元，各项目之和为{actual}万元，合计行{difference}",
     ),
     "duplicate-project": (
         "warning",
@@ -61,7 +61,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     ),
     "month-mismatch": (
         "warning",
-        "“{name}”本月完成{month}万元，与累计完成较上月增加的{diff}万元不符",
+        "“{name}”本月完成{month}万元，但累计完成较上月{change}，两者不符",
     ),
     "figure-changed": ("warning", "“{name}”的{field}由上月的{old}万元改为{new}万元，请核实"),
     "unit-missing": (

@@ -6,7 +6,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from ledgerkit.fmt import amount, percent
+from ledgerkit.fmt import amount, more_less, percent
 from ledgerkit.issues import Issue, issue
 from ledgerkit.normalise import SheetLedger
 from ledgerkit.project import Project, name_key
@@ -88,7 +88,7 @@ def check_stated_total(ledger: SheetLedger) -> list[Issue]:
                     field=schema.fields[key].label,
                     stated=amount(stated[key]),
                     actual=amount(actual),
-                    diff=amount(diff),
+                    difference=more_less(diff),
                 )
             )
     return found

@@ -11,7 +11,7 @@ import difflib
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ledgerkit.fmt import amount
+from ledgerkit.fmt import amount, more_less
 from ledgerkit.issues import Issue, issue
 from ledgerkit.metrics import NORMAL
 from ledgerkit.project import name_key
@@ -133,7 +133,7 @@ def _changes(k: Kept, old: Kept, letters: Letters) -> list[Issue]:
                 "month-mismatch",
                 name=p.name,
                 month=amount(month),
-                diff=amount(ytd - last),
+                change=more_less(ytd - last, ("增加", "减少"), "没有变化"),
             )
         )
     for field, label in (("annual_plan", "年度计划投资"), ("total_investment", "总投资")):
