@@ -197,3 +197,22 @@ def test_output_paths_mean_what_they_say(month, tmp_path, capsysbinary, monkeypa
     assert code == 2 and "文件夹" in err
     code, _, err = run_cli(capsysbinary, "check", str(month), "--feedback", str(a_file))
     assert code == 2 and "文件夹" in err and a_file.read_text("utf-8") == "x"
+
+
+def test_a_query_that_finds_nothing_exits_1(month, tmp_path, capsysbinary, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    run_cli(capsysbinary, "merge", str(month), "-o", str(tmp_path / "2024-04汇总.xlsx"))
+    code, stdout, err = run_cli(capsysbinary, "history", "不存在")
+    assert code == 1 and "没有名称含“不存在”的项目" in err and not stdout
+    code, stdout, _ = run_cli(capsysbinary, "history", "不存在", "--json")
+    assert code == 1 and json.loads(stdout) == {}  # still one JSON object for a batch file
+
+
+def test_template_for_an_unknown_unit_lists_the_units(month, tmp_path, capsysbinary, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    run_cli(capsysbinary, "merge", str(month), "-o", str(tmp_path / "2024-04汇总.xlsx"))
+    args = ["template", "--period", "2024-05", "-o", str(tmp_path / "下发"), "--unit", "不存在"]
+    code, _, err = run_cli(capsysbinary, *args)
+    assert code == 2 and "没有“不存在”这个单位" in err
+    assert all(unit in err for unit in ("卧龙镇", "区交通运输局", "襄城经济开发区"))
+    assert not (tmp_path / "下发").exists()

@@ -236,3 +236,18 @@ def _column_locked(form: Path, col: int) -> bool:
     xfs = re.search(r"<cellXfs[^>]*>(.*?)</cellXfs>", styles, re.S).group(1)
     xf = re.findall(r"<xf\b[^>]*/>|<xf\b[^>]*>.*?</xf>", xfs, re.S)[index]
     return 'locked="0"' not in xf
+
+
+def test_a_unit_nobody_knows_is_an_error_that_lists_the_units(workspace):
+    from ledgerkit.errors import UnknownUnit
+    from ledgerkit.pipeline import template
+    from ledgerkit.settings import load_settings
+
+    settings = load_settings()
+    with pytest.raises(UnknownUnit) as exc:
+        template(settings, workspace, Period(2024, 5), workspace / "下发", ["卧龙镇", "不存在"])
+    assert exc.value.unknown == ["不存在"] and exc.value.known == ["卧龙镇", "尹集乡", "欧庙镇"]
+    assert "单位名册" in str(exc.value) and "卧龙镇、尹集乡、欧庙镇" in str(exc.value)
+    assert not (workspace / "下发").exists()  # nothing written for the units that are known
+    written = template(settings, workspace, Period(2024, 5), workspace / "下发", [" 尹集乡"])
+    assert [p.name for p in written] == ["尹集乡2024年1-5月重点项目台账.xlsx"]

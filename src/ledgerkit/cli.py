@@ -232,11 +232,15 @@ def history(
         from ledgerkit.metrics import to_json
 
         _print_json(to_json(series))
-    else:
+    elif series:
         from ledgerkit.console import render_series
 
         render_series(series)
-    raise typer.Exit(EXIT_OK)
+    else:
+        from ledgerkit.console import error
+
+        error(f"汇总记录里没有名称含“{target}”的项目，也没有叫“{target}”的单位或项目编码")
+    raise typer.Exit(EXIT_OK if series else EXIT_DATA)  # finding nothing is about the data
 
 
 @app.command()
@@ -256,11 +260,16 @@ def template(
 
     例：ledgerkit template --period 2024-05 -o 2024-05下发
     """
+    from ledgerkit.errors import UnknownUnit
     from ledgerkit.pipeline import template as unit_forms
 
     month = _period(period)
     assert month is not None  # a required option
-    for path in unit_forms(_settings(), Path.cwd(), month, output, unit or [], source):
+    try:
+        written = unit_forms(_settings(), Path.cwd(), month, output, unit or [], source)
+    except UnknownUnit as exc:
+        raise typer.BadParameter(str(exc), param_hint="--unit") from None
+    for path in written:
         typer.echo(f"已写出 {path}")
 
 

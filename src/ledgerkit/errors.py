@@ -31,3 +31,15 @@ class NoInputs(LedgerkitError):
 class BadOutput(LedgerkitError):
     """An output path that cannot hold what the command writes: a file where a folder is
     meant, a suffix of another format. A usage error (exit 2), said before any work."""
+
+
+class UnknownUnit(LedgerkitError):
+    """Units asked for by name that are not among the units known (the roster, else the
+    units of the projects at hand); the message lists the known ones."""
+
+    def __init__(self, unknown: list[str], known: list[str], where: str) -> None:
+        names = "、".join(f"“{u}”" for u in unknown)
+        these = "这个" if len(unknown) == 1 else "这些"
+        super().__init__(f"没有{names}{these}单位。可选的单位（{where}）：{'、'.join(known)}")
+        self.unknown = unknown
+        self.known = known

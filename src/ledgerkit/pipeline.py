@@ -15,7 +15,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ledgerkit.errors import BadOutput, LedgerkitError, NoInputs, NotALedger, UnreadableFile
+from ledgerkit.errors import (
+    BadOutput,
+    LedgerkitError,
+    NoInputs,
+    NotALedger,
+    UnknownUnit,
+    UnreadableFile,
+)
 from ledgerkit.issues import CELL_CODES, Issue, issue
 from ledgerkit.layout import FEEDBACK_SUFFIX
 from ledgerkit.merging import FAILED, MERGED, SKIPPED, FileResult, MergeResult
@@ -570,14 +577,12 @@ def status(settings: Settings, here: Path, period: Period | None = None) -> dict
 
 
 def history(settings: Settings, here: Path, query: str) -> dict[str, list[dict[str, Any]]]:
-    """`ledgerkit history PROJECT|UNIT`: the stored months of matching projects."""
+    """`ledgerkit history PROJECT|UNIT`: the stored months of matching projects (empty when
+    nothing matches: a query that finds nothing is an answer, not a failure)."""
     from ledgerkit.queries import project_series
 
     with _open_store(settings, here) as store:
-        series = project_series(store, query)
-    if not series:
-        raise LedgerkitError(f"汇总记录里没有名称含“{query}”的项目或单位")
-    return series
+        return project_series(store, query)
 
 
 def rebuild(settings: Settings, here: Path, workbooks: list[Path] | None = None) -> list[str]:
@@ -617,21 +622,46 @@ def template(
 ) -> list[Path]:
     """`ledgerkit template`: next period's forms, pre-filled with projects from `source` (a
     merged workbook) or else from the latest stored month before `period`; for the units
-    given, else the roster, else the units of those projects."""
+    given (each one known: on the roster, else among those projects' units; `UnknownUnit`
+    lists them otherwise), else the roster, else the units of those projects."""
     from ledgerkit.forms import write_forms
 
     output_folder(folder, "下月台账")
-    projects: list[Project] = []
-    if source is not None:
-        projects = list(merge_paths([source], None, settings).projects)
-    elif store_path(settings, here).exists():
-        with Store(store_path(settings, here)) as store:
-            earlier = [k for k in store.periods() if k < period.key]
-            projects = _projects(store.kept(earlier[-1]) or []) if earlier else []
-    names = units or [u.label for u in settings.roster] or units_of(projects)
+    projects, origin = _last_projects(settings, here, period, source)
+    if settings.roster:
+        known, where = [u.label for u in settings.roster], "ledgerkit.toml 的单位名册"
+    else:
+        known, where = units_of(projects), f"{origin}中的单位"
+    names = _asked_units(units or [], known, where, settings) or known
     if not names:
         raise NoInputs("没有可用的单位：请用 --unit 指定，或在 ledgerkit.toml 中登记单位名册")
     return write_forms(projects, names, period, settings, folder)
+
+
+def _last_projects(
+    settings: Settings, here: Path, period: Period, source: Path | None
+) -> tuple[list[Project], str]:
+    """The projects a form starts from, and where they come from (for messages): `source`,
+    else the latest stored month before `period`."""
+    if source is not None:
+        return list(merge_paths([source], None, settings).projects), source.name
+    if not store_path(settings, here).exists():
+        return [], ""
+    with Store(store_path(settings, here)) as store:
+        earlier = [k for k in store.periods() if k < period.key]
+        if not earlier:
+            return [], ""
+        return _projects(store.kept(earlier[-1]) or []), f"{earlier[-1]}汇总记录"
+
+
+def _asked_units(asked: list[str], known: list[str], where: str, settings: Settings) -> list[str]:
+    """The units asked for, in the roster's spelling; one nobody knows is an error that lists
+    the known ones (with nothing known yet, any name is taken as given: a first month)."""
+    names = list(dict.fromkeys(settings.canonical_unit(u) for u in asked))
+    unknown = [u for u in names if known and u not in known]
+    if unknown:
+        raise UnknownUnit(unknown, known, where)
+    return names
 
 
 def init(
