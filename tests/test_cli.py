@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -216,3 +217,42 @@ def test_template_for_an_unknown_unit_lists_the_units(month, tmp_path, capsysbin
     assert code == 2 and "没有“不存在”这个单位" in err
     assert all(unit in err for unit in ("卧龙镇", "区交通运输局", "襄城经济开发区"))
     assert not (tmp_path / "下发").exists()
+
+
+def test_progress_is_reported_once_per_file_read(month):
+    from ledgerkit.pipeline import discover, merge_paths
+
+    calls: list[tuple[int, int]] = []
+    merge_paths([month], on_file=lambda done, total: calls.append((done, total)))
+    read, _ = discover([month])  # all but the lock file, which is skipped unread
+    assert len(read) == 5 and calls == [(n, 5) for n in range(1, 6)]
+
+
+def test_no_progress_bar_when_piped_or_with_json(month, tmp_path, capsysbinary):
+    many = tmp_path / "2024-05"
+    many.mkdir()
+    for n in range(12):  # enough files for a bar at a terminal
+        (many / f"{n:02d}卧龙镇.xlsx").write_bytes((month / "卧龙镇.xlsx").read_bytes())
+    code, stdout, err = run_cli(capsysbinary, "check", str(many))
+    assert code in (0, 1) and err == "" and "读取台账" not in stdout
+    code, stdout, err = run_cli(capsysbinary, "check", str(many), "--json")
+    assert err == "" and json.loads(stdout)["files"]
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_person_at_a_terminal_sees_the_bar_on_stderr(monkeypatch):
+    from ledgerkit import cli
+
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    with cli._progress(as_json=True) as on_file:
+        assert on_file is None  # --json: a batch file reads stdout, stderr stays quiet
+    with cli._progress(as_json=False) as on_file:
+        assert on_file is not None
+        for done in range(1, 21):
+            on_file(done, 20)
+    assert "20/20" in terminal.getvalue()

@@ -21,7 +21,7 @@ from ledgerkit.errors import BadOutput, LedgerkitError
 
 if TYPE_CHECKING:
     from ledgerkit.period import Period
-    from ledgerkit.pipeline import MonthRun
+    from ledgerkit.pipeline import MonthRun, OnFile
     from ledgerkit.settings import Settings
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
@@ -90,7 +90,15 @@ def merge(
     from ledgerkit.pipeline import merge as merge_month
 
     settings = _settings(region=region)
-    run = merge_month(paths, settings, period=_period(period), output=output, password=password)
+    with _progress(as_json) as on_file:
+        run = merge_month(
+            paths,
+            settings,
+            period=_period(period),
+            output=output,
+            password=password,
+            on_file=on_file,
+        )
     _finish(run, as_json)
 
 
@@ -112,7 +120,15 @@ def check(
     from ledgerkit.pipeline import check as check_month
 
     settings = _settings()
-    run = check_month(paths, settings, period=_period(period), feedback=feedback, password=password)
+    with _progress(as_json) as on_file:
+        run = check_month(
+            paths,
+            settings,
+            period=_period(period),
+            feedback=feedback,
+            password=password,
+            on_file=on_file,
+        )
     for path in run.written:
         typer.echo(f"已写出 {path}", err=as_json)
     _finish(run, as_json)
@@ -338,6 +354,16 @@ def _period(key: str | None) -> Period | None:
     if period is None or period.kind != MONTH:
         raise typer.BadParameter(f"“{key}”不是 YYYY-MM 格式，例如 2024-04", param_hint="--period")
     return period
+
+
+def _progress(as_json: bool) -> contextlib.AbstractContextManager[OnFile | None]:
+    """A progress bar on stderr while the files are read, only for a person at a terminal:
+    nothing when stderr is piped or redirected, nothing with --json."""
+    if as_json or not sys.stderr.isatty():
+        return contextlib.nullcontext()
+    from ledgerkit.console import file_progress
+
+    return file_progress()
 
 
 def _finish(run: MonthRun, as_json: bool) -> None:

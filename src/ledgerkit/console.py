@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ from ledgerkit.period import Period
 from ledgerkit.settings import Settings
 
 MAX_ISSUES_SHOWN = 200
+PROGRESS_FROM = 10  # files: fewer are read in a blink, and a bar would only flicker
 _STYLE = {"error": "red", "warning": "yellow", "info": "dim"}
 
 
@@ -27,6 +30,38 @@ def error(message: str) -> None:
 
 def warn(message: str) -> None:
     Console(stderr=True).print(f"[yellow]警告：[/yellow]{escape(message)}", highlight=False)
+
+
+@contextmanager
+def file_progress() -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr for the files being read, as `on_file(done, total)` to give
+    the pipeline; it appears on the first call for a run of PROGRESS_FROM files or more and is
+    wiped when the run ends, so what is printed after it stays as it was."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    task: list[Any] = []
+
+    def on_file(done: int, total: int) -> None:
+        if total < PROGRESS_FROM:
+            return
+        if not task:
+            bar.start()
+            task.append(bar.add_task("读取台账", total=total))
+        bar.update(task[0], completed=done)
+        if done == total:
+            bar.update(task[0], description="检查、汇总")
+
+    try:
+        yield on_file
+    finally:
+        bar.stop()
 
 
 def render_result(result: MergeResult, out: Path | None) -> None:

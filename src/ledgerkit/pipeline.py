@@ -10,6 +10,7 @@ Where the history store lives is decided here (`store_path`) and nowhere else.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -69,6 +70,7 @@ __all__ = [
 ]
 
 LEDGER_TITLE = "重点项目汇总台账"
+OnFile = Callable[[int, int], None]  # progress: (files read so far, files to read)
 STREAK_LOOKBACK = 12  # months of the year looked back through for 连续N个月…
 
 
@@ -182,18 +184,26 @@ def merge_paths(
     *,
     password: str | None = None,
     rollup: bool = True,
+    on_file: OnFile | None = None,
 ) -> MergeResult:
     """Merge every ledger under `paths` into one checked ledger. The period is the one given,
     else the folder's, else the one most titles name. Workbooks ledgerkit wrote are districts'
-    ledgers to roll up, unless `rollup` is False (one read back as written)."""
+    ledgers to roll up, unless `rollup` is False (one read back as written). `on_file(done,
+    total)` is called once per file read, in order, from this thread (the command line draws a
+    progress bar)."""
     settings = settings or Settings()
     candidates, skipped = discover(paths)
 
     def load(path: Path) -> FileResult:
         return load_file(path, settings.money_unit, password=password, rollup=rollup)
 
+    loaded = []
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        loaded = list(pool.map(load, candidates))
+        for done, file in enumerate(pool.map(load, candidates), 1):
+            loaded.append(file)
+            if on_file is not None:
+                on_file(done, len(candidates))
+
     loaded = pick_versions(loaded)
     files = loaded + skipped
     ledgers = [f.ledger for f in loaded if f.ledger is not None]
@@ -307,6 +317,7 @@ def merge_month(
     *,
     password: str | None = None,
     merged_workbook: Path | None = None,
+    on_file: OnFile | None = None,
 ) -> MonthRun:
     """Merge, judge every project, check against the stored months (a project gone, a
     cumulative that went down, 连续N个月…) and work out the figures with 环比/同比 and who
@@ -314,7 +325,7 @@ def merge_month(
     `merged_workbook`, who reported comes from the store's record of the month, else from
     the workbook's 文件情况 sheet (the inputs are then one workbook, not the units' files)."""
     rollup = merged_workbook is None
-    result = merge_paths(paths, period, settings, password=password, rollup=rollup)
+    result = merge_paths(paths, period, settings, password=password, rollup=rollup, on_file=on_file)
     if result.period is None:
         return MonthRun(result)
     p = result.period
@@ -393,15 +404,16 @@ def merge(
     period: Period | None = None,
     output: Path | None = None,
     password: str | None = None,
+    on_file: OnFile | None = None,
 ) -> MonthRun:
     """`ledgerkit merge`: the month merged, written to `output` (default: beside the month's
-    folder) and kept in the store."""
+    folder) and kept in the store; `on_file` follows the reading (see `merge_paths`)."""
     from ledgerkit.workbook import write_workbook
 
     default = default_output(paths)
     out = output_file(output, (".xlsx",), default.name, "汇总表") if output else default
     store = store_path(settings, out.resolve().parent)
-    month = merge_month(paths, period, settings, store, password=password)
+    month = merge_month(paths, period, settings, store, password=password, on_file=on_file)
     title = ledger_title(settings.region, month.result.period)
     write_workbook(month.result, out, title, month.figures, settings)
     record_month(month, store)
@@ -415,13 +427,14 @@ def check(
     period: Period | None = None,
     feedback: Path | None = None,
     password: str | None = None,
+    on_file: OnFile | None = None,
 ) -> MonthRun:
     """`ledgerkit check`: the month read and checked, nothing merged or kept; with
     `feedback`, each unit's file with its problems marked, written to that folder."""
     if feedback is not None:
         output_folder(feedback, "问题反馈副本")
     store = store_path(settings, default_output(paths).parent)
-    month = merge_month(paths, period, settings, store, password=password)
+    month = merge_month(paths, period, settings, store, password=password, on_file=on_file)
     if feedback is None:
         return month
     from ledgerkit.feedback import write_feedback
