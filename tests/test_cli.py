@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -256,3 +257,17 @@ def test_a_person_at_a_terminal_sees_the_bar_on_stderr(monkeypatch):
         for done in range(1, 21):
             on_file(done, 20)
     assert "20/20" in terminal.getvalue()
+
+
+def test_numbers_are_never_split_in_a_narrow_console(month, tmp_path, capsysbinary, monkeypatch):
+    from rich.cells import cell_len
+
+    monkeypatch.setenv("COLUMNS", "60")
+    out = tmp_path / "2024-04汇总.xlsx"
+    _, merged, _ = run_cli(capsysbinary, "merge", str(month), "-o", str(out))
+    _, report, _ = run_cli(capsysbinary, "report", str(out))
+    for text in (merged, report):
+        assert max(cell_len(line.rstrip()) for line in text.splitlines()) <= 60
+        # a number cut in two: "2" / "8.3%", "3" / ",860万元"
+        assert not re.search(r"[0-9][.,]?[ ]*\n[ ]*[.,]?[0-9%]", text), text
+    assert "时间进度" in report and "相差" not in report

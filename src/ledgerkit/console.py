@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-from rich.markup import escape
+from rich import box
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.measure import Measurement
 from rich.table import Table
+from rich.text import Text
 
 from ledgerkit.fmt import amount, pct, vs_time, wan, yi
 from ledgerkit.layout import FILE_STATUS_LABEL, SEVERITY_LABEL
@@ -22,14 +26,72 @@ from ledgerkit.settings import Settings
 MAX_ISSUES_SHOWN = 200
 PROGRESS_FROM = 10  # files: fewer are read in a blink, and a bar would only flicker
 _STYLE = {"error": "red", "warning": "yellow", "info": "dim"}
+TEXT, NUMBER, WORD = "text", "number", "word"  # kinds of table column
+# what a line may not be broken inside: a number with its sign, separators and unit sign
+# (28.3%, 1,234.5, 2024-04, 1-4月's 1-4), or one character with the punctuation after it
+_UNBREAKABLE = re.compile(r"[-+0-9A-Za-z.,%:/~_]+[，。；、：）]*|.[，。；、：）]*")
 
 
 def error(message: str) -> None:
-    Console(stderr=True).print(f"[red]错误：[/red]{escape(message)}", highlight=False)
+    Console(stderr=True).print(Sentence(message, lead=Text("错误：", "red")))
 
 
 def warn(message: str) -> None:
-    Console(stderr=True).print(f"[yellow]警告：[/yellow]{escape(message)}", highlight=False)
+    Console(stderr=True).print(Sentence(message, lead=Text("警告：", "yellow")))
+
+
+def say(console: Console, text: str) -> None:
+    console.print(Sentence(text))
+
+
+class Sentence:
+    """Chinese text that wraps between characters but never inside a number. Rich wraps at
+    spaces only: a line of Chinese is one long word to it, folded anywhere, and 28.3% came out
+    as "2" and "8.3%" on two lines. Usable anywhere rich takes a renderable (a table cell too);
+    `lead` (such as a red 错误：) starts the first line."""
+
+    def __init__(self, text: str, lead: Text | None = None) -> None:
+        self.tokens = _UNBREAKABLE.findall(text)
+        self.lead = lead or Text()
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        widths = [cell_len(t) for t in self.tokens] or [0]
+        lead = self.lead.cell_len
+        return Measurement(lead + max(widths), lead + sum(widths)).with_maximum(options.max_width)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        lines, used = [self.lead.copy()], self.lead.cell_len
+        for token in self.tokens:
+            if used and used + cell_len(token) > options.max_width:
+                lines.append(Text())
+                used = 0
+            lines[-1].append(token)
+            used += cell_len(token)
+        for line in lines:
+            line.overflow = "fold"  # a token wider than the whole width, such as a long path
+            yield line
+
+
+def _table(title: str, *columns: tuple[str, str]) -> Table:
+    """A table for a console of any width: numbers (and short words such as 严重滞后) never
+    wrap and line up, only the text columns (names, messages) fold, so a figure is never split
+    across lines. No outer frame and no rules between columns: 60 columns hold every table."""
+    table = Table(
+        title=title,
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        collapse_padding=True,
+    )
+    for head, kind in columns:
+        table.add_column(
+            head,
+            justify="right" if kind == NUMBER else "left",
+            no_wrap=kind != TEXT,
+            overflow="fold" if kind == TEXT else "ellipsis",
+        )
+    return table
 
 
 @contextmanager
@@ -67,9 +129,14 @@ def file_progress() -> Iterator[Callable[[int, int], None]]:
 def render_result(result: MergeResult, out: Path | None) -> None:
     """Files, the totals, and every finding, as a clerk reads them."""
     console = Console(highlight=False)
-    files = Table(title="报送文件", title_justify="left")
-    for head in ("文件", "状态", "责任单位", "项目数", "说明"):
-        files.add_column(head)
+    files = _table(
+        "报送文件",
+        ("文件", TEXT),
+        ("状态", WORD),
+        ("责任单位", TEXT),
+        ("项目数", NUMBER),
+        ("说明", TEXT),
+    )
     for f in result.files:
         style = "red" if f.status == FAILED else ("dim" if f.status == "skipped" else "")
         files.add_row(
@@ -82,9 +149,10 @@ def render_result(result: MergeResult, out: Path | None) -> None:
         )
     console.print(files)
     t = totals(result.projects)
-    console.print(
+    say(
+        console,
         f"项目 {t['projects']} 个，已开工 {t['started']} 个；总投资 {amount(t['total_investment'])} 万元，"
-        f"年度计划投资 {amount(t['annual_plan'])} 万元，累计完成投资 {amount(t['ytd_completed'])} 万元"
+        f"年度计划投资 {amount(t['annual_plan'])} 万元，累计完成投资 {amount(t['ytd_completed'])} 万元",
     )
     _issues(console, result)
     if out:
@@ -96,11 +164,10 @@ def _issues(console: Console, result: MergeResult) -> None:
     if not result.issues:
         console.print("[green]没有发现问题。[/green]")
         return
-    table = Table(title="发现的问题", title_justify="left")
-    for head in ("级别", "位置", "问题"):
-        table.add_column(head, overflow="fold")
+    table = _table("发现的问题", ("级别", WORD), ("位置", TEXT), ("问题", TEXT))
     for i in result.issues[:MAX_ISSUES_SHOWN]:
-        table.add_row(SEVERITY_LABEL[i.severity], i.where, i.message, style=_STYLE[i.severity])
+        style = _STYLE[i.severity]
+        table.add_row(SEVERITY_LABEL[i.severity], i.where, Sentence(i.message), style=style)
     console.print(table)
     if len(result.issues) > MAX_ISSUES_SHOWN:
         console.print(f"……另有 {len(result.issues) - MAX_ISSUES_SHOWN} 条，见汇总表“问题清单”")
@@ -114,25 +181,25 @@ def render_figures(figures: dict[str, Any], settings: Settings, written: list[Pa
     console = Console(highlight=False)
     o, p = figures["overall"], figures["period"]
     d = settings.rate_decimals
-    console.print(
+    say(
+        console,
         f"{Period.parse(p['key']).title(figures['region'], '：')}项目{o['projects']}个，"
         f"总投资{yi(o['total_investment'])}亿元，年度计划投资{yi(o['annual_plan'])}亿元；"
         f"已开工{o['started']}个，开工率{pct(o['start_rate'], d)}；"
         f"完成投资{yi(o['ytd_completed'])}亿元，占年度计划的{pct(o['completion_rate'], d)}，"
-        f"{vs_time(o['gap'], d)}（时间进度{pct(figures['time_progress'], d)}）"
+        f"{vs_time(o['gap'], d)}（时间进度{pct(figures['time_progress'], d)}）",
     )
-    table = Table(title="分单位（按完成率排名）", title_justify="left")
-    for head in (
-        "排名",
-        "责任单位",
-        "项目",
-        "开工率",
-        "年度计划（亿元）",
-        "完成（亿元）",
-        "完成率",
-        "状态",
-    ):
-        table.add_column(head)
+    table = _table(
+        "分单位（按完成率排名，金额单位：亿元）",
+        ("排名", NUMBER),
+        ("责任单位", TEXT),
+        ("项目", NUMBER),
+        ("开工率", NUMBER),
+        ("年度\n计划", NUMBER),  # two lines: the column is as narrow as its figures
+        ("完成\n投资", NUMBER),
+        ("完成率", NUMBER),
+        ("状态", WORD),
+    )
     for s in figures["by_unit"]:
         style = {SEVERE: "red", LAGGING: "yellow"}.get(s["status"], "")
         table.add_row(
@@ -154,11 +221,15 @@ def render_figures(figures: dict[str, Any], settings: Settings, written: list[Pa
 
 def render_status(data: dict[str, Any]) -> None:
     console = Console(highlight=False)
-    table = Table(
-        title=f"{data['period']} 报送情况（截止 {data['deadline']}）", title_justify="left"
+    table = _table(
+        f"{data['period']} 报送情况（截止 {data['deadline']}）",
+        ("责任单位", TEXT),
+        ("状态", WORD),
+        ("收到日期", WORD),
+        ("采用的文件", TEXT),
+        ("文件数", NUMBER),
+        ("文字分析", WORD),
     )
-    for head in ("责任单位", "状态", "收到日期", "采用的文件", "文件数", "文字分析"):
-        table.add_column(head)
     style = {"未报送": "red", "逾期": "yellow"}
     for u in data["units"]:
         table.add_row(
@@ -172,22 +243,21 @@ def render_status(data: dict[str, Any]) -> None:
         )
     console.print(table)
     if data["missing"]:
-        console.print(f"[red]未报送：{'、'.join(data['missing'])}[/red]")
+        console.print(Sentence(f"未报送：{'、'.join(data['missing'])}"), style="red")
 
 
 def render_series(series: dict[str, list[dict[str, Any]]]) -> None:
     console = Console(highlight=False)
     for label, months in series.items():
-        table = Table(title=label, title_justify="left")
-        for head in (
-            "月份",
-            "年度计划（万元）",
-            "累计完成（万元）",
-            "本月完成（万元）",
-            "是否开工",
-            "状态",
-        ):
-            table.add_column(head)
+        table = _table(
+            f"{label}（金额单位：万元）",
+            ("月份", WORD),
+            ("年度\n计划", NUMBER),
+            ("累计\n完成", NUMBER),
+            ("本月\n完成", NUMBER),
+            ("是否\n开工", WORD),
+            ("状态", WORD),
+        )
         for m in months:
             started = {True: "是", False: "否"}.get(m["started"], "")
             table.add_row(
