@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import openpyxl
+import pytest
 from builders import run_cli
 
 
@@ -73,9 +74,119 @@ def test_a_clean_month_exits_0(clean_month, tmp_path, capsysbinary):
     assert code == 0 and "没有发现问题" in stdout
 
 
-def test_usage_errors_exit_2(month, capsysbinary):
-    code, _, err = run_cli(capsysbinary, "merge", str(month), "--period", "2024-13")
-    assert code == 2 and "YYYY-MM" in err
+# what typer and click write in English around help pages and usage errors
+ENGLISH_CHROME = {
+    "Usage",
+    "Options",
+    "Commands",
+    "Arguments",
+    "Show this message",
+    "required",
+    "default:",
+    "env var",
+    "Error",
+    "Try '",
+    "Missing",
+    "No such",
+    "Invalid value",
+    "Got unexpected",
+    "[OPTIONS]",
+    "COMMAND",
+    "TEXT",
+    "PATH",
+    "<str>",
+    "<path>",
+    "list[",
+    "{paths}",
+}
+COMMANDS = ["merge", "check", "report", "notices", "status", "history", "template", "init"]
+
+
+def _english(text: str) -> set[str]:
+    return {word for word in ENGLISH_CHROME if word in text}
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["merge"], "缺少参数：台账文件或文件夹…"),
+        (["merge", "2024-04", "--bogus"], "没有 --bogus 这个选项"),
+        (["merge", "2024-04", "--outptu", "x"], "是不是 --output？"),
+        (["merge", "2024-04", "--period", "2024-13"], "--period 的值不对：“2024-13”不是年月"),
+        (["template", "--period", "2024-05"], "缺少选项：-o / --output"),
+        (["status", "2024-04"], "多出了参数：2024-04"),
+        (["mrege", "2024-04"], "没有“mrege”这个命令，是不是 merge？"),
+        (["merge", "2024-04", "--period"], "选项 --period 后面要写一个值"),
+    ],
+)
+def test_usage_errors_are_chinese_and_exit_2(args, says, capsysbinary):
+    code, stdout, err = run_cli(capsysbinary, *args)
+    assert code == 2 and not stdout
+    assert says in err and "错误：" in err, err
+    assert not _english(err), err
+
+
+def test_a_usage_error_shows_the_usage_line_and_where_to_read_more(capsysbinary):
+    _, _, err = run_cli(capsysbinary, "merge", "--bogus")
+    assert err.splitlines()[:2] == [
+        "用法：ledgerkit merge [选项] 台账文件或文件夹…",
+        "运行“ledgerkit merge --help”查看说明。",
+    ]
+
+
+@pytest.mark.parametrize("name", ["", *COMMANDS])
+def test_help_pages_are_chinese(name, capsysbinary):
+    code, page, _ = run_cli(capsysbinary, *([name] if name else []), "--help")
+    assert code == 0 and page.startswith(f"用法：ledgerkit {name}".rstrip())
+    assert not _english(page), page
+    assert "选项：" in page and "显示本说明" in page
+    if name:
+        assert "例：ledgerkit " + name in page  # every command shows an example
+
+
+def test_the_top_level_help_is_for_a_clerk(capsysbinary):
+    code, page, _ = run_cli(capsysbinary, "--help")
+    assert code == 0
+    for name in COMMANDS:
+        assert f"\n  {name} " in page and f"例：ledgerkit {name}" in page
+    for line in (
+        "0  没有问题",
+        "1  数据有错误或文件读取失败，输出照样写出",
+        "2  用法不对",
+        "3  无法运行",
+    ):
+        assert line in page
+    # with no arguments at all: the same page, and 2 for a .bat whose %1 came out empty
+    assert run_cli(capsysbinary) == (2, page, "")
+
+
+def test_every_command_is_in_the_help():
+    from ledgerkit.cli import app
+
+    assert [c.callback.__name__ for c in app.registered_commands] == COMMANDS
+
+
+def test_each_help_page_matches_its_command(capsysbinary):
+    _, status, _ = run_cli(capsysbinary, "status", "--help")
+    assert "用法：ledgerkit status [选项]\n" in status and "参数：" not in status
+    assert "不用写文件夹" in status and "默认从文件夹名" not in status
+    _, template, _ = run_cli(capsysbinary, "template", "--help")
+    assert "--period 年月" in template and "（必填）" in template
+    _, init, _ = run_cli(capsysbinary, "init", "--help")
+    assert "用法：ledgerkit init [选项] [文件夹]" in init
+
+
+def test_an_unknown_message_stays_english_and_a_broken_page_falls_back(capsysbinary, monkeypatch):
+    from ledgerkit import cli_help
+
+    assert cli_help.translate("Something typer says one day.") == "Something typer says one day."
+
+    def broken(*_args: object) -> str:
+        raise AttributeError("a typer without .opts")
+
+    monkeypatch.setattr(cli_help, "command_page", broken)
+    code, page, _ = run_cli(capsysbinary, "merge", "--help")
+    assert code == 0 and "--output" in page  # typer's own page: English, but there
 
 
 def test_missing_input_exits_3_with_a_chinese_message(tmp_path, capsysbinary):

@@ -2,7 +2,9 @@
 
 Exit codes batch files rely on: 0 clean; 1 the data has errors or a file failed (outputs are
 still written); 2 usage; 3 could not run. Heavy imports (readers, writers) happen inside the
-commands so that `ledgerkit --help` stays fast.
+commands so that `ledgerkit --help` stays fast. Help pages and usage errors are Chinese
+(`cli_help.py`): every parameter has a Chinese metavar, and every command a docstring whose
+first line says what it does and whose `例：` lines are its examples.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from ledgerkit import __version__
+from ledgerkit.cli_help import ChineseCommand, ChineseGroup, usage_error
 from ledgerkit.errors import BadOutput, LedgerkitError
 
 if TYPE_CHECKING:
@@ -26,19 +29,47 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
 
+EXIT_CODES = f"""退出码（批处理里用 if errorlevel 判断）：
+  {EXIT_OK}  没有问题
+  {EXIT_DATA}  数据有错误或文件读取失败，输出照样写出（status：有单位未报送；history：没有找到）
+  {EXIT_USAGE}  用法不对
+  {EXIT_FAILED}  无法运行（找不到文件、汇总表正在 Excel 里打开等）"""
+
 app = typer.Typer(
-    help="重点项目台账工具：检查、汇总各单位报送的台账，生成汇总表。",
+    cls=ChineseGroup,
+    help="重点项目台账工具：检查、汇总各单位每月报来的重点项目台账，写出汇总表、通报和督办通知单。\n\n"
+    "每月：把各单位报来的文件放进一个文件夹（如 2024-04），先用 check 查看问题，再用 merge 写出汇总表，"
+    "然后用 report 写通报。第一次使用时先用 init 建立工作区。",
+    epilog=EXIT_CODES,
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
 
-Paths = Annotated[list[Path], typer.Argument(help="台账文件或文件夹（可多个）", show_default=False)]
-JsonFlag = Annotated[bool, typer.Option("--json", help="只在标准输出打印一个 JSON 对象（UTF-8）")]
-PeriodOption = Annotated[
+Paths = Annotated[
+    list[Path],
+    typer.Argument(
+        help="各单位报来的台账文件，或放着它们的文件夹（可写多个）",
+        metavar="台账文件或文件夹…",
+        show_default=False,
+    ),
+]
+JsonFlag = Annotated[
+    bool,
+    typer.Option("--json", help="标准输出只有一个 JSON 对象（UTF-8），供批处理和脚本读取"),
+]
+MonthPeriod = Annotated[
     str | None,
-    typer.Option("--period", help="报告期 YYYY-MM，默认从文件夹名推断", metavar="YYYY-MM"),
+    typer.Option(
+        "--period", help="报告期，如 2024-04；默认从文件夹名或表格标题推断", metavar="年月"
+    ),
+]
+LedgerPeriod = Annotated[
+    str | None,
+    typer.Option(
+        "--period", help="报告期，如 2024-04；默认从汇总表的文件名或标题推断", metavar="年月"
+    ),
 ]
 
 
@@ -54,38 +85,50 @@ def _root(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="显示版本号")
     ] = False,
 ) -> None:
-    """重点项目台账工具。"""
+    # no docstring: the group's help is the app's help= (a docstring here would be a second one)
+    return None
 
 
 Region = Annotated[
-    str | None, typer.Option("--region", help="地区名称（覆盖 ledgerkit.toml 的 region）")
+    str | None,
+    typer.Option(
+        "--region", help="地区名称，如 襄城区（默认取 ledgerkit.toml 的 region）", metavar="地区"
+    ),
 ]
 Password = Annotated[
     str | None,
     typer.Option(
         "--password",
         envvar="LEDGERKIT_PASSWORD",
-        help="设有打开密码的工作簿用这个密码打开（也可用环境变量 LEDGERKIT_PASSWORD）",
+        help="设有打开密码的工作簿用这个密码打开（也可设环境变量 LEDGERKIT_PASSWORD）",
+        metavar="密码",
         show_default=False,
     ),
 ]
 
 
-@app.command()
+@app.command(cls=ChineseCommand)
 def merge(
     paths: Paths,
     output: Annotated[
         Path | None,
-        typer.Option("-o", "--output", help="汇总表路径（.xlsx），默认“文件夹名汇总.xlsx”"),
+        typer.Option(
+            "-o",
+            "--output",
+            help="汇总表写到这里（.xlsx）；默认写到文件夹旁边的“文件夹名汇总.xlsx”",
+            metavar="文件",
+        ),
     ] = None,
-    period: PeriodOption = None,
+    period: MonthPeriod = None,
     region: Region = None,
     as_json: JsonFlag = False,
     password: Password = None,
 ) -> None:
-    """读取、检查并汇总各单位台账，写出汇总表（含分单位、分类别等汇总和滞后项目）。
+    """汇总一个月的台账：检查各单位报来的文件，合并写出汇总表。
 
-    例：ledgerkit merge 2024-04/ -o 2024-04汇总.xlsx
+    汇总表里有总体情况，分单位、分类别等汇总，滞后项目、项目明细、问题清单和文件情况；本月的结果同时记入汇总记录，供下个月核对和 status、history 查询。
+
+    例：ledgerkit merge 2024-04 -o 2024-04汇总.xlsx
     """
     from ledgerkit.pipeline import merge as merge_month
 
@@ -102,20 +145,27 @@ def merge(
     _finish(run, as_json)
 
 
-@app.command()
+@app.command(cls=ChineseCommand)
 def check(
     paths: Paths,
-    period: PeriodOption = None,
+    period: MonthPeriod = None,
     as_json: JsonFlag = False,
     password: Password = None,
     feedback: Annotated[
         Path | None,
-        typer.Option("--feedback", help="为每个有问题的单位写一份标注问题的副本到这个文件夹"),
+        typer.Option(
+            "--feedback",
+            help="为每个有问题的单位写一份标出问题的副本到这个文件夹，退回修改",
+            metavar="文件夹",
+        ),
     ] = None,
 ) -> None:
-    """读取和检查台账，不写汇总表：在终端列出发现的问题；--feedback 写退回修改的副本。
+    """只检查、不汇总：列出台账里的问题，不写汇总表，也不记入汇总记录。
 
-    例：ledgerkit check 2024-04/卧龙镇.xlsx　　ledgerkit check 2024-04/ --feedback 2024-04退回
+    单位改好后重新报来时，用它复查。
+
+    例：ledgerkit check 2024-04/卧龙镇.xlsx
+    例：ledgerkit check 2024-04 --feedback 2024-04退回
     """
     from ledgerkit.pipeline import check as check_month
 
@@ -134,30 +184,44 @@ def check(
     _finish(run, as_json)
 
 
-@app.command()
+@app.command(cls=ChineseCommand)
 def report(
-    ledger: Annotated[Path, typer.Argument(help="merge 写出的汇总表（.xlsx），可以是手工改过的")],
+    ledger: Annotated[
+        Path,
+        typer.Argument(help="merge 写出的汇总表（.xlsx），手工改过也可以", metavar="汇总表"),
+    ],
     output: Annotated[
         Path | None,
-        typer.Option("-o", "--output", help="写出通报（.docx；配合 --format 可为 .md/.html）"),
+        typer.Option(
+            "-o",
+            "--output",
+            help="通报写到这里（.docx；--format md 或 html 时为 .md 或 .html）",
+            metavar="文件",
+        ),
     ] = None,
     fmt: Annotated[
         str | None,
         typer.Option(
             "--format",
-            help="通报格式：docx、md（纯文本预览）或 html（浏览器预览）；默认按 -o 的后缀，没有 -o 时为 docx",
+            help="通报的格式：docx、md（纯文本）或 html（网页）；默认按 -o 的文件名，没有 -o 时为 docx，md、html 直接显示在终端",
+            metavar="格式",
+            show_default=False,
         ),
     ] = None,
     xlsx: Annotated[
-        Path | None, typer.Option("--xlsx", help="写出汇总表（各汇总表和滞后项目）")
+        Path | None,
+        typer.Option("--xlsx", help="重新写出汇总表（各汇总表和滞后项目）到这里", metavar="文件"),
     ] = None,
-    period: PeriodOption = None,
+    period: LedgerPeriod = None,
     region: Region = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """从汇总台账出数、写通报：--json 打印指标，-o 写通报，--xlsx 写汇总表。
+    """从汇总表出数、写通报：在终端显示本月概况和各单位排名，-o 写月度通报。
+
+    读的是 merge 写出的汇总表（手工改过也可以）；--json 打印全部指标。
 
     例：ledgerkit report 2024-04汇总.xlsx -o 2024年1-4月通报.docx
+    例：ledgerkit report 2024-04汇总.xlsx --format md
     """
     from ledgerkit.pipeline import report as report_month
 
@@ -176,15 +240,20 @@ def report(
     raise typer.Exit(EXIT_OK if run.ok else EXIT_DATA)
 
 
-@app.command()
+@app.command(cls=ChineseCommand)
 def notices(
-    ledger: Annotated[Path, typer.Argument(help="merge 写出的汇总表（.xlsx）")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="督办通知单（.docx）")],
-    period: PeriodOption = None,
+    ledger: Annotated[Path, typer.Argument(help="merge 写出的汇总表（.xlsx）", metavar="汇总表")],
+    output: Annotated[
+        Path,
+        typer.Option("-o", "--output", help="督办通知单写到这里（.docx）", metavar="文件"),
+    ],
+    period: LedgerPeriod = None,
     region: Region = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """为每个严重滞后（红色）项目写一页督办通知单，合在一个 Word 文件里。
+    """写督办通知单：每个严重滞后的项目一页，合在一个 Word 文件里。
+
+    没有严重滞后的项目时不写文件。
 
     例：ledgerkit notices 2024-04汇总.xlsx -o 2024-04督办通知单.docx
     """
@@ -201,9 +270,19 @@ def notices(
     raise typer.Exit(EXIT_OK if run.ok else EXIT_DATA)
 
 
-@app.command()
-def status(period: PeriodOption = None, as_json: JsonFlag = False) -> None:
-    """各单位本月报送情况：已报送 / 逾期 / 未报送，同一单位的多个版本，只报数据没有文字分析。
+@app.command(cls=ChineseCommand)
+def status(
+    period: Annotated[
+        str | None,
+        typer.Option(
+            "--period", help="要查看的月份，如 2024-04；默认为汇总记录里最近的月份", metavar="年月"
+        ),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """查看报送情况：各单位已报送、逾期还是未报送。
+
+    不用写文件夹：在工作区（没有工作区时在汇总表所在的文件夹）里运行，读每次 merge 记下的汇总记录。也列出同一单位报来的几个版本，和只报数据、没有文字分析的单位。有单位未报送时退出码为 1。
 
     例：ledgerkit status --period 2024-04
     """
@@ -219,19 +298,31 @@ def status(period: PeriodOption = None, as_json: JsonFlag = False) -> None:
     raise typer.Exit(EXIT_DATA if data["missing"] else EXIT_OK)
 
 
-@app.command()
+@app.command(cls=ChineseCommand)
 def history(
     target: Annotated[
-        str, typer.Argument(help="项目名称（或其中几个字）、项目编码、责任单位，或 rebuild")
+        str,
+        typer.Argument(
+            help="项目名称（或其中几个字）、项目编码或责任单位；写 rebuild 则重建汇总记录",
+            metavar="项目或单位",
+        ),
     ],
     workbooks: Annotated[
-        list[Path] | None, typer.Argument(help="rebuild 时：汇总表（默认工作区内全部 *汇总.xlsx）")
+        list[Path] | None,
+        typer.Argument(
+            help="rebuild 时从这些汇总表重建（默认为工作区里全部 *汇总.xlsx）",
+            metavar="汇总表…",
+            show_default=False,
+        ),
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """逐月查看项目或单位的投资进度；history rebuild 从各月汇总表重建汇总记录。
+    """查看逐月进度：一个项目，或一个单位的各个项目，每月的计划、完成和状态。
 
-    例：ledgerkit history 卧龙镇　　ledgerkit history rebuild
+    在工作区（没有工作区时在汇总表所在的文件夹）里运行，读汇总记录；没有找到时退出码为 1。history rebuild 从各月汇总表重建汇总记录。
+
+    例：ledgerkit history 卧龙镇
+    例：ledgerkit history rebuild
     """
     from ledgerkit import pipeline
 
@@ -259,22 +350,36 @@ def history(
     raise typer.Exit(EXIT_OK if series else EXIT_DATA)  # finding nothing is about the data
 
 
-@app.command()
+@app.command(cls=ChineseCommand)
 def template(
     period: Annotated[
-        str, typer.Option("--period", help="要填报的月份 YYYY-MM", metavar="YYYY-MM")
+        str, typer.Option("--period", help="要填报的月份，如 2024-05", metavar="年月")
     ],
-    output: Annotated[Path, typer.Option("-o", "--output", help="写到这个文件夹")],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="填报表写到这个文件夹", metavar="文件夹")
+    ],
     unit: Annotated[
-        list[str] | None, typer.Option("--unit", help="只为这个单位生成（可多次）")
+        list[str] | None,
+        typer.Option(
+            "--unit",
+            help="只为这个单位生成（可写多次）；默认为单位名册里的全部单位",
+            metavar="单位",
+            show_default=False,
+        ),
     ] = None,
     source: Annotated[
-        Path | None, typer.Option("--from", help="从这个汇总表取项目（默认取汇总记录中上个月的）")
+        Path | None,
+        typer.Option(
+            "--from", help="从这个汇总表取项目（默认取汇总记录里上个月的）", metavar="汇总表"
+        ),
     ] = None,
 ) -> None:
-    """为各单位生成下月台账：预填本单位的项目，带下拉选项、数字校验、保护和填表说明。
+    """生成下个月的填报表：每个单位一个 Excel 文件，预填本单位的项目。
+
+    表里带下拉选项、数字校验、保护和填表说明。在工作区里运行：项目取自汇总记录里上个月的汇总（或 --from 的汇总表），单位取自 ledgerkit.toml 的单位名册（没有名册时为上个月的单位）。
 
     例：ledgerkit template --period 2024-05 -o 2024-05下发
+    例：ledgerkit template --period 2024-05 -o 2024-05下发 --unit 卧龙镇
     """
     from ledgerkit.errors import UnknownUnit
     from ledgerkit.pipeline import template as unit_forms
@@ -289,9 +394,12 @@ def template(
         typer.echo(f"已写出 {path}")
 
 
-@app.command()
+@app.command(cls=ChineseCommand)
 def init(
-    folder: Annotated[Path, typer.Argument(help="工作区文件夹，默认当前文件夹")] = Path("."),
+    folder: Annotated[
+        Path,
+        typer.Argument(help="工作区文件夹，默认为当前文件夹", metavar="文件夹", show_default=False),
+    ] = Path("."),
     region: Annotated[
         str | None,
         typer.Option("--region", help="本地区名称，写进标题和通报，如 樊城区", metavar="地区"),
@@ -342,7 +450,7 @@ def _settings(**overrides: object) -> Settings:
 
 
 def _period(key: str | None) -> Period | None:
-    """A month given as --period YYYY-MM (usage error otherwise)."""
+    """A month given as --period 2024-04 (usage error otherwise)."""
     if key is None:
         return None
     from ledgerkit.period import MONTH, BadPeriod, Period
@@ -352,7 +460,7 @@ def _period(key: str | None) -> Period | None:
     except BadPeriod:
         period = None
     if period is None or period.kind != MONTH:
-        raise typer.BadParameter(f"“{key}”不是 YYYY-MM 格式，例如 2024-04", param_hint="--period")
+        raise typer.BadParameter(f"“{key}”不是年月，请写成 2024-04 这样", param_hint="--period")
     return period
 
 
@@ -399,11 +507,24 @@ def _safe_streams() -> None:
 def main(argv: list[str] | None = None) -> Any:
     """Console-script entry point: every failure ends in a Chinese message and an exit code."""
     _safe_streams()
+    args = sys.argv[1:] if argv is None else list(argv)
     # a run is short and leaves next to no reference cycles, while the cycle collector's passes
     # over every project row kept in memory would cost a fifth of a merge
     gc.disable()
     try:
-        return app(args=argv, prog_name="ledgerkit", standalone_mode=True)
+        if not args:  # the help page for a person; 2 for a .bat whose %1 came out empty
+            _run(["--help"])
+            sys.exit(EXIT_USAGE)
+        sys.exit(_run(args))
+    except typer.TyperException as exc:  # typer's usage errors (its click's UsageError)
+        code = getattr(exc, "exit_code", EXIT_USAGE)
+        if code == EXIT_USAGE:
+            typer.echo(usage_error(exc), err=True)
+        else:
+            from ledgerkit.console import error
+
+            error(exc.format_message())
+        sys.exit(code)
     except BadOutput as exc:  # asked for something it cannot write: a usage error
         from ledgerkit.console import error
 
@@ -423,6 +544,13 @@ def main(argv: list[str] | None = None) -> Any:
         sys.exit(EXIT_FAILED)
     finally:
         gc.enable()
+
+
+def _run(args: list[str]) -> int:
+    """Run the app without typer's own error printing (English): its usage errors come out
+    as exceptions, rendered by `main`; a command's typer.Exit comes back as its code."""
+    code = app(args=args, prog_name="ledgerkit", standalone_mode=False)
+    return code if isinstance(code, int) else EXIT_OK
 
 
 if __name__ == "__main__":
