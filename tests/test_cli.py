@@ -176,6 +176,16 @@ def test_each_help_page_matches_its_command(capsysbinary):
     assert "用法：ledgerkit init [选项] [文件夹]" in init
 
 
+def test_help_fits_a_narrow_console(capsysbinary, monkeypatch):
+    from rich.cells import cell_len
+
+    monkeypatch.setenv("COLUMNS", "60")
+    for name in ["", *COMMANDS]:
+        _, page, _ = run_cli(capsysbinary, *([name] if name else []), "--help")
+        lines = [line for line in page.splitlines() if "例：" not in line]  # kept whole
+        assert max(cell_len(line) for line in lines) <= 60, page
+
+
 def test_an_unknown_message_stays_english_and_a_broken_page_falls_back(capsysbinary, monkeypatch):
     from ledgerkit import cli_help
 

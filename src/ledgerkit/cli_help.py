@@ -202,7 +202,10 @@ def _cells(text: str) -> int:
 
 def _wrap(text: str, width: int) -> list[str]:
     """One line of text in lines of at most `width` cells, broken between Chinese characters
-    or at spaces, never inside a number, an option or a file name."""
+    or at spaces, never inside a number, an option or a file name. An example (例：…) is
+    never broken: an indent in the middle of a command would be copied with it."""
+    if text.startswith("例："):
+        return [text]
     lines, line = [], ""
     for token in re.findall(_TOKEN, text):
         if line and _cells(line + token) > width:
