@@ -197,6 +197,9 @@ def test_an_unknown_message_stays_english_and_a_broken_page_falls_back(capsysbin
     monkeypatch.setattr(cli_help, "command_page", broken)
     code, page, _ = run_cli(capsysbinary, "merge", "--help")
     assert code == 0 and "--output" in page  # typer's own page: English, but there
+    monkeypatch.setattr(cli_help, "usage_line", broken)
+    code, _, err = run_cli(capsysbinary, "merge", "--bogus")
+    assert code == 2 and "错误：没有 --bogus 这个选项" in err
 
 
 def test_missing_input_exits_3_with_a_chinese_message(tmp_path, capsysbinary):

@@ -80,30 +80,31 @@ class ChineseCommand(TyperCommand):
     """A command whose help page and usage line are Chinese."""
 
     def format_usage(self, ctx: Any, formatter: Any) -> None:
-        formatter.write(usage_line(ctx, self) + "\n")
+        _write(formatter, usage_line, ctx, self, super().format_usage)
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
-        try:
-            page = command_page(ctx, self)
-        except Exception:  # typer changed what a command looks like: its own English page
-            super().format_help(ctx, formatter)
-        else:
-            formatter.write(page)
+        _write(formatter, command_page, ctx, self, super().format_help)
 
 
 class ChineseGroup(TyperGroup):
     """The `ledgerkit` group: its help page lists the commands with an example each."""
 
     def format_usage(self, ctx: Any, formatter: Any) -> None:
-        formatter.write(usage_line(ctx, self) + "\n")
+        _write(formatter, usage_line, ctx, self, super().format_usage)
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
-        try:
-            page = group_page(ctx, self)
-        except Exception:
-            super().format_help(ctx, formatter)
-        else:
-            formatter.write(page)
+        _write(formatter, group_page, ctx, self, super().format_help)
+
+
+def _write(formatter: Any, page: Any, ctx: Any, command: Any, typers_own: Any) -> None:
+    """Our page, or typer's own if ours cannot be written (typer changed what a command
+    looks like): English then, never a crash."""
+    try:
+        text = page(ctx, command)
+    except Exception:
+        typers_own(ctx, formatter)
+    else:
+        formatter.write(text.rstrip("\n") + "\n")
 
 
 def usage_line(ctx: Any, command: Any) -> str:
