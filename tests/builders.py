@@ -115,6 +115,35 @@ def html_xls(
     return path
 
 
+# TOWNSHIP_ROWS as an HTML page: (row, col) -> (rowspan, colspan), a rowspan header as office
+# systems export it
+TOWNSHIP_HTML_SPANS = {
+    (0, 0): (1, 10),
+    (2, 0): (2, 1),
+    (2, 1): (2, 1),
+    (2, 2): (2, 1),
+    (2, 3): (2, 1),
+    (2, 4): (1, 3),
+    (2, 7): (2, 1),
+    (2, 8): (2, 1),
+    (2, 9): (2, 1),
+    (5, 0): (1, 10),
+    (8, 0): (1, 10),
+    (9, 2): (2, 1),
+}
+
+
+def township_html(path: Path, rows: Rows) -> Path:
+    """`rows` (TOWNSHIP_ROWS or a variant) as an HTML ".xls" with TOWNSHIP_HTML_SPANS."""
+    rows = [list(r) for r in rows]
+    for (r0, c0), (rs, cs) in TOWNSHIP_HTML_SPANS.items():
+        for r in range(r0, r0 + rs):
+            for c in range(c0, c0 + cs):
+                if (r, c) != (r0, c0):
+                    rows[r][c] = None
+    return html_xls(path, rows, TOWNSHIP_HTML_SPANS)
+
+
 def csv_file(path: Path, rows: Rows, encoding: str = "gbk", delimiter: str = ",") -> Path:
     """A CSV as Excel on a Chinese Windows saves it: GBK unless told otherwise."""
     buf = io.StringIO()

@@ -84,7 +84,7 @@ def result(month: Path) -> MergeResult:
 @pytest.fixture
 def out(result: MergeResult, tmp_path: Path) -> dict[str, openpyxl.Workbook]:
     """The feedback workbooks, by name."""
-    paths = write_feedback(result, tmp_path / "反馈")
+    paths = write_feedback(result, tmp_path / "反馈").written
     return {p.name: openpyxl.load_workbook(p) for p in paths}
 
 
@@ -98,7 +98,7 @@ def reported(result: MergeResult, label: str) -> list[Issue]:
 
 
 def test_one_workbook_per_file_with_problems(result, tmp_path):
-    paths = write_feedback(result, tmp_path / "反馈")
+    paths = write_feedback(result, tmp_path / "反馈").written
     assert sorted(p.name for p in paths) == sorted(
         f"{unit}_问题反馈.xlsx" for unit in ("卧龙镇", "区交通运输局", "尹集乡", "欧庙镇")
     )
@@ -158,7 +158,7 @@ def test_warning_is_yellow_and_several_issues_share_one_comment(tmp_path):
     ]
     builders.xlsx(folder / "伙牌镇.xlsx", rows)
     result = merge_paths([folder])
-    (path,) = write_feedback(result, tmp_path / "out")
+    (path,) = write_feedback(result, tmp_path / "out").written
     ws = openpyxl.load_workbook(path)["台账"]
     assert ws["D2"].fill.fgColor.rgb.endswith(YELLOW)
     on_d3 = [i for i in result.issues if i.cell == "D3"]
@@ -211,7 +211,7 @@ def test_html_xls_keeps_its_spans(tmp_path):
         ["东津大道", "待定", 100, 20],
     ]
     builders.html_xls(folder / "东津新区.xls", rows, spans={(0, 0): (1, 4)})
-    (path,) = write_feedback(merge_paths([folder]), tmp_path / "out")
+    (path,) = write_feedback(merge_paths([folder]), tmp_path / "out").written
     ws = openpyxl.load_workbook(path).worksheets[1]
     assert ws.title == "台账"
     assert {str(r) for r in ws.merged_cells.ranges} == {"A1:D1"}
@@ -236,7 +236,7 @@ def test_originals_are_never_touched(month, result, tmp_path):
 
 
 def test_no_problems_no_feedback(clean_month, tmp_path):
-    assert write_feedback(merge_paths([clean_month]), tmp_path / "out") == []
+    assert write_feedback(merge_paths([clean_month]), tmp_path / "out").written == ()
     assert not (tmp_path / "out").exists()
 
 
@@ -246,7 +246,7 @@ def test_row_issue_marks_the_row_and_texts_stay_text(result, tmp_path):
     )
     merged = Issue("bad-started", "warning", "卧龙镇.xlsx", "台账", "C11", "包抓领导看不懂")
     extended = dataclasses.replace(result, issues=(*result.issues, row_issue, merged))
-    paths = write_feedback(extended, tmp_path / "out")
+    paths = write_feedback(extended, tmp_path / "out").written
     wb = openpyxl.load_workbook(next(p for p in paths if p.name.startswith("卧龙镇")))
     ws = wb["台账"]
     assert "=第10行看不懂" in ws["A10"].comment.text  # the row's first used cell
@@ -258,8 +258,8 @@ def test_row_issue_marks_the_row_and_texts_stay_text(result, tmp_path):
 
 
 def test_deterministic_with_fixed_properties(result, tmp_path):
-    first = write_feedback(result, tmp_path / "a")
-    second = write_feedback(result, tmp_path / "b")
+    first = write_feedback(result, tmp_path / "a").written
+    second = write_feedback(result, tmp_path / "b").written
     assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
     for path in first:  # no time stamp anywhere, so a run a minute later agrees too
         with zipfile.ZipFile(path) as zf:
@@ -279,7 +279,7 @@ def test_names_never_collide_nor_overwrite_an_input(tmp_path):
     result = merge_paths([folder])
     old = next(f for f in result.files if f.label == "卧龙镇_问题反馈.xlsx")
     assert old.status == "skipped"  # a feedback copy is never read as a ledger
-    paths = write_feedback(result, folder)
+    paths = write_feedback(result, folder).written
     assert len({p.name.casefold() for p in paths}) == len(paths) == 2
     assert "卧龙镇_问题反馈.xlsx" not in {p.name for p in paths}
     assert (folder / "卧龙镇_问题反馈.xlsx").read_bytes() == kept
@@ -289,7 +289,7 @@ def test_xlsm_comes_back_as_plain_xlsx(tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
     builders.xlsm(folder / "卧龙镇.xlsm", township_rows(), builders.TOWNSHIP_MERGES)
-    (path,) = write_feedback(merge_paths([folder]), tmp_path / "out")
+    (path,) = write_feedback(merge_paths([folder]), tmp_path / "out").written
     assert path.name == "卧龙镇_问题反馈.xlsx"
     with zipfile.ZipFile(path) as zf:
         assert b"macroEnabled" not in zf.read("[Content_Types].xml")
@@ -305,7 +305,7 @@ def test_a_sheet_named_like_the_list_is_kept(tmp_path):
         builders.TOWNSHIP_MERGES,
         before=[("问题清单", [["上次的问题已改"]])],
     )
-    (path,) = write_feedback(merge_paths([folder]), tmp_path / "out")
+    (path,) = write_feedback(merge_paths([folder]), tmp_path / "out").written
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == ["问题清单(2)", "问题清单", "台账"]
     assert wb["问题清单"]["A1"].value == "上次的问题已改"
@@ -335,3 +335,209 @@ def test_check_feedback_from_the_command_line_and_never_read_back(tmp_path, caps
     files = {Path(f["path"]).name: f for f in json.loads(out)["files"]}
     assert files["区交通运输局_问题反馈.xlsx"]["status"] == "skipped"
     assert sum(f["projects"] for f in files.values()) == 4
+
+
+# --- issue 13: one file never stops the others ---------------------------------------------
+
+
+def test_html_with_rowspan_header_is_rebuilt(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    builders.township_html(folder / "卧龙镇.xls", township_rows())
+    # a rowspan running past the header into the rows, and one overlapping a colspan
+    (folder / "东津新区.xls").write_text(
+        "<html><body><table><tr><td rowspan=2>项目名称</td><td rowspan=2>总投资</td>"
+        "<td>年度计划投资</td><td rowspan=3>累计完成投资</td></tr><tr><td>x</td></tr>"
+        "<tr><td>东津大道</td><td>待定</td><td>1</td></tr>"
+        "<tr><td colspan=3 rowspan=2>合计</td></tr></table></body></html>",
+        encoding="utf-8",
+    )
+    done = write_feedback(merge_paths([folder]), tmp_path / "out")
+    assert sorted(p.name for p in done.written) == [
+        "东津新区_问题反馈.xlsx",
+        "卧龙镇_问题反馈.xlsx",
+    ]
+    assert done.issues == ()
+    ws = openpyxl.load_workbook(tmp_path / "out" / "卧龙镇_问题反馈.xlsx")["台账"]
+    assert {"A3:A4", "E3:G3", "C10:C11"} <= {str(r) for r in ws.merged_cells.ranges}
+    assert ws.freeze_panes == "A5"
+    assert ws["E7"].fill.fgColor.rgb.endswith(RED)
+    ws = openpyxl.load_workbook(tmp_path / "out" / "东津新区_问题反馈.xlsx")["台账"]
+    ranges = [r for r in ws.merged_cells.ranges]
+    assert all(a is b or a.isdisjoint(b) for a in ranges for b in ranges)  # Excel needs it
+
+
+def test_characters_xml_cannot_hold_are_dropped(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    rows = [
+        [*CSV_ROWS[0]],
+        ["環城\ufffe公路", "区交通运输局", "待定", "1", "1", "是", "施工\uffff"],
+    ]
+    builders.csv_file(folder / "区交通运输局.csv", rows, encoding="utf-8")
+    builders.html_xls(
+        folder / "东津新区.xls",
+        [["项目名称", "总投资", "年度计划投资", "累计完成投资"], ["东津\ufffe大道", "待定", 1, 2]],
+    )
+    done = write_feedback(merge_paths([folder]), tmp_path / "out")
+    assert len(done.written) == 2 and done.issues == ()
+    csv_copy = openpyxl.load_workbook(tmp_path / "out" / "区交通运输局_问题反馈.xlsx")["台账"]
+    assert csv_copy["A2"].value == "環城公路" and csv_copy["G2"].value == "施工"
+    html_copy = openpyxl.load_workbook(tmp_path / "out" / "东津新区_问题反馈.xlsx")["台账"]
+    assert html_copy["A2"].value == "东津大道"
+
+
+def test_a_copy_that_cannot_be_written_is_named_and_the_others_are_written(month, tmp_path):
+    out = tmp_path / "反馈"
+    out.mkdir()
+    (out / "~$卧龙镇_问题反馈.xlsx").write_bytes(b"lock")  # the clerk has last month's open
+    done = write_feedback(merge_paths([month]), out)
+    assert sorted(p.name for p in done.written) == sorted(
+        f"{unit}_问题反馈.xlsx" for unit in ("区交通运输局", "尹集乡", "欧庙镇")
+    )
+    (unwritten,) = done.issues
+    assert (unwritten.code, unwritten.file, unwritten.severity) == (
+        "feedback-unwritten",
+        "卧龙镇.xlsx",
+        "warning",
+    )
+    assert "正在 Excel/WPS 中打开" in unwritten.message
+    assert not [p for p in out.iterdir() if p.name.startswith(".ledgerkit-")]
+
+
+def test_a_copy_openpyxl_cannot_save_falls_back_to_the_list(month, tmp_path, monkeypatch):
+    import ledgerkit.feedback as fb
+
+    def broken(raw, header_rows):
+        raise TypeError("'MergedCell' object is not iterable")
+
+    monkeypatch.setattr(fb, "_raw_copy", broken)  # every rebuilt copy fails as in issue 13
+    done = write_feedback(merge_paths([month]), tmp_path / "out")
+    assert len(done.written) == 4  # the .xlsx is still copied, the others are the list alone
+    fallback = {i.file: i for i in done.issues}
+    assert set(fallback) == {"欧庙镇.xls", "区交通运输局.csv"}
+    assert {i.code for i in fallback.values()} == {"feedback-list-only"}
+    assert "原表无法写入新的工作簿（TypeError）" in fallback["欧庙镇.xls"].message
+    wb = openpyxl.load_workbook(tmp_path / "out" / "欧庙镇_问题反馈.xlsx")
+    assert wb.sheetnames == ["问题清单"]
+
+
+def test_check_feedback_names_the_unwritten_copy_in_json(tmp_path, capsysbinary):
+    from builders import run_cli
+
+    folder = tmp_path / "2024-04"
+    folder.mkdir()
+    builders.xlsx(folder / "卧龙镇.xlsx", township_rows(), builders.TOWNSHIP_MERGES)
+    builders.csv_file(folder / "区交通运输局.csv", CSV_ROWS)
+    out = tmp_path / "退回"
+    out.mkdir()
+    (out / "~$卧龙镇_问题反馈.xlsx").write_bytes(b"lock")
+    code, stdout, _ = run_cli(capsysbinary, "check", str(folder), "--feedback", str(out), "--json")
+    assert code == 1
+    found = [i for i in json.loads(stdout)["issues"] if i["code"] == "feedback-unwritten"]
+    assert [i["file"] for i in found] == ["卧龙镇.xlsx"]
+    assert (out / "区交通运输局_问题反馈.xlsx").exists()
+
+
+# --- issue 13: the size caps openpyxl is held to -------------------------------------------
+
+
+def padded_styles(path: Path, pad: int) -> Path:
+    """A ledger whose styles.xml carries `pad` bytes of text that does not compress (as a
+    60 MB styles.xml would, at a scale a test can build)."""
+    import random
+
+    plain = path.with_name("plain.xlsx")
+    builders.xlsx(plain, township_rows(), builders.TOWNSHIP_MERGES)
+    noise = "".join(random.Random(13).choices("abcdefghijklmnopqrstuvwxyz0123456789", k=pad))
+    with zipfile.ZipFile(plain) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == "xl/styles.xml":
+                data = data.replace(b"</styleSheet>", f"<!-- {noise} --></styleSheet>".encode())
+            zout.writestr(info.filename, data)
+    plain.unlink()
+    return path
+
+
+def test_past_the_copy_cap_openpyxl_never_opens_it(tmp_path, monkeypatch):
+    import ledgerkit.read.limits as limits
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    padded_styles(folder / "卧龙镇.xlsx", 300_000)
+    result = merge_paths([folder])
+    monkeypatch.setattr(limits, "MAX_COPY_UNZIPPED_BYTES", 200_000)
+    opened: list[object] = []
+    monkeypatch.setattr(openpyxl, "load_workbook", lambda *a, **k: opened.append(a))
+    done = write_feedback(result, tmp_path / "out")
+    monkeypatch.undo()
+    assert opened == []  # refused from the zip directory, before openpyxl parsed anything
+    (note,) = done.issues
+    assert (note.code, note.file) == ("feedback-rebuilt", "卧龙镇.xlsx")
+    assert "按原样复制的上限 195.3 KB" in note.message
+    wb = openpyxl.load_workbook(done.written[0])
+    assert wb.sheetnames == ["问题清单", "台账"]
+    assert wb["台账"]["E7"].value == "待定" and wb["台账"]["E7"].fill.fgColor.rgb.endswith(RED)
+
+
+def test_within_the_cap_the_unit_formatting_is_kept(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    padded_styles(folder / "卧龙镇.xlsx", 300_000)
+    done = write_feedback(merge_paths([folder]), tmp_path / "out")
+    assert done.issues == ()  # copied as it is: no finding
+
+
+def test_past_the_cell_cap_the_list_comes_alone(month, tmp_path, monkeypatch):
+    import ledgerkit.read.limits as limits
+
+    result = merge_paths([month])
+    monkeypatch.setattr(limits, "MAX_COPY_CELLS", 10)
+    done = write_feedback(result, tmp_path / "out")
+    notes = {i.file: i for i in done.issues}
+    assert notes["区交通运输局.csv"].code == "feedback-list-only"
+    assert "超过附上原表的上限 10 个" in notes["区交通运输局.csv"].message
+    assert "卧龙镇.xlsx" not in notes  # its own .xlsx is copied, not rebuilt
+    wb = openpyxl.load_workbook(tmp_path / "out" / "区交通运输局_问题反馈.xlsx")
+    assert wb.sheetnames == ["问题清单"] and len(listed(wb)) >= 1
+
+
+# --- issue 13: never overwrite a file ledgerkit did not write -------------------------------
+
+
+def test_a_copy_is_marked_and_a_rerun_replaces_only_its_own(result, tmp_path):
+    from ledgerkit.feedback import EDITED, PRISTINE, feedback_state
+
+    out = tmp_path / "退回"
+    first = write_feedback(result, out)
+    assert {feedback_state(p) for p in first.written} == {PRISTINE}
+    again = write_feedback(result, out)
+    assert again.written == first.written and again.issues == ()
+    wb = openpyxl.load_workbook(out / "卧龙镇_问题反馈.xlsx")
+    wb.properties.lastModifiedBy = "卧龙镇张三"  # what Excel stamps when the unit saves it
+    wb.save(out / "卧龙镇_问题反馈.xlsx")
+    assert feedback_state(out / "卧龙镇_问题反馈.xlsx") == EDITED
+    assert feedback_state(next(p for p in result.files if p.label == "卧龙镇.xlsx").path) is None
+
+
+def test_a_file_ledgerkit_did_not_write_is_never_overwritten(result, tmp_path):
+    out = tmp_path / "退回"
+    out.mkdir()
+    theirs = out / "卧龙镇_问题反馈.xlsx"
+    builders.xlsx(theirs, [["卧龙镇自己写的问题反馈"]])
+    edited = out / "欧庙镇_问题反馈.xlsx"
+    write_feedback(result, out)
+    wb = openpyxl.load_workbook(edited)
+    wb.properties.lastModifiedBy = "欧庙镇李四"
+    wb.save(edited)
+    kept = {p: p.read_bytes() for p in (theirs, edited)}
+    done = write_feedback(result, out)
+    assert {p: p.read_bytes() for p in kept} == kept
+    names = {p.name for p in done.written}
+    assert {"卧龙镇（xlsx）_问题反馈.xlsx", "欧庙镇（xls）_问题反馈.xlsx"} <= names
+    renamed = {i.file: i.message for i in done.issues if i.code == "feedback-renamed"}
+    assert renamed["卧龙镇.xlsx"] == (
+        "“卧龙镇_问题反馈.xlsx”已存在，且不是 ledgerkit 写出后未经修改的问题反馈副本，未覆盖；"
+        "本次的副本另存为“卧龙镇（xlsx）_问题反馈.xlsx”"
+    )

@@ -495,9 +495,10 @@ def test_each_limit_is_read_from_the_limits_module_when_a_file_is_read(
 def test_limits_have_one_home() -> None:
     # patching a limit anywhere but ledgerkit.read.limits must fail loudly, not pass vacuously
     names = [n for n in vars(limits) if n.startswith("MAX_") or n == "RATIO_FLOOR"]
-    assert len(names) == 9
+    assert len(names) == 11
     package = Path(limits.__file__).parent
-    for module in ["ledgerkit.read", *(f"ledgerkit.read.{p.stem}" for p in package.glob("*.py"))]:
+    readers = [f"ledgerkit.read.{p.stem}" for p in package.glob("*.py")]
+    for module in ["ledgerkit.read", "ledgerkit.feedback", *readers]:
         if module not in ("ledgerkit.read.__init__", "ledgerkit.read.limits"):
             assert not set(names) & set(vars(importlib.import_module(module))), module
 

@@ -2,10 +2,16 @@
 
 The unit gets its own table back: an .xlsx/.xlsm is copied with openpyxl, keeping its formatting;
 .xls, CSV, HTML named .xls and .ods are rebuilt cell for cell from the raw cells (and so is an
-.xlsx openpyxl cannot open). Each problem cell is coloured (errors red,
-warnings yellow) and carries a comment with the message, and a 问题清单 sheet in front lists every
-problem. A file that could not be read gets the list alone. The unit's file is only ever read,
-and every text is written as text: nothing the unit typed becomes a formula.
+.xlsx openpyxl cannot open, or one past the size caps openpyxl is held to). Each problem cell is
+coloured (errors red, warnings yellow) and carries a comment with the message, and a 问题清单
+sheet in front lists every problem. A file that could not be read gets the list alone. The
+unit's file is only ever read, and every text is written as text: nothing the unit typed
+becomes a formula.
+
+Each file is on its own: a copy that cannot be made falls back to a plainer one (raw cells,
+then the list alone), and one that cannot be written at all is a finding; the run goes on.
+The copies carry a marker in their properties, so a later run knows which files it wrote:
+it replaces only such a copy nobody has saved since, and reads a returned one as a ledger.
 """
 
 from __future__ import annotations
@@ -15,19 +21,29 @@ import math
 import re
 import warnings
 import zipfile
+import zlib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ledgerkit.errors import UnreadableFile
-from ledgerkit.issues import Issue
-from ledgerkit.layout import EXCEL_MAX_TEXT, FEEDBACK_SUFFIX, ISSUES_SHEET, SEVERITY_LABEL
+from ledgerkit.errors import LedgerkitError, UnreadableFile
+from ledgerkit.issues import Issue, issue
+from ledgerkit.layout import (
+    EXCEL_MAX_TEXT,
+    FEEDBACK_HEADERS,
+    FEEDBACK_KEYWORD,
+    FEEDBACK_SUFFIX,
+    ISSUES_SHEET,
+    SEVERITY_LABEL,
+)
 from ledgerkit.merging import FAILED, FileResult, MergeResult
 from ledgerkit.output import FIXED_DATE, atomic_write
-from ledgerkit.read import RawBook, RawSheet, read_book
+from ledgerkit.read import RawSheet, limits, read_book
+from ledgerkit.read.limits import _mb
+from ledgerkit.read.xlsx import check_zip
 from ledgerkit.xlsx_rows import display_width
 
 if TYPE_CHECKING:
@@ -40,29 +56,95 @@ SUFFIX = FEEDBACK_SUFFIX
 FILL = {"error": "FFC7CE", "warning": "FFEB9C"}  # the problem cell itself
 ROW_FILL = {"error": "FFEEF0", "warning": "FFF7DA"}  # the used cells of a row with a problem
 HEADER_FILL = "DDEBF7"
-HEADS = ("序号", "严重程度", "工作表", "单元格", "问题说明")
+HEADS = FEEDBACK_HEADERS
 
 _CELL = re.compile(r"([A-Z]{1,3})(\d+)")
 _ROW = re.compile(r"第?(\d+)行?")
 _BAD_TITLE = re.compile(r"[\[\]:*?/\\]")
+# characters XML cannot hold that openpyxl's ILLEGAL_CHARACTERS_RE lets through (lxml refuses
+# them when the workbook is saved): U+FFFE, U+FFFF and lone surrogates
+_NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
 _ZIP_TIME = (FIXED_DATE.year, FIXED_DATE.month, FIXED_DATE.day, 0, 0, 0)
 
 
-def write_feedback(result: MergeResult, folder: Path) -> list[Path]:
-    """Write `folder/<stem>_问题反馈.xlsx` for every input file with an error or a warning, and
-    return the paths written, in the order of `result.files`. Raises OutputLocked if one of
-    them is open in Excel/WPS. The input files are never written to."""
+@dataclass(frozen=True)
+class Feedback:
+    """What `write_feedback` did: the copies written, in the order of the files, and a
+    finding for each file whose copy is not the full marked copy or was not written at all
+    (named, with the reason in Chinese)."""
+
+    written: tuple[Path, ...] = ()
+    issues: tuple[Issue, ...] = ()
+
+
+def write_feedback(result: MergeResult, folder: Path) -> Feedback:
+    """Write `folder/<stem>_问题反馈.xlsx` for every input file with an error or a warning.
+    One file at a time: a file whose copy cannot be written is a `feedback-unwritten`
+    finding and the others are still written. The input files are never written to, and
+    neither is any existing file ledgerkit did not write (the copy takes a free name)."""
     cross = _cross_file_issues(result)
     inputs = {f.path.resolve() for f in result.files}
     written: list[Path] = []
+    notes: list[Issue] = []
     for f in result.files:
         found = [i for i in (*f.issues, *cross.get(f.label, ())) if i.severity != "info"]
         if not found:
             continue
-        out = _output_path(folder, f.path, inputs | {p.resolve() for p in written})
-        atomic_write(out, partial(_save, _feedback_book(f, found)))
-        written.append(out)
-    return written
+        out, renamed = _output_path(folder, f.path, inputs | {p.resolve() for p in written})
+        if renamed is not None:
+            notes.append(issue("feedback-renamed", f.label, name=renamed, new=out.name))
+        done, said = _write_one(f, found, out)
+        notes += said
+        if done:
+            written.append(out)
+    return Feedback(tuple(written), tuple(notes))
+
+
+def _write_one(f: FileResult, found: list[Issue], out: Path) -> tuple[bool, list[Issue]]:
+    """One file's copy: the unit's workbook as it is, else rebuilt from the raw cells, else
+    the list alone; each fallback is said. Never raises for this file's sake."""
+    notes: list[Issue] = []
+    for kind, make in _attempts(f):
+        try:
+            wb = make()
+            atomic_write(out, partial(_save, _feedback_book(wb, f, found)))
+            return True, notes
+        except _Refused as exc:
+            notes = [issue(exc.code, f.label, reason=exc.reason)]
+        except LedgerkitError as exc:  # the output is open in Excel/WPS: no other copy helps
+            return False, [issue("feedback-unwritten", f.label, reason=str(exc))]
+        except OSError as exc:  # a full disk, a folder that cannot be written
+            reason = f"无法写入“{out}”（{exc.strerror or type(exc).__name__}）"
+            return False, [issue("feedback-unwritten", f.label, reason=reason)]
+        except Exception as exc:  # openpyxl on a unit's odd workbook: the next, plainer copy
+            if kind == "list":
+                reason = f"写出时出错（{type(exc).__name__}）"
+                return False, [issue("feedback-unwritten", f.label, reason=reason)]
+            code = "feedback-rebuilt" if kind == "xlsx" else "feedback-list-only"
+            reason = f"原表无法写入新的工作簿（{type(exc).__name__}）"
+            notes = [issue(code, f.label, reason=reason)]
+    raise AssertionError("unreachable: the list alone is always tried last")
+
+
+class _Refused(Exception):
+    """A copy not attempted (past a size cap, unreadable): the finding to give instead."""
+
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.code, self.reason = code, reason
+
+
+def _attempts(f: FileResult) -> list[tuple[str, Callable[[], Workbook | None]]]:
+    """The copies to try, best first: the unit's own .xlsx (within the size caps), the raw
+    cells, the list alone (a file that could not be read gets only that)."""
+    if f.status == FAILED or f.ledger is None:
+        return [("list", lambda: None)]
+    tries: list[tuple[str, Callable[[], Workbook | None]]] = []
+    if f.ledger.format == "xlsx":
+        tries.append(("xlsx", partial(_openpyxl_copy, f.path)))
+    tries.append(("raw", partial(_raw_copy_of, f)))
+    tries.append(("list", lambda: None))
+    return tries
 
 
 def _cross_file_issues(result: MergeResult) -> dict[str, list[Issue]]:
@@ -75,17 +157,60 @@ def _cross_file_issues(result: MergeResult) -> dict[str, list[Issue]]:
     return cross
 
 
-def _output_path(folder: Path, source: Path, taken: set[Path]) -> Path:
+def _output_path(folder: Path, source: Path, taken: set[Path]) -> tuple[Path, str | None]:
     """`卧龙镇_问题反馈.xlsx`; `卧龙镇（xls）_问题反馈.xlsx` when 卧龙镇.xlsx is also there; never
-    the name of an input (a feedback file sent back as a ledger is not overwritten)."""
+    the name of an input, nor of an existing file other than a copy ledgerkit wrote and nobody
+    changed since (a unit's corrected copy is kept). Also returns the first name passed over
+    because such a file holds it (None when none was)."""
     names = [source.stem, f"{source.stem}（{source.suffix.lstrip('.') or '无扩展名'}）"]
     names += [f"{source.stem}（{n}）" for n in range(2, 1000)]
     folded = {str(p).casefold() for p in taken}  # Windows names ignore case
+    passed: str | None = None
     for name in names:
         out = folder / f"{name}{SUFFIX}"
-        if str(out.resolve()).casefold() not in folded:
-            return out
+        if str(out.resolve()).casefold() in folded:
+            continue
+        if out.exists() and feedback_state(out) != PRISTINE:
+            passed = passed or out.name
+            continue
+        return out, passed
     raise AssertionError("unreachable: a thousand files with one name")
+
+
+# --- recognising ledgerkit's own copies ----------------------------------------------------
+
+PRISTINE, EDITED = "pristine", "edited"
+_CORE = "docProps/core.xml"
+_MAX_CORE_BYTES = 64 * 2**10  # a workbook's properties are a few hundred bytes
+
+
+def feedback_state(path: Path) -> str | None:
+    """PRISTINE for a feedback copy as ledgerkit wrote it, EDITED for one saved since (Excel
+    and WPS stamp who saved it and when), None for any other file. Reads only the zip
+    directory and the small properties part, within the reader's limits."""
+    try:
+        if path.stat().st_size > limits.MAX_FILE_BYTES:
+            return None
+        with zipfile.ZipFile(path) as zf:
+            info = zf.getinfo(_CORE)
+            if info.file_size > _MAX_CORE_BYTES or info.compress_size > _MAX_CORE_BYTES:
+                return None
+            core = zf.read(info).decode("utf-8", "replace")
+    except (OSError, KeyError, zipfile.BadZipFile, zlib.error, EOFError, ValueError):
+        return None
+    props = dict(_PROP.findall(core))
+    marked = props.get("keywords") == FEEDBACK_KEYWORD or (
+        props.get("creator") == "ledgerkit" and props.get("title", "").endswith(" 问题反馈")
+    )
+    if not marked:
+        return None
+    unchanged = props.get("lastModifiedBy") == "ledgerkit" and props.get("modified", "").startswith(
+        FIXED_DATE.strftime("%Y-%m-%dT%H:%M:%S")
+    )
+    return PRISTINE if unchanged else EDITED
+
+
+_PROP = re.compile(r"<(?:\w+:)?(keywords|creator|title|lastModifiedBy|modified)\b[^>]*>([^<]*)<")
 
 
 # --- the workbook --------------------------------------------------------------------------
@@ -101,11 +226,11 @@ class _Place:
     col: int = 0
 
 
-def _feedback_book(f: FileResult, found: list[Issue]) -> Workbook:
-    """The unit's sheet(s) with the problems marked, and the 问题清单 sheet first."""
+def _feedback_book(wb: Workbook | None, f: FileResult, found: list[Issue]) -> Workbook:
+    """The unit's sheet(s) in `wb` with the problems marked (None: the list alone), and the
+    问题清单 sheet first."""
     from openpyxl import Workbook
 
-    wb = _unit_copy(f)
     if wb is None:
         wb = Workbook()
         wb.remove(wb.active)
@@ -117,43 +242,70 @@ def _feedback_book(f: FileResult, found: list[Issue]) -> Workbook:
     return wb
 
 
-def _unit_copy(f: FileResult) -> Workbook | None:
-    """The unit's workbook to mark: its own .xlsx, or one rebuilt from the raw cells; None
-    when there is nothing to copy (the file could not be read)."""
-    if f.status == FAILED or f.ledger is None:
-        return None
-    if f.ledger.format == "xlsx":
-        try:
-            return _openpyxl_copy(f.path)
-        except Exception:  # an encrypted or unusual file openpyxl cannot open: raw cells will do
-            pass
-    try:
-        book = read_book(f.path)
-    except UnreadableFile:
-        return None
-    return _raw_copy(book, f.ledger.sheet, f.ledger.header_rows)
-
-
 def _openpyxl_copy(path: Path) -> Workbook:
     """The unit's .xlsx/.xlsm as it is, without macros, read from its bytes (so a workbook
-    named .xls is opened too, and the file itself is only read)."""
+    named .xls is opened too, and the file itself is only read). The reader's zip checks and
+    the copy's own caps are applied first: openpyxl never parses a workbook past them."""
     from openpyxl import load_workbook
 
+    data = _bounded_bytes(path)
     with warnings.catch_warnings():  # "extension not supported" and the like: not the clerk's
         warnings.simplefilter("ignore")
-        wb = load_workbook(io.BytesIO(path.read_bytes()), keep_vba=False, rich_text=True)
+        wb = load_workbook(io.BytesIO(data), keep_vba=False, rich_text=True)
     wb.template = False
     return wb
 
 
-def _raw_copy(book: RawBook, sheet: str, header_rows: tuple[int, ...]) -> Workbook | None:
+def _bounded_bytes(path: Path) -> bytes:
+    """The file's bytes, once its zip directory has passed `check_zip` and its parts
+    unpacked come within MAX_COPY_UNZIPPED_BYTES; raises _Refused (rebuild it) otherwise."""
+    size = path.stat().st_size
+    if size > limits.MAX_FILE_BYTES:
+        raise _Refused("feedback-list-only", f"文件有 {_mb(size)}，超过读取上限")
+    data = path.read_bytes()
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            check_zip(path.name, zf)
+            total = sum(i.file_size for i in zf.infolist())
+    except UnreadableFile as exc:
+        raise _Refused("feedback-rebuilt", exc.reason) from exc
+    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError) as exc:
+        raise _Refused("feedback-rebuilt", "原工作簿无法按原样复制（压缩包结构异常）") from exc
+    if total > limits.MAX_COPY_UNZIPPED_BYTES:
+        raise _Refused(
+            "feedback-rebuilt",
+            f"工作簿解压后有 {_mb(total)}，超过按原样复制的上限"
+            f" {_mb(limits.MAX_COPY_UNZIPPED_BYTES)}",
+        )
+    return data
+
+
+def _raw_copy_of(f: FileResult) -> Workbook | None:
+    """The ledger sheet rebuilt from the raw cells, read again within the reader's limits;
+    past MAX_COPY_CELLS, or when the file cannot be read now, _Refused (the list alone)."""
+    try:
+        book = read_book(f.path)
+    except UnreadableFile as exc:
+        raise _Refused("feedback-list-only", exc.reason) from exc
+    sheet = f.ledger.sheet if f.ledger else ""
+    raw = next((s for s in book.sheets if s.name == sheet), book.sheets[0] if book.sheets else None)
+    if raw is None:
+        return None
+    cells = len(raw.rows) * max((len(r) for r in raw.rows), default=0)
+    if cells > limits.MAX_COPY_CELLS:
+        raise _Refused(
+            "feedback-list-only",
+            f"工作表“{raw.name}”有 {cells:,} 个单元格，超过附上原表的上限"
+            f" {limits.MAX_COPY_CELLS:,} 个",
+        )
+    return _raw_copy(raw, f.ledger.header_rows if f.ledger else ())
+
+
+def _raw_copy(raw: RawSheet, header_rows: tuple[int, ...]) -> Workbook:
     """A new workbook holding the ledger sheet's values and merged ranges, cell for cell."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
-    raw = next((s for s in book.sheets if s.name == sheet), book.sheets[0] if book.sheets else None)
-    if raw is None:
-        return None
     wb = Workbook()
     ws = wb.active
     ws.title = _sheet_title(raw.name)
@@ -161,17 +313,29 @@ def _raw_copy(book: RawBook, sheet: str, header_rows: tuple[int, ...]) -> Workbo
         for c, value in enumerate(row, start=1):
             if value is not None and value != "":
                 _put(ws.cell(r, c), value)
-    for r0, c0, r1, c1 in raw.merged:
-        if (r0, c0) != (r1, c1):
-            ws.merge_cells(start_row=r0 + 1, start_column=c0 + 1, end_row=r1 + 1, end_column=c1 + 1)
+    for r0, c0, r1, c1 in _disjoint(raw.merged):
+        ws.merge_cells(start_row=r0 + 1, start_column=c0 + 1, end_row=r1 + 1, end_column=c1 + 1)
     for r in header_rows:
         for cell in ws[r]:
             cell.font = Font(bold=True)
             cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     if header_rows:
-        ws.freeze_panes = ws.cell(max(header_rows) + 1, 1)
+        ws.freeze_panes = f"A{max(header_rows) + 1}"  # by name: A5 may be a merged cell
     _fit_columns(ws, raw)
     return wb
+
+
+def _disjoint(merged: Iterable[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
+    """The merged ranges Excel can hold: more than one cell, none overlapping an earlier one
+    (an HTML rowspan running into a colspan overlaps, and Excel calls that file damaged)."""
+    kept: list[tuple[int, int, int, int]] = []
+    for r0, c0, r1, c1 in merged:
+        if (r0, c0) == (r1, c1):
+            continue
+        if any(r0 <= k[2] and k[0] <= r1 and c0 <= k[3] and k[1] <= c1 for k in kept):
+            continue
+        kept.append((r0, c0, r1, c1))
+    return kept
 
 
 def _fit_columns(ws: Worksheet, raw: RawSheet) -> None:
@@ -379,6 +543,7 @@ def _finish(wb: Workbook, label: str) -> None:
     props = wb.properties
     props.creator = props.lastModifiedBy = "ledgerkit"
     props.title = f"{label} 问题反馈"
+    props.keywords = FEEDBACK_KEYWORD  # how a later run knows ledgerkit wrote this file
     props.created = props.modified = FIXED_DATE
 
 
@@ -389,7 +554,7 @@ def _text(value: Any) -> str:
     """A text made safe for a cell: no characters XML cannot hold, at most 32,767 characters."""
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+    text = _NOT_XML.sub("", ILLEGAL_CHARACTERS_RE.sub("", str(value)))
     return text if len(text) <= EXCEL_MAX_TEXT else text[: EXCEL_MAX_TEXT - 1] + "…"
 
 

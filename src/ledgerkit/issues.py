@@ -55,6 +55,18 @@ CODES: dict[str, tuple[Severity, str]] = {
         "“{field}”有{length}个字符，超过 Excel 单元格 {limit} 个字符的上限，汇总表中只保留前面部分",
     ),
     "older-version": ("info", "与“{newer}”是同一单位的两个版本，已采用较新的“{newer}”"),
+    "feedback-unchanged": (
+        "info",
+        "是 ledgerkit 写出后未经修改的问题反馈副本，与“{original}”是同一份台账，已采用“{original}”",
+    ),
+    "feedback-unwritten": ("warning", "未能写出问题反馈副本：{reason}"),
+    "feedback-rebuilt": ("info", "问题反馈副本按单元格重建，未保留原格式：{reason}"),
+    "feedback-list-only": ("info", "问题反馈副本只含问题清单，没有附上原表：{reason}"),
+    "feedback-renamed": (
+        "info",
+        "“{name}”已存在，且不是 ledgerkit 写出后未经修改的问题反馈副本，未覆盖；"
+        "本次的副本另存为“{new}”",
+    ),
     "ytd-decreased": (
         "error",
         "“{name}”累计完成投资由上月的{old}万元降为{new}万元，同一年度内累计数不应减少",

@@ -17,8 +17,11 @@ FILES_SHEET = "文件情况"
 TREND_SHEET = "趋势"
 
 SOURCE_HEADERS = ("来源文件", "来源工作表", "来源行")  # the last columns of 项目明细
-ROLLUP_PREFIX = "原"
-FEEDBACK_SUFFIX = "_问题反馈.xlsx"  # check --feedback's copies: never merged as ledgers  # a district's own source columns, kept by the city as 原来源文件 …
+ROLLUP_PREFIX = "原"  # a district's own source columns, kept by the city as 原来源文件 …
+FEEDBACK_SUFFIX = "_问题反馈.xlsx"  # check --feedback's copies, read back as the unit's ledger
+# the 问题清单 sheet of a feedback copy: row 2 holds these, and the reader skips that sheet
+FEEDBACK_HEADERS = ("序号", "严重程度", "工作表", "单元格", "问题说明")
+FEEDBACK_KEYWORD = "ledgerkit-feedback"  # in a feedback copy's properties: ledgerkit wrote it
 
 ISSUE_HEADERS = ("序号", "严重程度", "代码", "文件", "工作表", "单元格", "问题说明")
 SEVERITY_LABEL = {"error": "错误", "warning": "警告", "info": "提示"}

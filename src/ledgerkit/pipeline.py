@@ -430,7 +430,8 @@ def check(
     on_file: OnFile | None = None,
 ) -> MonthRun:
     """`ledgerkit check`: the month read and checked, nothing merged or kept; with
-    `feedback`, each unit's file with its problems marked, written to that folder."""
+    `feedback`, each unit's file with its problems marked, written to that folder; a copy
+    written otherwise than asked, or not at all, is a finding of its file."""
     if feedback is not None:
         output_folder(feedback, "问题反馈副本")
     store = store_path(settings, default_output(paths).parent)
@@ -439,7 +440,9 @@ def check(
         return month
     from ledgerkit.feedback import write_feedback
 
-    return replace(month, written=tuple(write_feedback(month.result, feedback)))
+    done = write_feedback(month.result, feedback)
+    result = replace(month.result, issues=month.result.issues + done.issues)
+    return replace(month, result=result, written=done.written)
 
 
 def read_merged(ledger: Path, settings: Settings, period: Period | None) -> MonthRun:

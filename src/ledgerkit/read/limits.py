@@ -21,6 +21,11 @@ MAX_RATIO = 200  # sheets compress about 10:1, a zip bomb about 1000:1
 RATIO_FLOOR = 2**20  # below 1 MiB a part may compress as well as it likes
 MAX_CELLS = 2_000_000  # rows x columns of the sheets read from one file
 MAX_SPIN = 1_000_000  # password hashing rounds (Excel uses 100,000)
+# check --feedback copies a unit's .xlsx with openpyxl, which holds every part as Python
+# objects (about 40 times its size: a 60 MB styles.xml took 2.2 GB): past these, the copy is
+# rebuilt from the raw cells instead, and past MAX_COPY_CELLS it is the problem list alone
+MAX_COPY_UNZIPPED_BYTES = 16 * 2**20  # all parts of an .xlsx copied as it is, unpacked
+MAX_COPY_CELLS = 500_000  # rows x columns of the one sheet a feedback copy rebuilds
 
 # XML entities and DTDs (entity bombs, external entities) are refused wherever XML is read:
 # the marks looked for in the head of an XML part, and the reason given
