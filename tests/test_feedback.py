@@ -277,8 +277,9 @@ def test_names_never_collide_nor_overwrite_an_input(tmp_path):
     builders.csv_file(folder / "卧龙镇_问题反馈.xlsx", CSV_ROWS)  # an old feedback left there
     kept = (folder / "卧龙镇_问题反馈.xlsx").read_bytes()
     result = merge_paths([folder])
-    old = next(f for f in result.files if f.label == "卧龙镇_问题反馈.xlsx")
-    assert old.status == "skipped"  # a feedback copy is never read as a ledger
+    # a file named like a copy is read as a ledger: here a second version of 卧龙镇.csv
+    versions = [f for f in result.files if f.label in ("卧龙镇_问题反馈.xlsx", "卧龙镇.csv")]
+    assert sorted(f.status for f in versions) == ["merged", "skipped"]
     paths = write_feedback(result, folder).written
     assert len({p.name.casefold() for p in paths}) == len(paths) == 2
     assert "卧龙镇_问题反馈.xlsx" not in {p.name for p in paths}
@@ -311,7 +312,9 @@ def test_a_sheet_named_like_the_list_is_kept(tmp_path):
     assert wb["问题清单"]["A1"].value == "上次的问题已改"
 
 
-def test_check_feedback_from_the_command_line_and_never_read_back(tmp_path, capsysbinary):
+def test_check_feedback_from_the_command_line_and_an_unchanged_copy_counts_once(
+    tmp_path, capsysbinary
+):
     from builders import run_cli
 
     folder = tmp_path / "2024-04"
@@ -333,7 +336,8 @@ def test_check_feedback_from_the_command_line_and_never_read_back(tmp_path, caps
     assert written == ["区交通运输局_问题反馈.xlsx"]
     code, out, _ = run_cli(capsysbinary, "check", str(folder), "--json")
     files = {Path(f["path"]).name: f for f in json.loads(out)["files"]}
-    assert files["区交通运输局_问题反馈.xlsx"]["status"] == "skipped"
+    copy = files["区交通运输局_问题反馈.xlsx"]  # read, and known as the copy it is
+    assert copy["status"] == "skipped" and "未经修改的问题反馈副本" in copy["reason"]
     assert sum(f["projects"] for f in files.values()) == 4
 
 
@@ -541,3 +545,92 @@ def test_a_file_ledgerkit_did_not_write_is_never_overwritten(result, tmp_path):
         "“卧龙镇_问题反馈.xlsx”已存在，且不是 ledgerkit 写出后未经修改的问题反馈副本，未覆盖；"
         "本次的副本另存为“卧龙镇（xlsx）_问题反馈.xlsx”"
     )
+
+
+# --- issue 13: a unit returns its corrected copy ----------------------------------------------
+
+
+def corrected_copy(tmp_path: Path) -> tuple[Path, Path]:
+    """卧龙镇.xlsx in a month folder, and its feedback copy as the unit returns it: 总投资
+    filled in (E7), saved in Excel (who saved it is stamped), an hour after the original."""
+    import os
+
+    folder = tmp_path / "2024-04"
+    folder.mkdir()
+    original = styled_township(folder / "卧龙镇.xlsx")
+    (copy,) = write_feedback(merge_paths([folder]), tmp_path / "退回").written
+    wb = openpyxl.load_workbook(copy)
+    wb["台账"]["E7"] = 1200
+    wb.properties.lastModifiedBy = "卧龙镇张三"
+    wb.save(copy)
+    stamp = original.stat().st_mtime
+    os.utime(copy, (stamp + 3600, stamp + 3600))
+    return original, copy
+
+
+def test_a_corrected_copy_is_read_as_the_units_ledger(tmp_path):
+    _, copy = corrected_copy(tmp_path)
+    (only,) = merge_paths([copy]).files
+    assert only.status == "merged", only.reason
+    assert only.ledger.sheet == "台账"  # the 问题清单 sheet in front is never read
+    assert only.ledger.unit == "卧龙镇"  # not 卧龙镇问题反馈
+    assert len(only.ledger.projects) == 3
+    assert only.ledger.projects[0].total_investment == 1200
+    assert not [i for i in only.issues if i.code == "bad-number"]
+
+
+def test_a_corrected_copy_beside_its_original_is_a_newer_version(tmp_path):
+    original, copy = corrected_copy(tmp_path)
+    copy = Path(copy.replace(original.parent / copy.name))
+    result = merge_paths([original.parent])
+    status = {f.label: f.status for f in result.files}
+    assert status == {"卧龙镇.xlsx": "skipped", "卧龙镇_问题反馈.xlsx": "merged"}
+    assert len(result.projects) == 3  # one unit, counted once
+    (older,) = [i for i in result.issues if i.code == "older-version"]
+    assert older.file == "卧龙镇.xlsx"
+
+
+def test_an_unchanged_copy_yields_to_its_original_even_when_newer(tmp_path):
+    import os
+
+    folder = tmp_path / "2024-04"
+    folder.mkdir()
+    original = styled_township(folder / "卧龙镇.xlsx")
+    builders.csv_file(folder / "区交通运输局.csv", CSV_ROWS)  # a department: units per row
+    written = write_feedback(merge_paths([folder]), folder).written
+    stamp = original.stat().st_mtime
+    for path in written:
+        os.utime(path, (stamp + 3600, stamp + 3600))
+    result = merge_paths([folder])
+    status = {f.label: f.status for f in result.files}
+    assert status == {
+        "卧龙镇.xlsx": "merged",
+        "区交通运输局.csv": "merged",
+        "卧龙镇_问题反馈.xlsx": "skipped",
+        "区交通运输局_问题反馈.xlsx": "skipped",
+    }
+    assert len(result.projects) == 3 + 2
+    unchanged = {i.file: i.message for i in result.issues if i.code == "feedback-unchanged"}
+    assert unchanged["卧龙镇_问题反馈.xlsx"] == (
+        "是 ledgerkit 写出后未经修改的问题反馈副本，与“卧龙镇.xlsx”是同一份台账，已采用“卧龙镇.xlsx”"
+    )
+
+
+def test_the_problem_list_sheet_is_recognised_by_its_layout(tmp_path):
+    from ledgerkit.normalise import is_feedback_list
+
+    _, copy = corrected_copy(tmp_path)
+    book = read_book(copy)
+    assert [is_feedback_list(s) for s in book.sheets] == [True, False]
+
+
+@pytest.mark.parametrize("name", ["檀溪街道_问题反馈.xlsx", "檀溪街道（csv）_问题反馈.xlsx"])
+def test_a_copy_named_for_the_unit_gives_the_unit(tmp_path, name):
+    from ledgerkit.pipeline import load_file
+
+    rows = [
+        ["项目名称", "总投资", "年度计划投资", "累计完成投资"],
+        ["檀溪路改造", "1000", "400", "100"],
+    ]
+    path = builders.csv_file(tmp_path / name, rows, encoding="utf-8-sig")
+    assert load_file(path).ledger.unit == "檀溪街道"

@@ -20,7 +20,13 @@ from typing import Any
 
 from ledgerkit.errors import NotALedger, UnreadableFile
 from ledgerkit.issues import Issue, issue
-from ledgerkit.layout import DETAIL_SHEET, EXCEL_MAX_TEXT, ROLLUP_PREFIX, SOURCE_HEADERS
+from ledgerkit.layout import (
+    DETAIL_SHEET,
+    EXCEL_MAX_TEXT,
+    FEEDBACK_HEADERS,
+    ROLLUP_PREFIX,
+    SOURCE_HEADERS,
+)
 from ledgerkit.project import Project, Source, make
 from ledgerkit.read import RawBook, RawSheet, column_letter
 from ledgerkit.schema import Schema, load_schema
@@ -68,7 +74,8 @@ _SECTION_NUMBER = re.compile(r"^[(（]?[一二三四五六七八九十]+[)）]?[
 _TITLE_CUT = re.compile(r"\d{4}\s*年|重点|项目|台账|年度|\d{1,2}\s*[-—~至]\s*\d{1,2}\s*月|[(（]")
 _STEM_NOISE = re.compile(
     r"\d{4}\s*年|\d{1,2}\s*[-—~至]?\s*\d{0,2}\s*月份?|重点项目|台账|汇总|报表|"
-    r"\(\d+\)|（\d+）|[-_ ]?副本|[-_ ]?修改版?|[-_ ]?最终版?|[-_\s]+"
+    r"\(\d+\)|（\d+）|[-_ ]?副本|[-_ ]?修改版?|[-_ ]?最终版?|[-_ ]?问题反馈|"
+    r"[(（](?:xlsx?|xlsm|et|ods|csv|txt|html?|无扩展名)[)）]|[-_\s]+"
 )
 
 
@@ -128,7 +135,7 @@ def normalise_book(book: RawBook, default_unit: str = "万元", rollup: bool = T
     schema = load_schema()
     # a workbook ledgerkit wrote: its detail sheet, not a summary sheet that also names projects
     ordered = sorted(book.sheets, key=lambda s: s.name != DETAIL_SHEET)
-    for sheet in ordered:
+    for sheet in (s for s in ordered if not is_feedback_list(s)):
         header = find_header(sheet.rows, schema)
         if header is not None:
             ledger = normalise_sheet(book, sheet, header, default_unit)
@@ -139,6 +146,18 @@ def normalise_book(book: RawBook, default_unit: str = "万元", rollup: bool = T
             links = tuple(issue("external-link", book.label, target=t) for t in book.links)
             return replace(ledger, issues=ledger.issues + links) if links else ledger
     raise NotALedger(book.label, "没有找到台账表头（需要有“项目名称”一列），不是项目台账，已跳过")
+
+
+def is_feedback_list(sheet: RawSheet) -> bool:
+    """The 问题清单 sheet `check --feedback` puts in front of a unit's copy (its second row
+    is the list's header): when the unit returns the corrected copy, its table is read and
+    this sheet never is."""
+    if len(sheet.rows) < 2:
+        return False
+    heads = [
+        clean_text(v) if isinstance(v, str) else v for v in sheet.rows[1][: len(FEEDBACK_HEADERS)]
+    ]
+    return tuple(heads) == FEEDBACK_HEADERS
 
 
 def as_rollup(ledger: SheetLedger, title_rows: list[list[Any]]) -> SheetLedger:

@@ -10,6 +10,7 @@ Where the history store lives is decided here (`store_path`) and nowhere else.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -139,9 +140,6 @@ def discover(paths: list[Path]) -> tuple[list[Path], list[FileResult]]:
         skipped.append(
             FileResult(path, SKIPPED, "Excel/WPS 打开文件时留下的临时锁文件（或未写完的临时文件）")
         )
-    for path in [p for p in candidates if p.name.endswith(FEEDBACK_SUFFIX)]:
-        candidates.remove(path)  # a copy marked for a unit must never count its projects twice
-        skipped.append(FileResult(path, SKIPPED, "ledgerkit 写出的问题反馈副本，不是台账"))
     if not candidates and not skipped:
         raise NoInputs("给出的路径中没有任何台账文件（.xlsx .xls .csv 等）")
     unique = sorted(dict.fromkeys(candidates), key=lambda p: (p.name, str(p)))
@@ -218,15 +216,21 @@ def _titles(ledgers: list[SheetLedger]) -> list[str]:
 def pick_versions(files: list[FileResult]) -> list[FileResult]:
     """Two files from one unit with mostly the same projects are two versions of its ledger
     (卧龙镇.xlsx and 卧龙镇（修改）.xlsx): the newest is merged, the other set aside and named.
-    Files of one unit with different projects are both kept: nothing is dropped on a guess."""
+    So are a file and the feedback copy made from it (卧龙镇_问题反馈.xlsx, returned by the
+    unit corrected): the newer wins, and a copy nobody has saved since ledgerkit wrote it
+    always yields to the other. Files of one unit with different projects are both kept:
+    nothing is dropped on a guess."""
     kept = list(files)
     by_unit: dict[str, list[int]] = {}  # only files of one unit can be versions of each other
     ledgers: dict[int, SheetLedger] = {}
     for i, f in enumerate(files):
-        if f.ledger and not f.ledger.letter_of("unit"):  # a unit per row: a department's file
+        if f.ledger is None:
+            continue
+        ledgers[i] = f.ledger
+        if not f.ledger.letter_of("unit"):  # a unit per row: a department's file
             by_unit.setdefault(f.ledger.unit, []).append(i)
-            ledgers[i] = f.ledger
-    for group in (g for g in by_unit.values() if len(g) > 1):
+    groups = [g for g in by_unit.values() if len(g) > 1] + _copy_pairs(files, ledgers)
+    for group in groups:
         names = {i: {name_key(p.name) for p in ledgers[i].projects} for i in group}
         for i in group:
             for j in group:
@@ -235,17 +239,44 @@ def pick_versions(files: list[FileResult]) -> list[FileResult]:
                 a, b = names[i], names[j]
                 if len(a & b) * 2 < min(len(a), len(b)):
                     continue
-                older, newer = sorted(
-                    (i, j), key=lambda k: (files[k].path.stat().st_mtime, files[k].label)
-                )
-                kept[older] = replace(
-                    files[older],
-                    status=SKIPPED,
-                    reason=f"同一单位的较早版本，已采用“{files[newer].label}”",
-                    ledger=None,
-                    issues=(issue("older-version", files[older].label, newer=files[newer].label),),
-                )
+                older, newer = sorted((i, j), key=lambda k: _recency(files[k]))
+                kept[older] = _set_aside(files[older], files[newer])
     return kept
+
+
+def _copy_pairs(files: list[FileResult], ledgers: dict[int, SheetLedger]) -> list[list[int]]:
+    """Each feedback copy read as a ledger with the files it was made from, by name:
+    卧龙镇_问题反馈.xlsx and 卧龙镇（xls）_问题反馈.xlsx go with 卧龙镇.xls."""
+    groups = []
+    for i in ledgers:
+        name = files[i].path.name
+        if not name.endswith(FEEDBACK_SUFFIX):
+            continue
+        stem = name[: -len(FEEDBACK_SUFFIX)]
+        sources = {stem.casefold(), re.sub(r"（[^（）]*）$", "", stem).casefold()}
+        pair = [j for j in ledgers if j != i and files[j].path.stem.casefold() in sources]
+        if pair:
+            groups.append([i, *pair])
+    return groups
+
+
+def _recency(f: FileResult) -> tuple[bool, float, str]:
+    """Older first: a feedback copy as ledgerkit wrote it, then by time saved, then name."""
+    from ledgerkit.feedback import PRISTINE, feedback_state
+
+    copy = f.path.name.endswith(FEEDBACK_SUFFIX) and feedback_state(f.path) == PRISTINE
+    return (not copy, f.path.stat().st_mtime, f.label)
+
+
+def _set_aside(older: FileResult, newer: FileResult) -> FileResult:
+    """`older` as a version not merged, saying which file was taken instead."""
+    if _recency(older)[0]:
+        reason = f"同一单位的较早版本，已采用“{newer.label}”"
+        found = issue("older-version", older.label, newer=newer.label)
+    else:
+        reason = f"ledgerkit 写出后未经修改的问题反馈副本，已采用“{newer.label}”"
+        found = issue("feedback-unchanged", older.label, original=newer.label)
+    return replace(older, status=SKIPPED, reason=reason, ledger=None, issues=(found,))
 
 
 # --- a month with its figures and its history --------------------------------------------
