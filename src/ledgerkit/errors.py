@@ -24,6 +24,15 @@ class OutputLocked(LedgerkitError):
     """The output file is open in Excel/WPS (or otherwise not writable)."""
 
 
+class StoreProblem(LedgerkitError):
+    """The history store cannot be read or written: damaged, locked, on a read-only folder, or
+    made by a newer ledgerkit. A merge warns and goes on; status and history stop on it."""
+
+
+class WorkspaceBusy(LedgerkitError):
+    """Another ledgerkit is merging in this workspace (its lock file is next to the store)."""
+
+
 class NoInputs(LedgerkitError):
     """The paths given hold no file that could be a ledger."""
 

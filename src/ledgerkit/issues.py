@@ -88,6 +88,9 @@ CODES: dict[str, tuple[Severity, str]] = {
     ),
     "idle-months": ("warning", "“{name}”已连续{n}个月未开工"),
     "lagging-months": ("warning", "“{name}”已连续{n}个月落后于时间进度"),
+    # the history store, not the data: the month's outputs are written all the same
+    "history-unreadable": ("warning", "本月没有与往月核对：{reason}"),
+    "history-not-recorded": ("warning", "汇总表已照常写出，但本月没有记入汇总记录：{reason}"),
 }
 
 

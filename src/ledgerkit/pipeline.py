@@ -22,6 +22,7 @@ from ledgerkit.errors import (
     LedgerkitError,
     NoInputs,
     NotALedger,
+    StoreProblem,
     UnknownUnit,
     UnreadableFile,
 )
@@ -370,16 +371,22 @@ def merge_month(
     earlier: dict[Period, list[Kept]] = {}
     last_year, seen = None, []
     if store.exists():  # no month kept yet: nothing to compare with, and nothing created
-        with Store(store) as s:
-            for m in p.months()[:-1]:
-                if (stored := s.kept(m.key)) is not None:
-                    earlier[m] = stored
-            last_year = s.kept(p.a_year_before().key)
-            seen = s.units()
-            if merged_workbook is not None and s.files(p.key):
-                received = s.files(p.key)
-        found = _across_months(p, kept, earlier, result, settings.streak_months)
-        result = replace(result, issues=result.issues + found)
+        try:
+            with Store(store, read_only=True) as s:
+                for m in p.months()[:-1]:
+                    if (stored := s.kept(m.key)) is not None:
+                        earlier[m] = stored
+                last_year = s.kept(p.a_year_before().key)
+                seen = s.units()
+                if merged_workbook is not None and s.files(p.key):
+                    received = s.files(p.key)
+        except StoreProblem as exc:  # the month goes on without its history, and says so
+            earlier, last_year, seen = {}, None, []
+            problem = issue("history-unreadable", store.name, reason=str(exc))
+            result = replace(result, issues=(*result.issues, problem))
+        else:
+            found = _across_months(p, kept, earlier, result, settings.streak_months)
+            result = replace(result, issues=result.issues + found)
     expected = expected_units(settings, [*seen, *(str(f["unit"]) for f in received)])
     reported = submissions(received, expected, p, settings)
     month_figures = figures(assessed, p, settings, unreported=reported["missing"])
@@ -417,12 +424,24 @@ def _projects(kept: list[Kept]) -> list[Project]:
 
 
 def record_month(month: MonthRun, store: Path) -> bool:
-    """Keep a merged month in the store (one transaction); False if nothing changed."""
+    """Keep a merged month in the store (one transaction); False if nothing changed.
+    Raises StoreProblem when the store cannot be written."""
     period = month.result.period
     if period is None:
         return False
     with Store(store) as s:
         return s.record(period.key, month.files or file_meta(month.result.files), month.kept)
+
+
+def _recorded(month: MonthRun, store: Path) -> MonthRun:
+    """The month kept in the store; a store that cannot take it is a warning on the run (the
+    workbook is already written: the store is a convenience, rebuilt from the workbooks)."""
+    try:
+        record_month(month, store)
+    except StoreProblem as exc:
+        problem = issue("history-not-recorded", store.name, reason=str(exc))
+        return replace(month, result=replace(month.result, issues=(*month.result.issues, problem)))
+    return month
 
 
 # --- the commands ---------------------------------------------------------------------------
@@ -447,8 +466,7 @@ def merge(
     month = merge_month(paths, period, settings, store, password=password, on_file=on_file)
     title = ledger_title(settings.region, month.result.period)
     write_workbook(month.result, out, title, month.figures, settings)
-    record_month(month, store)
-    return replace(month, output=out)
+    return replace(_recorded(month, store), output=out)
 
 
 def check(
@@ -607,7 +625,7 @@ def _open_store(settings: Settings, here: Path) -> Store:
     path = store_path(settings, here)
     if not path.exists():
         raise LedgerkitError(f"还没有汇总记录（{path}），请先在工作区运行 ledgerkit merge")
-    return Store(path)
+    return Store(path, read_only=True)
 
 
 def status(settings: Settings, here: Path, period: Period | None = None) -> dict[str, Any]:
@@ -694,7 +712,7 @@ def _last_projects(
         return list(merge_paths([source], None, settings).projects), source.name
     if not store_path(settings, here).exists():
         return [], ""
-    with Store(store_path(settings, here)) as store:
+    with Store(store_path(settings, here), read_only=True) as store:
         earlier = [k for k in store.periods() if k < period.key]
         if not earlier:
             return [], ""

@@ -6,6 +6,12 @@ The store is a convenience: `history rebuild` makes it again from the merged wor
 stay the clerk's source of truth. Money is kept as exact decimal text. What is computed from
 the stored months lives elsewhere: checks in validate_months, figures in trend, the status
 and history queries in queries.
+
+The store carries its format version (`PRAGMA user_version`): a store of an older ledgerkit
+(no version) is upgraded when next written, one of a newer ledgerkit is refused, never misread.
+Commands that only read open it read-only (`mode=ro`), so they work from a read-only folder.
+Every sqlite failure (a damaged file, a lock held too long, a read-only folder) comes out as
+`StoreProblem`, whose message names the fix: `ledgerkit history rebuild`.
 """
 
 from __future__ import annotations
@@ -14,12 +20,14 @@ import datetime as dt
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
+from ledgerkit.errors import StoreProblem
 from ledgerkit.layout import (
     FILE_NAME,
     FILE_PROJECTS,
@@ -35,6 +43,9 @@ if TYPE_CHECKING:
     from ledgerkit.merging import FileResult
 
 STORE_NAME = "ledgerkit-history.sqlite"
+SCHEMA_VERSION = 1  # PRAGMA user_version of the stores this ledgerkit writes (0: before versions)
+BUSY_SECONDS = 5.0  # how long a write waits for another connection's transaction to end
+REBUILD_HINT = "可以运行 ledgerkit history rebuild 从各月汇总表重建汇总记录"
 # the project columns kept, in the table's order: identity, figures, status, source
 KEPT_FIELDS = (
     "code",
@@ -159,24 +170,87 @@ def files_from_workbook(book: Path) -> list[FileMeta]:
     return out
 
 
-class Store:
-    """The SQLite history: snapshots of merged months."""
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
 
-    def __init__(self, path: Path) -> None:
+
+@contextmanager
+def _translated(path: Path) -> Iterator[None]:
+    """sqlite's and the file system's failures as a StoreProblem the clerk can act on."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise StoreProblem(_explain(path, exc)) from exc
+    except OSError as exc:
+        raise StoreProblem(
+            f"汇总记录“{path}”无法打开或写入（{exc.strerror or exc}）；{REBUILD_HINT}"
+        ) from exc
+
+
+def _explain(path: Path, exc: sqlite3.Error) -> str:
+    name = getattr(exc, "sqlite_errorname", "")
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        what = "正被另一个程序占用（可能另一个 ledgerkit 正在写入），请稍后重试"
+    elif name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM")):
+        what = "所在的文件夹或文件是只读的，无法写入"
+    elif name.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")):
+        what = "已损坏，不是有效的汇总记录"
+    else:
+        what = f"无法使用（{exc}）"
+    return f"汇总记录“{path}”{what}；{REBUILD_HINT}"
+
+
+def _guarded(method: Callable[_P, _T]) -> Callable[_P, _T]:
+    """A Store method whose sqlite failures come out as StoreProblem."""
+
+    def run(*args: _P.args, **kwargs: _P.kwargs) -> _T:
+        store = args[0]
+        assert isinstance(store, Store)
+        with _translated(store.path):
+            return method(*args, **kwargs)
+
+    run.__doc__, run.__name__ = method.__doc__, method.__name__
+    return run
+
+
+class Store:
+    """The SQLite history: snapshots of merged months. `read_only` opens it for reading only
+    (it must exist), which never writes a byte, nor upgrades it."""
+
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(str(path), isolation_level=None)
-        self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.executescript(SCHEMA)
-        self._upgrade()
+        self.read_only = read_only
+        with _translated(path):
+            self.db = _connect(path, read_only)
+            try:
+                self._check_version()
+                if not read_only:
+                    self.db.execute("PRAGMA journal_mode=WAL")
+                    self._upgrade()
+            except BaseException:
+                self.db.close()
+                raise
+
+    def _check_version(self) -> None:
+        version = int(self.db.execute("PRAGMA user_version").fetchone()[0])
+        if version > SCHEMA_VERSION:
+            raise StoreProblem(
+                f"汇总记录“{self.path}”是较新版本的 ledgerkit 写的（格式版本 {version}，"
+                f"本版本只认识到 {SCHEMA_VERSION}），没有读取也没有改动它。请升级 ledgerkit；"
+                f"或者{REBUILD_HINT}"
+            )
 
     def _upgrade(self) -> None:
-        """Columns added since a store was made (leader: for next month's forms)."""
+        """A new store's tables, or an older one's columns added since (leader: for next
+        month's forms); then its version. A current store is not written to."""
+        if int(self.db.execute("PRAGMA user_version").fetchone()[0]) == SCHEMA_VERSION:
+            return
+        self.db.executescript(SCHEMA)
         have = {r["name"] for r in self.db.execute("PRAGMA table_info(projects)")}
         for column in ("leader",):
             if column not in have:
                 self.db.execute(f"ALTER TABLE projects ADD COLUMN {column} TEXT")
+        self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     def close(self) -> None:
         self.db.close()
@@ -187,6 +261,7 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @_guarded
     def record(self, period: str, files: Sequence[FileMeta], kept: Sequence[Kept]) -> bool:
         """Keep a merged month, in one transaction. False when it is the same as the current
         version (a rerun on the same files), so reruns leave the store unchanged."""
@@ -197,8 +272,8 @@ class Store:
         ).fetchone()
         if current and current["fingerprint"] == fingerprint:
             return False
+        self.db.execute("BEGIN IMMEDIATE")  # a lock not had is no transaction to roll back
         try:
-            self.db.execute("BEGIN IMMEDIATE")
             self.db.execute("UPDATE snapshots SET current=0 WHERE period=?", (period,))
             version = (current["version"] + 1) if current else 1
             sid = self.db.execute(
@@ -234,10 +309,12 @@ class Store:
             raise
         return True
 
+    @_guarded
     def periods(self) -> list[str]:
         rows = self.db.execute("SELECT DISTINCT period FROM snapshots ORDER BY period")
         return [r["period"] for r in rows]
 
+    @_guarded
     def kept(self, period: str) -> list[Kept] | None:
         """The current version of a period's projects, or None when it is not stored."""
         sid = self._current(period)
@@ -246,17 +323,20 @@ class Store:
         rows = self.db.execute("SELECT * FROM projects WHERE snapshot=? ORDER BY rowid", (sid,))
         return [_kept(r) for r in rows]
 
+    @_guarded
     def files(self, period: str) -> list[dict[str, Any]]:
         sid = self._current(period)
         if sid is None:
             return []
         return [dict(r) for r in self.db.execute("SELECT * FROM files WHERE snapshot=?", (sid,))]
 
+    @_guarded
     def units(self) -> list[str]:
         """Every unit that ever sent a file, as written then."""
         rows = self.db.execute("SELECT DISTINCT unit FROM files WHERE unit <> '' ORDER BY unit")
         return [r["unit"] for r in rows]
 
+    @_guarded
     def versions(self, period: str) -> int:
         row = self.db.execute("SELECT COUNT(*) AS n FROM snapshots WHERE period=?", (period,))
         return int(row.fetchone()["n"])
@@ -266,6 +346,26 @@ class Store:
             "SELECT id FROM snapshots WHERE period=? AND current=1", (period,)
         ).fetchone()
         return None if row is None else int(row["id"])
+
+
+def _connect(path: Path, read_only: bool) -> sqlite3.Connection:
+    """A connection in autocommit mode (transactions are explicit). Read-only: sqlite's
+    `mode=ro`; on read-only media where a WAL store's shared-memory file cannot be made, the
+    file is read as it stands (`immutable=1`: a finished merge leaves nothing in the WAL)."""
+    if read_only:
+        uri = path.resolve().as_uri()
+        try:
+            db = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None)
+            db.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+        except sqlite3.OperationalError as exc:
+            if not getattr(exc, "sqlite_errorname", "").startswith("SQLITE_CANTOPEN"):
+                raise
+            db = sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None)
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_SECONDS)
+    db.row_factory = sqlite3.Row
+    return db
 
 
 def _row(k: Kept) -> dict[str, Any]:
@@ -279,7 +379,8 @@ def _row(k: Kept) -> dict[str, Any]:
 
 
 def _kept(row: sqlite3.Row) -> Kept:
-    values = {c: row[c] for c in (*KEPT_FIELDS, *KEPT_TEXT) if row[c] is not None}
+    have = row.keys()  # a store of an older ledgerkit, read without upgrading: no leader column
+    values = {c: row[c] for c in (*KEPT_FIELDS, *KEPT_TEXT) if c in have and row[c] is not None}
     for c in _MONEY & values.keys():
         values[c] = Decimal(values[c])
     if "started" in values:
