@@ -4,7 +4,11 @@ store never stops the month's workbook, and the commands that only read work rea
 from __future__ import annotations
 
 import json
+import os
+import socket
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +18,7 @@ from builders import run_cli
 
 from ledgerkit import store as store_module
 from ledgerkit.errors import StoreProblem
+from ledgerkit.lock import lock_path
 from ledgerkit.store import SCHEMA_VERSION, STORE_NAME, Store
 
 HEAD = ["项目名称", "项目类别", "总投资", "年度计划投资", "累计完成投资", "本月完成投资"]
@@ -153,3 +158,39 @@ def test_a_store_locked_by_another_writer_warns_and_the_workbook_is_written(
     assert "ledgerkit history rebuild" in found["history-not-recorded"]
     with Store(root / STORE_NAME, read_only=True) as s:
         assert s.periods() == ["2024-01"]
+
+
+def test_a_second_merge_in_the_workspace_is_refused_while_the_first_holds_the_lock(
+    root, capsysbinary
+):
+    merge(capsysbinary, root, "2024-01")
+    lock = lock_path(root / STORE_NAME)
+    holder = {"pid": os.getpid(), "host": socket.gethostname(), "since": "2024-05-06T09:00:00"}
+    lock.write_text(json.dumps(holder), "utf-8")  # this test process is the other ledgerkit
+    out = root / "2024-02汇总.xlsx"
+    code, _, err = run_cli(capsysbinary, "merge", str(month(root, "2024-02")), "-o", str(out))
+    assert code == 3 and not out.exists()
+    assert "另一个 ledgerkit 正在汇总此工作区" in err and str(os.getpid()) in err
+    assert str(lock) in err.replace("\n", "")  # the file to delete if nothing else runs
+    with Store(root / STORE_NAME, read_only=True) as s:
+        assert s.periods() == ["2024-01"]
+    code, _, err = run_cli(capsysbinary, "check", str(root / "2024-02"))  # reading is fine
+    assert code == 1, err
+    assert lock.exists()  # the refused run left the other's lock alone
+
+
+def test_a_lock_left_by_a_dead_run_is_broken(root, capsysbinary):
+    dead = subprocess.Popen([sys.executable, "-c", ""])
+    dead.wait()
+    lock = lock_path(root / STORE_NAME)
+    lock.write_text(json.dumps({"pid": dead.pid, "host": socket.gethostname()}), "utf-8")
+    _code, _data, out = merge(capsysbinary, root, "2024-01")
+    assert out.is_file() and not lock.exists()
+
+
+def test_a_lock_of_another_computer_or_unreadable_is_never_broken(root, capsysbinary):
+    lock = lock_path(root / STORE_NAME)
+    for text in ('{"pid": 1, "host": "另一台电脑"}', ""):
+        lock.write_text(text, "utf-8")
+        code, _, err = run_cli(capsysbinary, "merge", str(month(root, "2024-01")))
+        assert code == 3 and "另一个 ledgerkit" in err

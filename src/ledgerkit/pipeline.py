@@ -28,6 +28,7 @@ from ledgerkit.errors import (
 )
 from ledgerkit.issues import CELL_CODES, Issue, issue
 from ledgerkit.layout import FEEDBACK_SUFFIX
+from ledgerkit.lock import workspace_lock
 from ledgerkit.merging import FAILED, MERGED, SKIPPED, FileResult, MergeResult
 from ledgerkit.merging import merge as merge_files
 from ledgerkit.metrics import Assessed, assess, breakdown, figures, to_json, totals
@@ -457,16 +458,18 @@ def merge(
     on_file: OnFile | None = None,
 ) -> MonthRun:
     """`ledgerkit merge`: the month merged, written to `output` (default: beside the month's
-    folder) and kept in the store; `on_file` follows the reading (see `merge_paths`)."""
+    folder) and kept in the store; `on_file` follows the reading (see `merge_paths`).
+    Raises WorkspaceBusy while another merge holds the workspace's lock."""
     from ledgerkit.workbook import write_workbook
 
     default = default_output(paths)
     out = output_file(output, (".xlsx",), default.name, "汇总表") if output else default
     store = store_path(settings, out.resolve().parent)
-    month = merge_month(paths, period, settings, store, password=password, on_file=on_file)
-    title = ledger_title(settings.region, month.result.period)
-    write_workbook(month.result, out, title, month.figures, settings)
-    return replace(_recorded(month, store), output=out)
+    with workspace_lock(store):  # a second merge here would leave workbook and store apart
+        month = merge_month(paths, period, settings, store, password=password, on_file=on_file)
+        title = ledger_title(settings.region, month.result.period)
+        write_workbook(month.result, out, title, month.figures, settings)
+        return replace(_recorded(month, store), output=out)
 
 
 def check(
