@@ -123,3 +123,39 @@ def test_the_same_unit_name_in_two_districts_is_told_apart(tmp_path, capsysbinar
         outputs.append(out)
     got = figures(merge_paths(outputs, Period(2024, 4)).projects, Period(2024, 4), Settings())
     assert sorted(s["name"] for s in got["by_unit"]) == ["卧龙镇（樊城区）", "卧龙镇（襄城区）"]
+
+
+def test_a_folder_of_merged_workbooks_only_is_a_roll_up(city):
+    folder = city["outputs"][0].parent  # 市/, holding the two districts' merged workbooks
+    rolled = merge_paths([folder], Period(2024, 4))
+    books = [f for f in rolled.files if f.path.suffix == ".xlsx"]  # (the store is there too)
+    assert len(rolled.projects) == 41 and {f.status for f in books} == {"merged"}
+
+
+def test_an_output_saved_in_the_month_folder_is_never_merged_again(tmp_path):
+    from ledgerkit import pipeline
+
+    folder = tmp_path / "2024-04"
+    shutil.copytree(SAMPLES, folder)
+    settings = Settings(region="襄城区")
+    first = pipeline.merge([folder], settings, output=folder / "2024-04汇总.xlsx")
+    (folder / "2024-04汇总.xlsx").rename(folder / "四月定稿.xlsx")  # told by content, not name
+    second = pipeline.merge([folder], settings, output=folder / "2024-04汇总.xlsx")
+    third = pipeline.merge([folder], settings, output=tmp_path / "x.xlsx")
+    assert len(first.result.projects) == len(second.result.projects) == 41
+    assert len(third.result.projects) == 41  # not 82, not 123
+    skipped = {f.label: f for f in third.result.files if f.status == "skipped"}
+    for name in ("四月定稿.xlsx", "2024-04汇总.xlsx"):
+        assert "ledgerkit 写出的汇总表" in skipped[name].reason
+        assert [i.code for i in skipped[name].issues] == ["file-skipped"]
+    rolled = pipeline.merge_paths([folder / "四月定稿.xlsx"], Period(2024, 4))  # named: taken
+    assert len(rolled.projects) == 41
+
+
+def test_a_units_ledger_named_like_an_output_is_merged(tmp_path):
+    folder = tmp_path / "2024-04"
+    folder.mkdir()
+    shutil.copy(SAMPLES / "卧龙镇.xlsx", folder / "卧龙镇汇总.xlsx")
+    shutil.copy(SAMPLES / "尹集乡.xlsx", folder / "尹集乡.xlsx")
+    result = merge_paths([folder], Period(2024, 4))
+    assert all(f.status == "merged" for f in result.files)

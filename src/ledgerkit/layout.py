@@ -6,10 +6,14 @@ both sides follow.
 
 from __future__ import annotations
 
+import html
+import re
+import zipfile
 from pathlib import Path
 from typing import Any
 
 EXCEL_MAX_TEXT = 32_767  # characters one cell holds (Excel's limit)
+AUTHOR = "ledgerkit"  # the author in the properties of every workbook ledgerkit writes
 
 DETAIL_SHEET = "项目明细"
 ISSUES_SHEET = "问题清单"
@@ -74,3 +78,33 @@ def read_files_sheet(book: Path) -> list[dict[str, Any]] | None:
 def status_of_label(label: Any) -> str:
     """'已汇总' -> 'merged' (an unknown label: merged, as the sheet's rows were)."""
     return {v: k for k, v in FILE_STATUS_LABEL.items()}.get(str(label), "merged")
+
+
+_MARKER_PART_BYTES = 1_000_000  # core.xml and workbook.xml of a merged workbook: a few KB
+_CREATOR = re.compile(r"<dc:creator>([^<]*)</dc:creator>")
+_SHEET_NAME = re.compile(r"<(?:\w+:)?sheet\b[^>]*?\bname=\"([^\"]*)\"")
+
+
+def is_merged_workbook(path: Path) -> bool:
+    """A merged workbook ledgerkit wrote, told by its content whatever its name: the author
+    "ledgerkit" in its properties (kept when Excel or WPS saves it again) and both the
+    项目明细 and 文件情况 sheets. The forms ledgerkit writes for units have the author but not
+    these sheets: they are ledgers. Never raises: anything else is simply not one."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            core, book = _part(z, "docProps/core.xml"), _part(z, "xl/workbook.xml")
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError, RuntimeError, NotImplementedError):
+        return False
+    creator = _CREATOR.search(core)
+    if creator is None or html.unescape(creator.group(1)).strip() != AUTHOR:
+        return False
+    names = {html.unescape(n) for n in _SHEET_NAME.findall(book)}
+    return {DETAIL_SHEET, FILES_SHEET} <= names
+
+
+def _part(z: zipfile.ZipFile, name: str) -> str:
+    info = z.getinfo(name)
+    if info.file_size > _MARKER_PART_BYTES:
+        raise ValueError(name)
+    with z.open(info) as fh:  # the declared size may lie: read no more than the limit
+        return fh.read(_MARKER_PART_BYTES).decode("utf-8", "replace")

@@ -27,7 +27,7 @@ from ledgerkit.errors import (
     UnreadableFile,
 )
 from ledgerkit.issues import CELL_CODES, Issue, issue
-from ledgerkit.layout import FEEDBACK_SUFFIX
+from ledgerkit.layout import DETAIL_SHEET, FEEDBACK_SUFFIX, is_merged_workbook
 from ledgerkit.lock import workspace_lock
 from ledgerkit.merging import FAILED, MERGED, SKIPPED, FileResult, MergeResult
 from ledgerkit.merging import merge as merge_files
@@ -204,11 +204,43 @@ def merge_paths(
             if on_file is not None:
                 on_file(done, len(candidates))
 
-    loaded = pick_versions(loaded)
+    explicit = {p.resolve() for p in paths if p.is_file()}
+    loaded = pick_versions(skip_own_outputs(loaded, explicit))
     files = loaded + skipped
     ledgers = [f.ledger for f in loaded if f.ledger is not None]
     period = period or from_paths(paths, settings.year) or from_titles(_titles(ledgers))
     return merge_files(files, period, check_duplicates(ledgers), settings.canonical_unit)
+
+
+OWN_OUTPUT = (
+    "ledgerkit 写出的汇总表（从工作簿属性和“项目明细”“文件情况”两张工作表认出），不是单位的台账，"
+    "未汇总；要把几个区的汇总表再汇总，把它们单独放进一个文件夹，或在命令行上逐个写出"
+)
+
+
+def skip_own_outputs(files: list[FileResult], explicit: set[Path]) -> list[FileResult]:
+    """ledgerkit's merged workbooks found by walking a folder that also holds units' ledgers
+    are its own outputs saved among the inputs (41 projects would become 82 next month): they
+    are skipped and named. Merged workbooks named on the command line, or a folder holding
+    nothing but merged workbooks, are districts' ledgers rolled up into a city's."""
+    ours = {
+        i
+        for i, f in enumerate(files)
+        if f.ledger and f.ledger.sheet == DETAIL_SHEET and is_merged_workbook(f.path)
+    }
+    walked = {i for i in ours if files[i].path.resolve() not in explicit}
+    units = [f for i, f in enumerate(files) if f.ledger and i not in ours]
+    if not walked or not units:
+        return files
+    skip = issue("file-skipped", "", reason=OWN_OUTPUT)
+    return [
+        replace(
+            f, status=SKIPPED, reason=OWN_OUTPUT, ledger=None, issues=(replace(skip, file=f.label),)
+        )
+        if i in walked
+        else f
+        for i, f in enumerate(files)
+    ]
 
 
 def _titles(ledgers: list[SheetLedger]) -> list[str]:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ledgerkit.layout import (
+    AUTHOR,
     DETAIL_SHEET,
     FILE_HEADERS_AFTER_COUNTS,
     FILE_HEADERS_BEFORE_COUNTS,
@@ -82,7 +83,7 @@ def _write(
             "strings_to_numbers": False,
         },
     )
-    wb.set_properties({"title": title, "author": "ledgerkit", "created": FIXED_DATE})
+    wb.set_properties({"title": title, "author": AUTHOR, "created": FIXED_DATE})
     styles = Styles(wb, settings)
     if figures is not None:
         add_summary_sheets(wb, styles, figures, settings)
