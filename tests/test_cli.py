@@ -285,8 +285,8 @@ def test_every_json_is_the_library_result(month, tmp_path, capsysbinary, monkeyp
     assert code == 0 and json.loads(stdout)
 
     code, stdout, _ = run_cli(capsysbinary, "history", "rebuild", str(out), "--json")
-    assert code == 0 and json.loads(stdout) == {"periods": ["2024-04"]}
-    assert pipeline.rebuild(settings, tmp_path, [out]) == ["2024-04"]
+    assert code == 0 and json.loads(stdout) == {"periods": ["2024-04"], "skipped": []}
+    _same(stdout, pipeline.rebuild(settings, tmp_path, [out]).to_dict())
 
 
 def test_output_paths_mean_what_they_say(month, tmp_path, capsysbinary, monkeypatch):

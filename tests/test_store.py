@@ -194,3 +194,20 @@ def test_a_lock_of_another_computer_or_unreadable_is_never_broken(root, capsysbi
         lock.write_text(text, "utf-8")
         code, _, err = run_cli(capsysbinary, "merge", str(month(root, "2024-01")))
         assert code == 3 and "另一个 ledgerkit" in err
+
+
+def test_rebuild_takes_only_the_workbooks_ledgerkit_wrote_and_names_the_others(root, capsysbinary):
+    merge(capsysbinary, root, "2024-01")
+    row = ["卧龙镇道路工程", "新建", 2000, 600, 100, 100]
+    own = builders.xlsx(root / "2024-01" / "卧龙镇汇总.xlsx", [["卧龙镇2024年1月汇总"], HEAD, row])
+    (root / STORE_NAME).unlink()
+    code, out, err = run_cli(capsysbinary, "history", "rebuild", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["periods"] == ["2024-01"], err
+    assert [Path(s["path"]).name for s in data["skipped"]] == [own.name]
+    assert "不是 ledgerkit 写出的汇总表" in data["skipped"][0]["reason"]
+    with Store(root / STORE_NAME, read_only=True) as s:
+        names = {k.project.name for k in s.kept("2024-01") or []}
+    assert names == {"卧龙镇污水处理厂"}  # the unit's own 汇总 file was not taken
+    code, out, _ = run_cli(capsysbinary, "history", "rebuild")
+    assert code == 0 and "已跳过" in out and own.name in out.replace("\n", "")

@@ -310,7 +310,7 @@ def history(
     workbooks: Annotated[
         list[Path] | None,
         typer.Argument(
-            help="rebuild 时从这些汇总表重建（默认为工作区里全部 *汇总.xlsx）",
+            help="rebuild 时从这些汇总表重建（默认为工作区里 ledgerkit 写出的全部 *汇总.xlsx）",
             metavar="汇总表…",
             show_default=False,
         ),
@@ -328,11 +328,13 @@ def history(
 
     settings = _settings()
     if target == "rebuild":
-        periods = pipeline.rebuild(settings, Path.cwd(), workbooks)
+        run = pipeline.rebuild(settings, Path.cwd(), workbooks)
         if as_json:
-            _print_json({"periods": periods})
+            _print_json(run.to_dict())
         else:
-            typer.echo(f"已重建 {len(periods)} 个月的记录：{'、'.join(periods)}")
+            for path, reason in run.skipped:
+                typer.echo(f"已跳过 {path}：{reason}")
+            typer.echo(f"已重建 {len(run.periods)} 个月的记录：{'、'.join(run.periods)}")
         raise typer.Exit(EXIT_OK)
     series = pipeline.history(settings, Path.cwd(), target)
     if as_json:

@@ -685,31 +685,53 @@ def history(settings: Settings, here: Path, query: str) -> dict[str, list[dict[s
         return project_series(store, query)
 
 
-def rebuild(settings: Settings, here: Path, workbooks: list[Path] | None = None) -> list[str]:
-    """`ledgerkit history rebuild`: the store made again from merged workbooks (default:
-    every *汇总.xlsx in the workspace), in a new file that replaces the old one only when
-    complete. Returns the periods rebuilt."""
+NOT_OURS = "不是 ledgerkit 写出的汇总表（工作簿属性的作者不是 ledgerkit，或没有“项目明细”“文件情况”工作表）"
+
+
+@dataclass(frozen=True)
+class RebuildRun:
+    """`history rebuild`: the periods rebuilt, and the workbooks not taken, each with why."""
+
+    periods: tuple[str, ...]
+    skipped: tuple[tuple[Path, str], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "periods": list(self.periods),
+            "skipped": [{"path": str(p), "reason": r} for p, r in self.skipped],
+        }
+
+
+def rebuild(settings: Settings, here: Path, workbooks: list[Path] | None = None) -> RebuildRun:
+    """`ledgerkit history rebuild`: the store made again from the merged workbooks ledgerkit
+    wrote (default: every *汇总.xlsx in the workspace; a unit's own 汇总 file, or any workbook
+    not told by `is_merged_workbook`, is skipped and named), in a new file that replaces the
+    old one only when complete, under the workspace's lock."""
     store = store_path(settings, here)
-    books = workbooks or sorted((settings.workspace or here).rglob("*汇总.xlsx"))
+    books = sorted(workbooks or (settings.workspace or here).rglob("*汇总.xlsx"))
+    ours = [b for b in books if is_merged_workbook(b)]
+    skipped = [(b, NOT_OURS) for b in books if b not in ours]
     tmp = store.with_name(store.name + ".rebuild")
-    tmp.unlink(missing_ok=True)
     periods = []
     renames = rename_keys(settings.renames)
-    with Store(tmp) as new:
-        for book in sorted(books):
-            result = merge_paths([book], None, settings)
-            if result.period is None or not result.projects:
-                continue
-            kept = [
-                Kept(project_key(a.project, renames), a.status, a.project)
-                for a in assess(result.projects, result.period, settings)
-            ]
-            new.record(result.period.key, files_from_workbook(book), kept)
-            periods.append(result.period.key)
-    for suffix in ("-wal", "-shm"):
-        Path(str(store) + suffix).unlink(missing_ok=True)
-    os.replace(tmp, store)
-    return periods
+    with workspace_lock(store):
+        tmp.unlink(missing_ok=True)
+        with Store(tmp) as new:
+            for book in ours:
+                result = merge_paths([book], None, settings)
+                if result.period is None or not result.projects:
+                    skipped.append((book, "读不出报告期或没有项目"))
+                    continue
+                kept = [
+                    Kept(project_key(a.project, renames), a.status, a.project)
+                    for a in assess(result.projects, result.period, settings)
+                ]
+                new.record(result.period.key, files_from_workbook(book), kept)
+                periods.append(result.period.key)
+        for suffix in ("-wal", "-shm"):
+            Path(str(store) + suffix).unlink(missing_ok=True)
+        os.replace(tmp, store)
+    return RebuildRun(tuple(periods), tuple(skipped))
 
 
 def template(
