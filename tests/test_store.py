@@ -211,3 +211,17 @@ def test_rebuild_takes_only_the_workbooks_ledgerkit_wrote_and_names_the_others(r
     assert names == {"卧龙镇污水处理厂"}  # the unit's own 汇总 file was not taken
     code, out, _ = run_cli(capsysbinary, "history", "rebuild")
     assert code == 0 and "已跳过" in out and own.name in out.replace("\n", "")
+
+
+def test_the_store_is_read_read_only_from_a_folder_with_uri_characters_in_its_name(
+    tmp_path, capsysbinary, monkeypatch
+):
+    root = tmp_path / "重点 项目 #1?a=b%20"
+    root.mkdir()
+    (root / "ledgerkit.toml").write_text('region = "襄城区"\n', "utf-8")
+    monkeypatch.chdir(root)
+    merge(capsysbinary, root, "2024-01")
+    code, out, err = run_cli(capsysbinary, "status", "--json")
+    assert code == 0 and json.loads(out)["period"] == "2024-01", err
+    with Store(root / STORE_NAME, read_only=True) as s:
+        assert s.path == root / STORE_NAME and s.periods() == ["2024-01"]

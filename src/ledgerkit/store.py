@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from urllib.parse import quote
 
 from ledgerkit.errors import StoreProblem
 from ledgerkit.layout import (
@@ -353,7 +354,7 @@ def _connect(path: Path, read_only: bool) -> sqlite3.Connection:
     `mode=ro`; on read-only media where a WAL store's shared-memory file cannot be made, the
     file is read as it stands (`immutable=1`: a finished merge leaves nothing in the WAL)."""
     if read_only:
-        uri = path.resolve().as_uri()
+        uri = _uri(path)
         try:
             db = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None)
             db.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
@@ -366,6 +367,14 @@ def _connect(path: Path, read_only: bool) -> sqlite3.Connection:
         db = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_SECONDS)
     db.row_factory = sqlite3.Row
     return db
+
+
+def _uri(path: Path) -> str:
+    """sqlite's URI of a file: `file:` and the path with ? # % and the rest percent-encoded.
+    Not Path.as_uri(): a network share's \\\\server\\share becomes file://server/share, and
+    sqlite refuses any URI authority but localhost; an empty authority first keeps it a path."""
+    posix = path.resolve().as_posix()
+    return "file:" + ("//" if posix.startswith("//") else "") + quote(posix, safe="/:")
 
 
 def _row(k: Kept) -> dict[str, Any]:
