@@ -355,13 +355,20 @@ def _connect(path: Path, read_only: bool) -> sqlite3.Connection:
     file is read as it stands (`immutable=1`: a finished merge leaves nothing in the WAL)."""
     if read_only:
         uri = _uri(path)
+        db = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None)
         try:
-            db = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None)
             db.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
         except sqlite3.OperationalError as exc:
-            if not getattr(exc, "sqlite_errorname", "").startswith("SQLITE_CANTOPEN"):
+            db.close()
+            # no -shm can be made (SQLITE_CANTOPEN, or SQLITE_READONLY_CANTINIT and kin)
+            if not getattr(exc, "sqlite_errorname", "").startswith(
+                ("SQLITE_CANTOPEN", "SQLITE_READONLY")
+            ):
                 raise
             db = sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None)
+        except BaseException:
+            db.close()  # a damaged file is not held open (Windows could not replace it)
+            raise
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_SECONDS)
