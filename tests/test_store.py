@@ -17,7 +17,7 @@ import pytest
 from builders import run_cli
 
 from ledgerkit import store as store_module
-from ledgerkit.errors import StoreProblem
+from ledgerkit.errors import StoreProblem, WorkspaceBusy
 from ledgerkit.lock import lock_path
 from ledgerkit.store import SCHEMA_VERSION, STORE_NAME, Store
 
@@ -225,3 +225,28 @@ def test_the_store_is_read_read_only_from_a_folder_with_uri_characters_in_its_na
     assert code == 0 and json.loads(out)["period"] == "2024-01", err
     with Store(root / STORE_NAME, read_only=True) as s:
         assert s.path == root / STORE_NAME and s.periods() == ["2024-01"]
+
+
+def test_a_dead_runs_lock_is_broken_by_one_run_only(root, monkeypatch):
+    from ledgerkit import lock as lock_module
+
+    dead = subprocess.Popen([sys.executable, "-c", ""])
+    dead.wait()
+    lock = lock_path(root / STORE_NAME)
+    lock.write_text(json.dumps({"pid": dead.pid, "host": socket.gethostname()}), "utf-8")
+    real_holder = lock_module._holder
+    raced = []
+
+    def holder(path: Path) -> dict:
+        seen = real_holder(path)
+        if not raced:  # between this run finding the lock stale and breaking it, a racing
+            raced.append(True)  # run breaks it and takes the workspace
+            lock.unlink()
+            lock.write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname()}))
+        return seen
+
+    monkeypatch.setattr(lock_module, "_holder", holder)
+    with pytest.raises(WorkspaceBusy), lock_module.workspace_lock(root / STORE_NAME):
+        pass
+    assert json.loads(lock.read_text())["pid"] == os.getpid()  # the racer's lock stands
+    assert not lock.with_name(lock.name + ".break").exists()

@@ -54,9 +54,8 @@ def _acquire(path: Path) -> bool:
             fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
         except FileExistsError:
             holder = _holder(path)
-            if not _stale(holder, host):
+            if not _stale(holder, host) or not _break(path, holder):
                 raise WorkspaceBusy(_busy(path, holder)) from None
-            path.unlink(missing_ok=True)
             continue
         except OSError:
             return False
@@ -64,6 +63,25 @@ def _acquire(path: Path) -> bool:
             json.dump(me, fh, ensure_ascii=False)
         return True
     raise WorkspaceBusy(_busy(path, _holder(path)))
+
+
+def _break(path: Path, stale: dict[str, Any]) -> bool:
+    """Remove a dead run's lock, one breaker at a time: two runs that both found it stale must
+    not both remove it (the second would remove the first's new lock). The breaker holds
+    `….lock.break` while it checks the lock is still the dead one's. False: another run is
+    breaking it, or has already taken the workspace."""
+    guard = path.with_name(path.name + ".break")
+    try:
+        os.close(os.open(guard, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+    except OSError:
+        return False
+    try:
+        if _holder(path) != stale:
+            return False
+        path.unlink(missing_ok=True)
+        return True
+    finally:
+        guard.unlink(missing_ok=True)
 
 
 def _holder(path: Path) -> dict[str, Any]:
