@@ -12,7 +12,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from builders import run_cli
+from builders import HEAD, run_cli, xlsx
 
 
 def test_merge_writes_the_workbook_and_exits_1_on_data_errors(month, tmp_path, capsysbinary):
@@ -395,3 +395,37 @@ def test_numbers_are_never_split_in_a_narrow_console(month, tmp_path, capsysbina
         # a number cut in two: "2" / "8.3%", "3" / ",860万元"
         assert not re.search(r"[0-9][.,]?[ ]*\n[ ]*[.,]?[0-9%]", text), text
     assert "时间进度" in report and "相差" not in report
+
+
+MARKUP_UNIT = "[link=https://evil.example]卧龙镇[/link]"
+
+
+def _markup_month(tmp_path: Path) -> Path:
+    """Names a unit could type or a folder could carry that rich would read as its markup:
+    a closing tag with nothing open (a crash), a link, an emoji code, a colour left open."""
+    folder = tmp_path / "[bold]2024-04"
+    folder.mkdir()
+    row = [1, "[/red]重复项目", MARKUP_UNIT, "区级", "续建", "工业", 100, 50, 10, "是", "2024-01"]
+    xlsx(folder / "[red]卧龙镇.xlsx", [HEAD, [*row, ":thumbs_up:"], [2, *row[1:8], "abc"]])
+    xlsx(
+        folder / "[link=x]尹集乡.xlsx",
+        [HEAD, [3, "[/red]重复项目", "[/red]尹集乡:smile:", *row[3:]]],
+    )
+    return folder
+
+
+def test_text_from_files_and_paths_is_printed_literally(tmp_path, capsysbinary, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "300")  # one line per row: the names are never folded
+    month = _markup_month(tmp_path)
+    out = tmp_path / "[/red]汇总.xlsx"
+    merged = run_cli(capsysbinary, "merge", str(month), "-o", str(out), "--period", "2024-04")
+    checked = run_cli(capsysbinary, "check", str(month), "--period", "2024-04")
+    reported = run_cli(capsysbinary, "report", str(out), "--period", "2024-04")
+    assert [r[0] for r in (merged, checked, reported)] == [1, 1, 0]
+    for _, stdout, stderr in (merged, checked, reported):
+        assert "内部错误" not in stderr and "Traceback" not in stderr
+        assert "\x1b" not in stdout  # no colour, and above all no OSC 8 hyperlink
+    for text in ("[/red]重复项目", MARKUP_UNIT, "[red]卧龙镇.xlsx", "[link=x]尹集乡.xlsx"):
+        assert text in merged[1] and text in checked[1]
+    assert f"汇总表已写出：{out}" in merged[1]
+    assert "[/red]尹集乡:smile:" in reported[1] and MARKUP_UNIT in reported[1]

@@ -32,12 +32,19 @@ TEXT, NUMBER, WORD = "text", "number", "word"  # kinds of table column
 _UNBREAKABLE = re.compile(r"[-+0-9A-Za-z.,%:/~_]+[，。；、：）]*|.[，。；、：）]*")
 
 
+def _console(stderr: bool = False) -> Console:
+    """A console that prints every text literally: a unit's name, a project's, a file's or a
+    path are data, and rich would read "[/red]" in them as markup (a crash), "[link=…]" as a
+    clickable link and ":thumbs_up:" as an emoji. Colours come from styles and `Text` only."""
+    return Console(stderr=stderr, markup=False, emoji=False, highlight=False)
+
+
 def error(message: str) -> None:
-    Console(stderr=True).print(Sentence(message, lead=Text("错误：", "red")))
+    _console(stderr=True).print(Sentence(message, lead=Text("错误：", "red")))
 
 
 def warn(message: str) -> None:
-    Console(stderr=True).print(Sentence(message, lead=Text("警告：", "yellow")))
+    _console(stderr=True).print(Sentence(message, lead=Text("警告：", "yellow")))
 
 
 def say(console: Console, text: str) -> None:
@@ -105,7 +112,7 @@ def file_progress() -> Iterator[Callable[[int, int], None]]:
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
-        console=Console(stderr=True),
+        console=_console(stderr=True),
         transient=True,
     )
     task: list[Any] = []
@@ -128,7 +135,7 @@ def file_progress() -> Iterator[Callable[[int, int], None]]:
 
 def render_result(result: MergeResult, out: Path | None) -> None:
     """Files, the totals, and every finding, as a clerk reads them."""
-    console = Console(highlight=False)
+    console = _console()
     files = _table(
         "报送文件",
         ("文件", TEXT),
@@ -162,7 +169,7 @@ def render_result(result: MergeResult, out: Path | None) -> None:
 def _issues(console: Console, result: MergeResult) -> None:
     counts = Counter(i.severity for i in result.issues)
     if not result.issues:
-        console.print("[green]没有发现问题。[/green]")
+        console.print(Text("没有发现问题。", "green"))
         return
     table = _table("发现的问题", ("级别", WORD), ("位置", TEXT), ("问题", TEXT))
     for i in result.issues[:MAX_ISSUES_SHOWN]:
@@ -178,7 +185,7 @@ def _issues(console: Console, result: MergeResult) -> None:
 
 def render_figures(figures: dict[str, Any], settings: Settings, written: list[Path]) -> None:
     """The month at a glance: the whole, then the units by rank."""
-    console = Console(highlight=False)
+    console = _console()
     o, p = figures["overall"], figures["period"]
     d = settings.rate_decimals
     say(
@@ -220,7 +227,7 @@ def render_figures(figures: dict[str, Any], settings: Settings, written: list[Pa
 
 
 def render_status(data: dict[str, Any]) -> None:
-    console = Console(highlight=False)
+    console = _console()
     table = _table(
         f"{data['period']} 报送情况（截止 {data['deadline']}）",
         ("责任单位", TEXT),
@@ -247,7 +254,7 @@ def render_status(data: dict[str, Any]) -> None:
 
 
 def render_series(series: dict[str, list[dict[str, Any]]]) -> None:
-    console = Console(highlight=False)
+    console = _console()
     for label, months in series.items():
         table = _table(
             f"{label}（金额单位：万元）",
