@@ -634,3 +634,11 @@ def test_a_copy_named_for_the_unit_gives_the_unit(tmp_path, name):
     ]
     path = builders.csv_file(tmp_path / name, rows, encoding="utf-8-sig")
     assert load_file(path).ledger.unit == "檀溪街道"
+
+
+def test_a_file_name_windows_cannot_hold_is_made_valid(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    builders.csv_file(folder / 'a:b?"c".csv', CSV_ROWS)  # a valid name here, sent on to Windows
+    (path,) = write_feedback(merge_paths([folder]), tmp_path / "退回").written
+    assert path.parent == tmp_path / "退回" and path.name == "a_b__c__问题反馈.xlsx"

@@ -251,3 +251,57 @@ def test_a_unit_nobody_knows_is_an_error_that_lists_the_units(workspace):
     assert not (workspace / "下发").exists()  # nothing written for the units that are known
     written = template(settings, workspace, Period(2024, 5), workspace / "下发", [" 尹集乡"])
     assert [p.name for p in written] == ["尹集乡2024年1-5月重点项目台账.xlsx"]
+
+
+HOSTILE_UNITS = [
+    "../../escaped",
+    "/tmp/absolute",
+    "C:\\Windows\\x",
+    'a/b\\c:d*e?f"g<h>i|j',
+    "..",
+    "CON",
+    "a_b",
+    "a/b",  # sanitises to a_b too
+    "A_B",  # the same name on Windows, which ignores case
+    "镇" * 300,  # longer than a file name may be
+]
+
+
+def test_unit_text_never_leaves_the_output_folder(tmp_path):
+    from ledgerkit.forms import write_forms
+
+    folder = tmp_path / "deep" / "下发"
+    written = write_forms([], HOSTILE_UNITS, Period(2024, 5), Settings(), folder)
+    inside = sorted(p.relative_to(folder) for p in folder.rglob("*"))
+    assert inside == sorted(Path(p.name) for p in written)  # every file directly in -o
+    assert not (tmp_path / "escaped2024年1-5月重点项目台账.xlsx").exists()
+    assert len({p.name.casefold() for p in written}) == len(HOSTILE_UNITS)  # none overwritten
+    titles = [openpyxl.load_workbook(p)["台账"]["A2"].value for p in written]
+    assert titles == [f"填报单位：{u}" for u in HOSTILE_UNITS]  # each form is its unit's
+    names = [p.name for p in written]
+    assert "a_b_c_d_e_f_g_h_i_j2024年1-5月重点项目台账.xlsx" in names
+    assert "a_b2024年1-5月重点项目台账（2）.xlsx" in names
+    assert "A_B2024年1-5月重点项目台账（3）.xlsx" in names  # Windows: a_b and A_B are one
+    assert all(len(n.encode()) <= 255 for n in names)
+
+
+@pytest.mark.parametrize(
+    ("text", "stem"),
+    [
+        ("CON", "_CON"),
+        ("nul.tar", "_nul.tar"),
+        ("com1 ", "_com1"),
+        ("LPT9.x", "_LPT9.x"),
+        ("CONSOLE", "CONSOLE"),  # only the device names themselves are reserved
+        ("..", "未命名"),
+        ("", "未命名"),
+        (" . 卧龙镇. ", "卧龙镇"),
+        ("C:\\x", "C__x"),
+        ("../../x", "_.._x"),
+        ("a\x00b\x1b", "a_b_"),
+    ],
+)
+def test_file_stem_is_a_plain_name_on_windows(text, stem):
+    from ledgerkit.output import file_stem
+
+    assert file_stem(text) == stem

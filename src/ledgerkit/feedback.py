@@ -40,7 +40,7 @@ from ledgerkit.layout import (
     SEVERITY_LABEL,
 )
 from ledgerkit.merging import FAILED, FileResult, MergeResult
-from ledgerkit.output import FIXED_DATE, atomic_write
+from ledgerkit.output import FIXED_DATE, atomic_write, file_stem
 from ledgerkit.read import RawSheet, limits, read_book
 from ledgerkit.read.limits import _mb
 from ledgerkit.read.xlsx import check_zip
@@ -162,8 +162,9 @@ def _output_path(folder: Path, source: Path, taken: set[Path]) -> tuple[Path, st
     the name of an input, nor of an existing file other than a copy ledgerkit wrote and nobody
     changed since (a unit's corrected copy is kept). Also returns the first name passed over
     because such a file holds it (None when none was)."""
-    names = [source.stem, f"{source.stem}（{source.suffix.lstrip('.') or '无扩展名'}）"]
-    names += [f"{source.stem}（{n}）" for n in range(2, 1000)]
+    stem = file_stem(source.stem)  # a name valid here may not be on Windows (a:b, CON)
+    names = [stem, file_stem(f"{stem}（{source.suffix.lstrip('.') or '无扩展名'}）")]
+    names += [f"{stem}（{n}）" for n in range(2, 1000)]
     folded = {str(p).casefold() for p in taken}  # Windows names ignore case
     passed: str | None = None
     for name in names:

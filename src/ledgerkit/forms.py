@@ -16,7 +16,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from ledgerkit.output import FIXED_DATE, atomic_write
+from ledgerkit.output import FIXED_DATE, atomic_write, file_stem, unique_stem
 from ledgerkit.period import Period
 from ledgerkit.project import FIELDS, Project, name_key
 from ledgerkit.schema import load_schema
@@ -87,9 +87,11 @@ def write_forms(
     for p in projects:
         if p.unit in by_unit:
             by_unit[p.unit].append(p)
-    written = []
+    written: list[Path] = []
+    taken: set[str] = set()
     for unit, rows in by_unit.items():
-        out = folder / f"{period.title(unit, '重点项目台账')}.xlsx"
+        # a unit's text names the file: "../../x", "C:\x" or "CON" must stay a name in `folder`
+        out = folder / f"{unique_stem(file_stem(period.title(unit, '重点项目台账')), taken)}.xlsx"
         atomic_write(out, partial(_form, unit=unit, rows=rows, period=period, settings=settings))
         written.append(out)
     return written
