@@ -7,6 +7,7 @@ Each bad file is built here, from a good ledger, the way it would arrive."""
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import importlib
 import io
 import json
@@ -41,7 +42,7 @@ from builders import (
 )
 
 import ledgerkit
-from ledgerkit.errors import OutputLocked
+from ledgerkit.errors import OutputFailed, OutputLocked
 from ledgerkit.pipeline import load_file, merge_paths
 from ledgerkit.read import limits, read_book
 from ledgerkit.workbook import write_workbook
@@ -923,6 +924,130 @@ def test_output_that_cannot_be_replaced_exits_3_with_the_previous_file_intact(
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".ledgerkit-")] == []
     with pytest.raises(OutputLocked):
         write_workbook(merge_paths([month]), out, "t")
+
+
+def _temporaries(folder: Path) -> list[str]:
+    return [p.name for p in folder.rglob(".ledgerkit-*")]
+
+
+def _disk_full_while_writing(tmp: Path) -> None:
+    """What a writer does when the disk fills: half a file, then the OSError, which
+    xlsxwriter wraps in its own FileCreateError."""
+    from xlsxwriter.exceptions import FileCreateError
+
+    tmp.write_bytes(b"PK half a workbook")
+    try:
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp))
+    except OSError as exc:
+        raise FileCreateError(exc) from None  # as xlsxwriter: the OSError is the context
+
+
+def test_a_full_disk_exits_3_in_chinese_with_the_previous_workbook_intact(
+    month: Path, tmp_path: Path, capsysbinary, monkeypatch
+) -> None:
+    out = tmp_path / "2024-04汇总.xlsx"
+    assert run_cli(capsysbinary, "merge", str(month), "-o", str(out))[0] == 1
+    before = out.read_bytes()
+    monkeypatch.setattr(
+        "ledgerkit.workbook._write", lambda result, tmp, *a: _disk_full_while_writing(tmp)
+    )
+    code, _, err = run_cli(capsysbinary, "merge", str(month), "-o", str(out))
+    assert code == 3
+    assert f"磁盘空间不足，未能写出“{out}”；原有的汇总表未改动" in "".join(err.split())
+    assert "内部错误" not in err and "No space" not in err and "Errno" not in err
+    assert out.read_bytes() == before
+    assert _temporaries(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    ("code", "said"),
+    [
+        (errno.EROFS, "所在的磁盘是只读的"),
+        (errno.EACCES, "没有在文件夹"),
+        (errno.EPERM, "没有在文件夹"),
+        (errno.EIO, "磁盘读写出错"),
+        (errno.ENOTSUP, "错误代码ENOTSUP"),  # any other: its code, never the English text
+    ],
+)
+def test_a_folder_that_refuses_the_output_is_named_in_chinese(
+    month: Path, tmp_path: Path, capsysbinary, monkeypatch, code: int, said: str
+) -> None:
+    out = tmp_path / "只读" / "2024-04汇总.xlsx"
+
+    def refused(path: Path) -> Path:
+        raise OSError(code, os.strerror(code), str(path))
+
+    monkeypatch.setattr("ledgerkit.output._temporary_beside", refused)
+    exit_code, _, err = run_cli(capsysbinary, "merge", str(month), "-o", str(out))
+    text = "".join(err.split())
+    assert exit_code == 3 and said in text and f"未能写出“{out}”" in text
+    assert "内部错误" not in err and os.strerror(code) not in err
+    assert not out.exists() and _temporaries(tmp_path) == []
+
+
+@pytest.mark.skipif(
+    sys.platform == "win32" or os.geteuid() == 0,  # root writes in a 0o500 folder all the same
+    reason="needs POSIX permissions that apply to this user",
+)
+def test_a_read_only_folder_for_real_exits_3_and_keeps_the_previous_workbook(
+    month: Path, tmp_path: Path, capsysbinary
+) -> None:
+    folder = tmp_path / "out"
+    folder.mkdir()
+    out = folder / "2024-04汇总.xlsx"
+    run_cli(capsysbinary, "merge", str(month), "-o", str(out))
+    before = out.read_bytes()
+    folder.chmod(0o500)
+    try:
+        code, _, err = run_cli(capsysbinary, "merge", str(month), "-o", str(out))
+    finally:
+        folder.chmod(0o700)
+    assert code == 3 and "没有在文件夹" in "".join(err.split()) and "内部错误" not in err
+    assert out.read_bytes() == before and _temporaries(folder) == []
+
+
+def test_a_writer_bug_is_not_taken_for_a_machine_fault(tmp_path: Path) -> None:
+    from ledgerkit.output import atomic_write
+
+    def buggy(tmp: Path) -> None:
+        raise KeyError("x")
+
+    with pytest.raises(KeyError):
+        atomic_write(tmp_path / "o.xlsx", buggy)
+    assert _temporaries(tmp_path) == []
+    with pytest.raises(OutputFailed, match="磁盘空间不足"):
+        atomic_write(tmp_path / "o.xlsx", _disk_full_while_writing)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permission bits")
+def test_outputs_get_the_umask_permissions_and_a_rerun_never_narrows_them(
+    month: Path, tmp_path: Path, capsysbinary
+) -> None:
+    out = tmp_path / "2024-04汇总.xlsx"
+    docx, back = tmp_path / "通报.docx", tmp_path / "退回"
+
+    def modes() -> list[int]:
+        files = [out, docx, *back.iterdir()]
+        return sorted({p.stat().st_mode & 0o777 for p in files})
+
+    def run_all() -> None:
+        run_cli(capsysbinary, "merge", str(month), "-o", str(out))
+        run_cli(capsysbinary, "report", str(out), "-o", str(docx))
+        run_cli(capsysbinary, "check", str(month), "--feedback", str(back))
+
+    old = os.umask(0o002)  # a shared folder's: group-writable, as open() would make them
+    try:
+        run_all()
+        assert modes() == [0o664]  # not tempfile's 0o600
+        os.umask(0o077)  # a stricter umask later does not narrow files already there
+        run_all()
+        assert modes() == [0o664]
+        out.chmod(0o644)  # what the clerk set is kept
+        run_all()
+        assert out.stat().st_mode & 0o777 == 0o644
+    finally:
+        os.umask(old)
+    assert _temporaries(tmp_path) == []
 
 
 def test_every_bad_file_in_one_folder_on_a_gbk_console(tmp_path: Path) -> None:

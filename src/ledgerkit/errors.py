@@ -33,6 +33,11 @@ class WorkspaceBusy(LedgerkitError):
     """Another ledgerkit is merging in this workspace (its lock file is next to the store)."""
 
 
+class OutputFailed(LedgerkitError):
+    """The machine would not take an output: the disk is full, the folder read-only or not
+    ours to write in. The message says what was not written, where, and what was kept."""
+
+
 class NoInputs(LedgerkitError):
     """The paths given hold no file that could be a ledger."""
 

@@ -107,7 +107,7 @@ def _write_one(f: FileResult, found: list[Issue], out: Path) -> tuple[bool, list
     for kind, make in _attempts(f):
         try:
             wb = make()
-            atomic_write(out, partial(_save, _feedback_book(wb, f, found)))
+            atomic_write(out, partial(_save, _feedback_book(wb, f, found)), "问题反馈表")
             return True, notes
         except _Refused as exc:
             notes = [issue(exc.code, f.label, reason=exc.reason)]

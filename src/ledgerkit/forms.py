@@ -92,7 +92,8 @@ def write_forms(
     for unit, rows in by_unit.items():
         # a unit's text names the file: "../../x", "C:\x" or "CON" must stay a name in `folder`
         out = folder / f"{unique_stem(file_stem(period.title(unit, '重点项目台账')), taken)}.xlsx"
-        atomic_write(out, partial(_form, unit=unit, rows=rows, period=period, settings=settings))
+        write = partial(_form, unit=unit, rows=rows, period=period, settings=settings)
+        atomic_write(out, write, "填报表")
         written.append(out)
     return written
 

@@ -1,22 +1,27 @@
 """Writing an output file safely: a temporary file beside it, put in place in one step.
 
-A failed run never leaves half a file, and an output open in Excel, WPS or Word is a clear
-message, not a traceback. FIXED_DATE goes into every document's properties, so two runs
+A failed run never leaves half a file nor a temporary one; an output open in Excel, WPS or
+Word, a full disk, a read-only or forbidden folder are a clear Chinese message, not a
+traceback. Outputs get the permissions a plain open() gives (the umask's), never 0600. FIXED_DATE goes into every document's properties, so two runs
 over the same files write the same bytes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import errno
 import os
 import re
-import tempfile
+import secrets
+import stat
 from collections.abc import Callable
 from pathlib import Path
 
-from ledgerkit.errors import OutputLocked
+from ledgerkit.errors import LedgerkitError, OutputFailed, OutputLocked
 
 FIXED_DATE = dt.datetime(2000, 1, 1)
+TEMP_PREFIX = ".ledgerkit-"  # a temporary output beside the real one, while it is written
 # what Windows forbids in a file name (and "/" everywhere): a unit's text becomes "_" there
 _NOT_IN_NAMES = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
 # Windows device names, reserved whatever the extension: "CON.xlsx" is the console
@@ -48,22 +53,89 @@ def unique_stem(stem: str, taken: set[str]) -> str:
     return chosen
 
 
-def atomic_write(out: Path, write: Callable[[Path], object]) -> None:
+def atomic_write(out: Path, write: Callable[[Path], object], what: str = "文件") -> None:
     """Let `write` fill a temporary file beside `out`, then put it in place in one step, so
-    a failure leaves the previous file as it was. Raises OutputLocked if `out` is open."""
+    a failure leaves the previous file as it was and no temporary file behind. `out` gets
+    the permissions a plain open() would give it (a new file the umask's, a rewritten one
+    its own). Raises OutputLocked if `out` is open in Excel/WPS, OutputFailed (naming `out`
+    and `what` it is: 汇总表, 通报 …) if the disk, the folder or the system refuses."""
     lock = out.with_name("~$" + out.name)
     if lock.exists():
         raise OutputLocked(f"“{out.name}”正在 Excel/WPS 中打开，请先关闭它再运行")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".ledgerkit-", suffix=out.suffix, dir=out.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    existed = out.exists()
+    tmp: Path | None = None
     try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = _temporary_beside(out)
         write(tmp)
+        if existed:  # a rerun keeps what the clerk or the admin gave the file, never narrower
+            os.chmod(tmp, stat.S_IMODE(out.stat().st_mode))
+        _put_in_place(tmp, out)
+    except LedgerkitError:
+        raise
+    except Exception as exc:  # a writer library may wrap the OSError (xlsxwriter does)
+        failure = _os_error(exc)
+        if failure is None:
+            raise
+        raise OutputFailed(_explain(failure, out, what, existed)) from exc
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):  # never hide the first error behind this one
+                tmp.unlink(missing_ok=True)
+
+
+def _temporary_beside(out: Path) -> Path:
+    """A new empty file beside `out`, created as open() creates one (mode 0o666 less the
+    umask), where tempfile.mkstemp makes it 0o600 and so the output private to its writer."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    while True:
+        tmp = out.with_name(f"{TEMP_PREFIX}{secrets.token_hex(6)}{out.suffix}")
+        try:
+            os.close(os.open(tmp, flags, 0o666))
+            return tmp
+        except FileExistsError:
+            continue
+
+
+def _put_in_place(tmp: Path, out: Path) -> None:
+    try:
         os.replace(tmp, out)
-    except PermissionError as exc:
+    except PermissionError as exc:  # Windows: the file is open in another program
         raise OutputLocked(
             f"无法写入“{out}”：文件可能正在 Excel/WPS/Word 中打开，请先关闭它再运行"
         ) from exc
-    finally:
-        tmp.unlink(missing_ok=True)
+
+
+def _os_error(exc: BaseException) -> OSError | None:
+    """The OSError behind `exc`, itself or what it was raised from or while handling."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, OSError) and current.errno is not None:
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _explain(exc: OSError, out: Path, what: str, existed: bool) -> str:
+    """What the clerk reads: what was not written, why in their words, what was kept."""
+    kept = f"原有的{what}未改动" if existed else "没有留下不完整的文件"
+    folder = out.parent
+    reasons = {
+        errno.ENOSPC: f"磁盘空间不足，未能写出“{out}”；{kept}。请腾出空间后重新运行",
+        errno.EROFS: f"“{folder}”所在的磁盘是只读的，未能写出“{out}”；{kept}。"
+        "请换一个文件夹（-o）或取消 U 盘的写保护后重新运行",
+        errno.EACCES: f"没有在文件夹“{folder}”中写文件的权限，未能写出“{out}”；{kept}。"
+        "请换一个文件夹（-o）或请管理员开放写权限",
+        errno.ENAMETOOLONG: f"文件名或路径太长，未能写出“{out}”；{kept}。请换一个短一些的路径",
+        errno.EIO: f"磁盘读写出错（U 盘或网络盘可能已断开），未能写出“{out}”；{kept}",
+    }
+    same = {
+        getattr(errno, "EDQUOT", errno.ENOSPC): errno.ENOSPC,
+        errno.EFBIG: errno.ENOSPC,
+        errno.EPERM: errno.EACCES,
+    }
+    code = same.get(exc.errno or 0, exc.errno or 0)
+    code_name = errno.errorcode.get(exc.errno or 0, str(exc.errno))
+    return reasons.get(code, f"系统拒绝写入，未能写出“{out}”（错误代码 {code_name}）；{kept}")

@@ -584,7 +584,7 @@ def report(
     if output or fmt != "docx":
         data = bulletin(month.figures or {}, settings, fmt)
         if output:
-            atomic_write(output, lambda tmp: tmp.write_bytes(data))
+            atomic_write(output, lambda tmp: tmp.write_bytes(data), "通报")
             written.append(output)
         else:
             preview = data
@@ -652,7 +652,7 @@ def notices(
     month = read_merged(ledger, settings, period)
     data, count = notices_docx(month.figures or {}, settings)
     if count:
-        atomic_write(output, lambda tmp: tmp.write_bytes(data))
+        atomic_write(output, lambda tmp: tmp.write_bytes(data), "督办通知单")
     return NoticesRun(month, count, output if count else None)
 
 

@@ -62,7 +62,9 @@ def write_workbook(
     they were (result.issues then adds what the rewrite found). Raises OutputLocked if the
     file is open in Excel or WPS."""
     settings = settings or Settings()
-    atomic_write(out, lambda tmp: _write(result, tmp, title, figures, settings, kept or {}))
+    atomic_write(
+        out, lambda tmp: _write(result, tmp, title, figures, settings, kept or {}), "汇总表"
+    )
 
 
 def _write(
