@@ -185,3 +185,17 @@ def test_init_from_a_folder_that_is_not_there_writes_nothing(tmp_path, capsysbin
     )
     assert code == 3 and "找不到" in err
     assert not (tmp_path / "ws").exists()
+
+
+def test_init_on_a_read_only_disk_says_so_and_leaves_nothing(tmp_path, capsysbinary, monkeypatch):
+    import errno
+    import os
+
+    def refused(path: Path) -> Path:
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(path))
+
+    monkeypatch.setattr("ledgerkit.output._temporary_beside", refused)
+    code, _, err = run_cli(capsysbinary, "init", str(tmp_path / "ws"), "--region", "樊城区")
+    assert code == 3 and "所在的磁盘是只读的" in "".join(err.split())
+    assert "内部错误" not in err and "Read-only" not in err
+    assert [p for p in (tmp_path / "ws").rglob("*") if p.is_file()] == []

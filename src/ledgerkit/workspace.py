@@ -12,10 +12,12 @@ from __future__ import annotations
 import re
 import shutil
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from ledgerkit.errors import LedgerkitError
 from ledgerkit.merging import FAILED, MergeResult
+from ledgerkit.output import atomic_write
 from ledgerkit.settings import CONFIG_NAME, Unit, default_templates, issuer_for
 
 # What the clerk edits (the two Word templates) and the guide to editing them; nothing else
@@ -60,8 +62,9 @@ def init_workspace(
     roster, unread = roster_of(month, region) if month is not None else ((), ())
     where = month.period.key if month is not None and month.period else ""
     config = folder / CONFIG_NAME
-    folder.mkdir(parents=True, exist_ok=True)
-    config.write_text(settings_text(region, issuer, roster, where), "utf-8")
+    text = settings_text(region, issuer, roster, where)
+    # like every output: whole or not at all, the umask's permissions, a full disk in Chinese
+    atomic_write(config, lambda tmp: tmp.write_text(text, "utf-8"), "设置文件")
     copied = _copy_templates(folder / "templates", force)
     return Workspace(config, (config, *copied), region, issuer, roster, unread)
 
@@ -75,12 +78,11 @@ def ensure_new(folder: Path, force: bool = False) -> None:
 
 def _copy_templates(target: Path, force: bool) -> list[Path]:
     source = default_templates()
-    target.mkdir(exist_ok=True)
     written = []
     for name in CLERK_FILES:
         dest = target / name
         if force or not dest.exists():
-            shutil.copyfile(source / name, dest)
+            atomic_write(dest, partial(shutil.copyfile, source / name), "模板")
             written.append(dest)
     return written
 
