@@ -402,7 +402,8 @@ MARKUP_UNIT = "[link=https://evil.example]卧龙镇[/link]"
 
 def _markup_month(tmp_path: Path) -> Path:
     """Names a unit could type or a folder could carry that rich would read as its markup:
-    a closing tag with nothing open (a crash), a link, an emoji code, a colour left open."""
+    a closing tag with nothing open (a crash), a link, an emoji code, a colour left open; and
+    a file name with the escape sequence of a terminal link, which rich passes on as it is."""
     folder = tmp_path / "[bold]2024-04"
     folder.mkdir()
     row = [1, "[/red]重复项目", MARKUP_UNIT, "区级", "续建", "工业", 100, 50, 10, "是", "2024-01"]
@@ -411,6 +412,7 @@ def _markup_month(tmp_path: Path) -> Path:
         folder / "[link=x]尹集乡.xlsx",
         [HEAD, [3, "[/red]重复项目", "[/red]尹集乡:smile:", *row[3:]]],
     )
+    xlsx(folder / "\x1b]8;;https:\\evil\x1b\\欧庙镇.xlsx", [HEAD, [4, "项目", "欧庙镇", *row[3:]]])
     return folder
 
 
@@ -425,7 +427,8 @@ def test_text_from_files_and_paths_is_printed_literally(tmp_path, capsysbinary, 
     for _, stdout, stderr in (merged, checked, reported):
         assert "内部错误" not in stderr and "Traceback" not in stderr
         assert "\x1b" not in stdout  # no colour, and above all no OSC 8 hyperlink
-    for text in ("[/red]重复项目", MARKUP_UNIT, "[red]卧龙镇.xlsx", "[link=x]尹集乡.xlsx"):
+    shown = "\\x1b]8;;https:\\evil\\x1b\\欧庙镇.xlsx"  # the escapes written out, not obeyed
+    for text in ("[/red]重复项目", MARKUP_UNIT, "[red]卧龙镇.xlsx", "[link=x]尹集乡.xlsx", shown):
         assert text in merged[1] and text in checked[1]
     assert f"汇总表已写出：{out}" in merged[1]
     assert "[/red]尹集乡:smile:" in reported[1] and MARKUP_UNIT in reported[1]

@@ -32,11 +32,28 @@ TEXT, NUMBER, WORD = "text", "number", "word"  # kinds of table column
 _UNBREAKABLE = re.compile(r"[-+0-9A-Za-z.,%:/~_]+[，。；、：）]*|.[，。；、：）]*")
 
 
+# what a terminal would obey rather than show: escape sequences (ESC … sets colours, titles,
+# OSC 8 links), other C0/C1 controls, and the bidi controls that reorder a line
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(text: str) -> str:
+    """`text` with every control character written out (ESC as \\x1b): shown, never obeyed."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
+
+
+class _LiteralConsole(Console):
+    """A console that prints every text literally: a unit's name, a project's, a sheet's, a
+    file's or a path are data, and rich would read "[/red]" in them as markup (a crash),
+    "[link=…]" as a clickable link and ":thumbs_up:" as an emoji, and passes ESC and other
+    controls to the terminal as they are. Colours come from styles and `Text` only."""
+
+    def render_str(self, text: str, *args: Any, **kwargs: Any) -> Text:
+        return super().render_str(visible(text), *args, **kwargs)
+
+
 def _console(stderr: bool = False) -> Console:
-    """A console that prints every text literally: a unit's name, a project's, a file's or a
-    path are data, and rich would read "[/red]" in them as markup (a crash), "[link=…]" as a
-    clickable link and ":thumbs_up:" as an emoji. Colours come from styles and `Text` only."""
-    return Console(stderr=stderr, markup=False, emoji=False, highlight=False)
+    return _LiteralConsole(stderr=stderr, markup=False, emoji=False, highlight=False)
 
 
 def error(message: str) -> None:
@@ -58,7 +75,7 @@ class Sentence:
     `lead` (such as a red 错误：) starts the first line."""
 
     def __init__(self, text: str, lead: Text | None = None) -> None:
-        self.tokens = _UNBREAKABLE.findall(text)
+        self.tokens = _UNBREAKABLE.findall(visible(text))
         self.lead = lead or Text()
 
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
