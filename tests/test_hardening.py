@@ -1087,3 +1087,28 @@ def test_user_templates_cannot_reach_python(tmp_path: Path) -> None:
         doc.save(str(template))
         with pytest.raises(TemplateError):
             render_docx(template, {"region": "襄城区"}, Settings())
+
+
+def test_a_read_only_output_that_cannot_be_replaced_leaves_no_temporary(
+    month: Path, tmp_path: Path, monkeypatch
+) -> None:
+    # Windows: replacing a read-only file fails, and the temporary file, which took the
+    # output's read-only mode, cannot be deleted until it is made writable again
+    out = tmp_path / "o.xlsx"
+    out.write_bytes(b"previous")
+    out.chmod(0o444)
+    real_unlink = Path.unlink
+
+    def replace_refused(src: Any, dst: Any) -> None:
+        raise PermissionError(errno.EACCES, "Access is denied")
+
+    def unlink_as_windows(self: Path, missing_ok: bool = False) -> None:
+        if self.name.startswith(".ledgerkit-") and not self.stat().st_mode & 0o200:
+            raise PermissionError(errno.EACCES, "Access is denied", str(self))
+        real_unlink(self, missing_ok=missing_ok)
+
+    monkeypatch.setattr(os, "replace", replace_refused)
+    monkeypatch.setattr(Path, "unlink", unlink_as_windows)
+    with pytest.raises(OutputLocked, match="只读"):
+        write_workbook(merge_paths([month]), out, "t")
+    assert out.read_bytes() == b"previous" and _temporaries(tmp_path) == []

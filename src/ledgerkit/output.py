@@ -80,8 +80,7 @@ def atomic_write(out: Path, write: Callable[[Path], object], what: str = "文件
         raise OutputFailed(_explain(failure, out, what, existed)) from exc
     finally:
         if tmp is not None:
-            with contextlib.suppress(OSError):  # never hide the first error behind this one
-                tmp.unlink(missing_ok=True)
+            _remove(tmp)
 
 
 def _temporary_beside(out: Path) -> Path:
@@ -100,10 +99,22 @@ def _temporary_beside(out: Path) -> Path:
 def _put_in_place(tmp: Path, out: Path) -> None:
     try:
         os.replace(tmp, out)
-    except PermissionError as exc:  # Windows: the file is open in another program
+    except PermissionError as exc:  # Windows: the file is open in another program, or read-only
         raise OutputLocked(
-            f"无法写入“{out}”：文件可能正在 Excel/WPS/Word 中打开，请先关闭它再运行"
+            f"无法写入“{out}”：文件可能正在 Excel/WPS/Word 中打开，或被设为只读；"
+            "请先关闭它（或在文件属性里取消只读）再运行"
         ) from exc
+
+
+def _remove(tmp: Path) -> None:
+    """Remove the temporary file if it is still there, quietly: the first error is the one
+    to tell. On Windows a file that copied a read-only output's mode must be made writable."""
+    with contextlib.suppress(OSError):
+        try:
+            tmp.unlink(missing_ok=True)
+        except PermissionError:
+            os.chmod(tmp, stat.S_IREAD | stat.S_IWRITE)
+            tmp.unlink(missing_ok=True)
 
 
 def _os_error(exc: BaseException) -> OSError | None:
