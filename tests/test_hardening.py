@@ -1112,3 +1112,18 @@ def test_a_read_only_output_that_cannot_be_replaced_leaves_no_temporary(
     with pytest.raises(OutputLocked, match="只读"):
         write_workbook(merge_paths([month]), out, "t")
     assert out.read_bytes() == b"previous" and _temporaries(tmp_path) == []
+
+
+def test_a_temporary_name_in_use_is_never_taken_over(tmp_path: Path, monkeypatch) -> None:
+    from ledgerkit import output
+
+    other = tmp_path / ".ledgerkit-aaa.docx"  # another run's, being written right now
+    other.write_bytes(b"theirs")
+    names = iter(["aaa", "bbb"])
+    monkeypatch.setattr(output.secrets, "token_hex", lambda n: next(names))
+    output.atomic_write(tmp_path / "通报.docx", lambda tmp: tmp.write_bytes(b"ours"))
+    assert (tmp_path / "通报.docx").read_bytes() == b"ours" and other.read_bytes() == b"theirs"
+    monkeypatch.setattr(output.secrets, "token_hex", lambda n: "aaa")  # a broken folder
+    with pytest.raises(OutputFailed, match="EEXIST"):
+        output.atomic_write(tmp_path / "通报.docx", lambda tmp: tmp.write_bytes(b"new"))
+    assert (tmp_path / "通报.docx").read_bytes() == b"ours" and other.read_bytes() == b"theirs"

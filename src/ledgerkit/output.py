@@ -87,13 +87,14 @@ def _temporary_beside(out: Path) -> Path:
     """A new empty file beside `out`, created as open() creates one (mode 0o666 less the
     umask), where tempfile.mkstemp makes it 0o600 and so the output private to its writer."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    while True:
+    for _ in range(100):  # 48 random bits: a clash is a freak, a hundred a broken folder
         tmp = out.with_name(f"{TEMP_PREFIX}{secrets.token_hex(6)}{out.suffix}")
         try:
             os.close(os.open(tmp, flags, 0o666))
             return tmp
         except FileExistsError:
             continue
+    raise FileExistsError(errno.EEXIST, "no free temporary name", str(out.parent))
 
 
 def _put_in_place(tmp: Path, out: Path) -> None:
