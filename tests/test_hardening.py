@@ -1127,3 +1127,43 @@ def test_a_temporary_name_in_use_is_never_taken_over(tmp_path: Path, monkeypatch
     with pytest.raises(OutputFailed, match="EEXIST"):
         output.atomic_write(tmp_path / "通报.docx", lambda tmp: tmp.write_bytes(b"new"))
     assert (tmp_path / "通报.docx").read_bytes() == b"ours" and other.read_bytes() == b"theirs"
+
+
+# --- issue 13: one bad file costs that file only ------------------------------------------------
+
+
+def test_amounts_too_large_to_be_money_are_bad_numbers_and_the_month_is_written(
+    tmp_path: Path, capsysbinary
+) -> None:
+    # 1e28 used to end the whole merge in Decimal.quantize (InvalidOperation)
+    folder = tmp_path / "2024-04"
+    folder.mkdir()
+    rows = [
+        LEDGER[0],
+        ["误填的项目", "城关镇", 1e28, 300, 120],
+        ["粘贴了身份证号", "城关镇", "110101199001011234", 300, 120],
+        ["单位错了的项目", "城关镇", 300_000_000, 300, 120],
+        ["正常项目", "城关镇", 800, 200, 50],
+    ]
+    xlsx(folder / "城关镇.xlsx", rows)
+    xlsx(folder / "卧龙镇.xlsx", TOWNSHIP_ROWS, TOWNSHIP_MERGES)
+    out = tmp_path / "汇总.xlsx"
+    code, stdout, _ = run_cli(capsysbinary, "merge", str(folder), "-o", str(out), "--json")
+    data = json.loads(stdout)
+    assert code == 1 and out.exists()
+    assert {f["status"] for f in data["files"]} == {"merged"}
+    found = {(i["code"], i["file"], i["sheet"], i["cell"]): i["message"] for i in data["issues"]}
+    assert "不可能是一个项目的金额" in found["bad-number", "城关镇.xlsx", "台账", "C2"]
+    assert "不可能是一个项目的金额" in found["bad-number", "城关镇.xlsx", "台账", "C3"]
+    assert "1万亿元" in found["implausible-money", "城关镇.xlsx", "台账", "C4"]
+    assert not any(c == "implausible-money" and cell != "C4" for c, _, _, cell in found)
+    detail = openpyxl.load_workbook(out, read_only=True)
+    cells = {v for ws in detail.worksheets for row in ws.iter_rows(values_only=True) for v in row}
+    assert "误填的项目" in cells  # kept as a project, its bad cell reported
+
+
+def test_half_up_rounds_amounts_past_decimals_default_precision() -> None:
+    from ledgerkit.fmt import half_up
+
+    assert half_up(Decimal("1E+30"), 2) == Decimal(10**30)
+    assert half_up(Decimal("12.345"), 2) == Decimal("12.35")

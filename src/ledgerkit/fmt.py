@@ -4,7 +4,7 @@ zeros, rates with one decimal, differences of rates in 个百分点, and differe
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from typing import Any
 
 WAN_PER_YI = Decimal(10000)
@@ -13,7 +13,14 @@ WAN_PER_YI = Decimal(10000)
 def half_up(value: Decimal, places: int) -> Decimal:
     """Round half up: 19.25 -> 19.3 (Python's round() and format() give 19.2: they round
     half to even, and on binary floats)."""
-    return Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    exponent = Decimal(1).scaleb(-places)
+    try:
+        return Decimal(value).quantize(exponent, rounding=ROUND_HALF_UP)
+    except InvalidOperation:
+        # more digits than the default 28: a sum of huge amounts, a rate over a tiny total.
+        # Rounding them must not end the month; give the quantize the digits it needs
+        digits = Decimal(value).adjusted() + places + 2
+        return Decimal(value).quantize(exponent, ROUND_HALF_UP, Context(prec=digits))
 
 
 def _plain(value: Decimal) -> str:

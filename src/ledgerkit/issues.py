@@ -14,7 +14,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "sheet-hidden": ("info", "隐藏的工作表“{name}”未汇总"),
     "no-money-columns": ("warning", "没有找到投资金额列（总投资、年度计划投资、累计完成投资）"),
     "missing-name": ("error", "第{row}行有数据但没有项目名称"),
-    "bad-number": ("error", "“{field}”的值“{text}”不是数字，请改为数字（单位{money_unit}）"),
+    "bad-number": ("error", "“{field}”的值“{text}”{problem}，请改为数字（单位{money_unit}）"),
     "formula-no-value": (
         "error",
         "“{field}”是公式 {formula}但没有计算结果，请在 Excel 中打开并保存后重新报送",
@@ -29,6 +29,11 @@ CODES: dict[str, tuple[Severity, str]] = {
     "unknown-category": ("warning", "项目类别“{text}”不是续建/新建/前期/竣工之一，已原样保留"),
     "row-unrecognised": ("warning", "第{row}行既不是项目也不是合计、小节或表尾，未计入：{text}"),
     "negative-money": ("error", "“{field}”为负数（{value}万元）"),
+    "implausible-money": (
+        "warning",
+        "“{field}”为{value}万元，超过{limit}万元（1万亿元），一个项目不大可能有这么多，"
+        "请核实单位（元/万元/亿元）和数字",
+    ),
     "completed-over-total": ("error", "累计完成投资{ytd}万元超过总投资{total}万元"),
     "plan-over-total": ("warning", "年度计划投资{plan}万元超过总投资{total}万元"),
     "completed-over-plan": (
@@ -106,6 +111,7 @@ CELL_CODES = frozenset(
         "formula-no-value",
         "missing-name",
         "negative-money",
+        "implausible-money",
         "row-unrecognised",
         "text-too-long",
     }

@@ -34,6 +34,7 @@ from ledgerkit.values import (
     category_in,
     clean_text,
     is_empty,
+    money_problem,
     parse_category,
     parse_date,
     parse_money,
@@ -667,7 +668,16 @@ def _report_unreadable(
 ) -> None:
     text = str(value)[:60]
     if kind in ("money", "reference"):
-        out.add("bad-number", r + 1, col.index, field=label, text=text, money_unit=col.money_unit)
+        problem = money_problem(value, col.factor, load_schema())
+        out.add(
+            "bad-number",
+            r + 1,
+            col.index,
+            field=label,
+            text=text,
+            problem=problem,
+            money_unit=col.money_unit,
+        )
     elif kind == "date":
         out.add("bad-date", r + 1, col.index, field=label, text=text)
     elif kind == "started":

@@ -11,6 +11,7 @@ from ledgerkit.issues import Issue, issue
 from ledgerkit.normalise import SheetLedger
 from ledgerkit.project import Project, name_key
 from ledgerkit.schema import load_schema
+from ledgerkit.values import PLAUSIBLE_MONEY
 
 
 def check_sheet(ledger: SheetLedger) -> tuple[Issue, ...]:
@@ -41,6 +42,12 @@ def check_project(ledger: SheetLedger, p: Project) -> list[Issue]:
         if value is not None and value < 0:
             found.append(
                 at("negative-money", key, field=schema.fields[key].label, value=amount(value))
+            )
+        if value is not None and value > PLAUSIBLE_MONEY:
+            label = schema.fields[key].label
+            limit = amount(PLAUSIBLE_MONEY)
+            found.append(
+                at("implausible-money", key, field=label, value=amount(value), limit=limit)
             )
     total, plan, ytd = p.total_investment, p.annual_plan, p.ytd_completed
     if total is not None and ytd is not None and ytd > total > 0:

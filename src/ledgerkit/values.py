@@ -17,6 +17,19 @@ _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:[-/.月]\s*(\d{1,2})\s
 _YEAR = re.compile(r"^(\d{4})\s*年?$")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 
+# Money bounds in 万元, kept here and nowhere else. PLAUSIBLE_MONEY is 1 万亿元, about five
+# times the largest single project China has built (三峡, about 2,000 亿元): above it a project's
+# amount is almost surely a unit or digit typo, said as a warning. MAX_MONEY is 10^19 元, more
+# than the world's yearly output: no ledger amount comes near it, only a typo or a pasted ID
+# (an 18-digit 身份证号 is 10^17). Excel itself keeps 15 significant digits, and a million
+# amounts under MAX_MONEY still sum and round to cents inside Decimal's 28 digits.
+PLAUSIBLE_MONEY = Decimal(10**8)
+MAX_MONEY = Decimal(10**15)
+
+
+class MoneyTooLarge(ValueError):
+    """A number, but too large to be an amount of money (MAX_MONEY 万元 or more)."""
+
 
 def clean_text(value: Any) -> str:
     """NFKC (full-width to half-width), line breaks and runs of spaces to one space, stripped."""
@@ -70,7 +83,7 @@ def parse_money(value: Any, factor: Decimal, schema: Schema) -> Decimal | None:
     if isinstance(value, int | float):
         if value != value or value in (float("inf"), float("-inf")):
             raise ValueError(value)
-        return _exact(to_decimal(value) * factor)
+        return _exact(_bounded(to_decimal(value) * factor))
     text = clean_text(value).replace(",", "").replace(" ", "")
     match = _NUMBER.match(text)
     if not match:
@@ -79,7 +92,24 @@ def parse_money(value: Any, factor: Decimal, schema: Schema) -> Decimal | None:
     unit = match.group(2)
     if unit:
         factor = schema.money_units.get(unit if unit.endswith("元") else unit + "元", factor)
-    return _exact(number * factor)
+    return _exact(_bounded(number * factor))
+
+
+def money_problem(value: Any, factor: Decimal, schema: Schema) -> str:
+    """Why parse_money refused a cell, in the words of the bad-number message."""
+    try:
+        parse_money(value, factor, schema)
+    except MoneyTooLarge:
+        return f"超过{MAX_MONEY:,f}万元，不可能是一个项目的金额（误填或粘贴了编号？）"
+    except ValueError:
+        pass
+    return "不是数字"
+
+
+def _bounded(value: Decimal) -> Decimal:
+    if not abs(value) < MAX_MONEY:
+        raise MoneyTooLarge(value)
+    return value
 
 
 def _exact(value: Decimal) -> Decimal:
