@@ -1167,3 +1167,25 @@ def test_half_up_rounds_amounts_past_decimals_default_precision() -> None:
 
     assert half_up(Decimal("1E+30"), 2) == Decimal(10**30)
     assert half_up(Decimal("12.345"), 2) == Decimal("12.35")
+
+
+def test_an_html_table_nested_past_the_parsers_depth_fails_instead_of_losing_rows(
+    tmp_path: Path,
+) -> None:
+    # libxml2 stops at 255 levels and used to return the rows before the deep cell only
+    folder = tmp_path / "2024-04"
+    folder.mkdir()
+    rows = [*LEDGER, ["DEEP", "城关镇", 10, 5, 1], ["城关镇学校", "城关镇", 900, 100, 30]]
+    page = builders.html_xls(folder / "城关镇.xls", rows)
+    deep = "<span>" * 254 + "城关镇道路" + "</span>" * 254
+    page.write_bytes(page.read_bytes().replace(b"DEEP", deep.encode()))
+    xlsx(folder / "卧龙镇.xlsx", TOWNSHIP_ROWS, TOWNSHIP_MERGES)
+    result = merge_paths([folder])
+    status = {f.label: (f.status, f.reason) for f in result.files}
+    assert status["卧龙镇.xlsx"][0] == "merged"
+    assert status["城关镇.xls"][0] == "failed" and "嵌套过深" in status["城关镇.xls"][1]
+    assert {p.unit for p in result.projects} == {"卧龙镇"}
+    assert [i.file for i in result.issues if i.code == "file-unreadable"] == ["城关镇.xls"]
+    # the same page nested less deeply is read whole
+    page.write_bytes(page.read_bytes().replace(b"<span>" * 200, b"").replace(b"</span>" * 200, b""))
+    assert len(load_file(page).ledger.projects) == 4

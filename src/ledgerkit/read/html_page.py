@@ -29,6 +29,7 @@ def read_html(path: Path, data: bytes) -> RawBook:
         doc = lxml.html.document_fromstring(text, parser=parser)
     except Exception as exc:  # lxml raises several unrelated types on broken markup
         raise UnreadableFile(path.name, f"网页表格无法解析（{exc}）"[:200]) from exc
+    _refuse_a_parser_that_gave_up(path, parser)
     tables = [t for t in doc.iter("table") if not t.xpath(".//table")]
     if not tables:
         raise UnreadableFile(path.name, "网页文件中没有表格")
@@ -36,6 +37,22 @@ def read_html(path: Path, data: bytes) -> RawBook:
     budget = _Budget(path.name)
     sheets = tuple(_html_table(name, t, budget) for name, t in zip(names, tables, strict=True))
     return RawBook(path, "html", sheets)
+
+
+def _refuse_a_parser_that_gave_up(path: Path, parser: Any) -> None:
+    """libxml2 recovers from broken markup, but at a fatal error (nesting past 255 levels, a
+    resource limit) it stops and returns what it had: a table shorter than the file, with no
+    exception. A parser that gave up fails the file, never loses its rows quietly."""
+    fatal = parser.error_log.filter_from_fatals()
+    if not fatal:
+        return
+    first = fatal[0]
+    why = "元素嵌套过深" if "depth" in first.message.lower() else "内容超出解析器的限制或已损坏"
+    raise UnreadableFile(
+        path.name,
+        f"网页表格在第{first.line}行{why}，解析器无法读完，其后的行都会丢失，因此不汇总此文件；"
+        "请在 Excel 中打开并另存为 .xlsx 后重新报送",
+    )
 
 
 def _html_table(name: str, table: Any, budget: _Budget) -> RawSheet:
