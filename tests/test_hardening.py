@@ -12,6 +12,7 @@ import importlib
 import io
 import json
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -471,6 +472,10 @@ LIMIT_CASES: list[tuple[dict[str, int], Callable[[Path], Path], str]] = [
     ({"MAX_CELLS": 10}, lambda d: builders.html_xls(d / "a.xls", LEDGER), "超过 10 个单元格的上限"),
     ({"MAX_CELLS": 10}, lambda d: xml2003(d / "a.xls", LEDGER), "超过 10 个单元格的上限"),
     ({"MAX_SPIN": 1000}, lambda d: Path(shutil.copy(DATA / "password-1234.xlsx", d)), "加密参数异常"),
+    ({"MAX_SHEETS": 0}, lambda d: ledger_xlsx(d), "个工作表（上限 0）"),
+    ({"MAX_SHEETS": 0}, lambda d: xls(d / "a.xls", LEDGER), "个工作表（上限 0）"),
+    ({"MAX_SHEETS": 0}, lambda d: ods(d / "a.ods", "".join(ods_row(*r) for r in LEDGER)), "个工作表（上限 0）"),
+    ({"MAX_SHEETS": 0}, lambda d: builders.html_xls(d / "a.xls", LEDGER), "个工作表（上限 0）"),
 ]  # fmt: skip
 
 
@@ -496,7 +501,7 @@ def test_each_limit_is_read_from_the_limits_module_when_a_file_is_read(
 def test_limits_have_one_home() -> None:
     # patching a limit anywhere but ledgerkit.read.limits must fail loudly, not pass vacuously
     names = [n for n in vars(limits) if n.startswith("MAX_") or n == "RATIO_FLOOR"]
-    assert len(names) == 11
+    assert len(names) == 12
     package = Path(limits.__file__).parent
     readers = [f"ledgerkit.read.{p.stem}" for p in package.glob("*.py")]
     for module in ["ledgerkit.read", "ledgerkit.feedback", *readers]:
@@ -1189,3 +1194,35 @@ def test_an_html_table_nested_past_the_parsers_depth_fails_instead_of_losing_row
     # the same page nested less deeply is read whole
     page.write_bytes(page.read_bytes().replace(b"<span>" * 200, b"").replace(b"</span>" * 200, b""))
     assert len(load_file(page).ledger.projects) == 4
+
+
+def _sheets_on_one_part(n: int) -> Callable[[bytes], bytes]:
+    """workbook.xml with its one <sheet> repeated n times, each named anew, all on one part."""
+
+    def change(xml: bytes) -> bytes:
+        one = re.search(rb"<sheet\b[^>]*/>", xml)
+        assert one is not None
+        tag = one.group(0)
+        many = b"".join(re.sub(rb'name="[^"]*"', b'name="S%d"' % i, tag) for i in range(n))
+        return xml.replace(tag, many)
+
+    return change
+
+
+def test_two_hundred_thousand_sheets_on_one_part_are_refused_before_calamine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # calamine looks each sheet up by name in its list: 200,000 sheets took ten minutes
+    many = {"xl/workbook.xml": _sheets_on_one_part(200_000)}
+    path = rezip(ledger_xlsx(tmp_path), tmp_path / "二十万表.xlsx", many)
+
+    def never(*args: Any) -> None:
+        raise AssertionError("calamine must not see this file")
+
+    with monkeypatch.context() as patched:
+        patched.setattr("ledgerkit.read.xlsx._read_calamine", never)
+        failed(path, "200,000 个工作表", f"上限 {limits.MAX_SHEETS:,}")
+    # within the limit the one part is read for each sheet, each found by its position
+    few = {"xl/workbook.xml": _sheets_on_one_part(300)}
+    path = rezip(ledger_xlsx(tmp_path, "b.xlsx"), tmp_path / "三百表.xlsx", few)
+    assert [s.name for s in read_book(path).sheets] == [f"S{i}" for i in range(300)]

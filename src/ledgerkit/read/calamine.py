@@ -37,7 +37,9 @@ def _read_calamine(path: Path, data: bytes, fmt: str, scan: _Scan) -> RawBook:
     try:
         wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
         visible, hidden = [], []
-        for meta in wb.sheets_metadata:
+        sheets = wb.sheets_metadata
+        limits._check_sheets(path.name, len(sheets))  # also .xls, whose sheets are not scanned
+        for index, meta in enumerate(sheets):
             if meta.typ != pc.SheetTypeEnum.WorkSheet:
                 continue
             if meta.visible != pc.SheetVisibleEnum.Visible:
@@ -47,7 +49,7 @@ def _read_calamine(path: Path, data: bytes, fmt: str, scan: _Scan) -> RawBook:
             if far_rows * far_cols > budget:  # before calamine lays the sheet out in memory
                 far = scan.far.get(meta.name, "")
                 raise _too_many_cells(path.name, meta.name, far_rows, far_cols, far)
-            sheet = wb.get_sheet_by_name(meta.name)
+            sheet = wb.get_sheet_by_index(index)  # by name is a search of the list
             height, width = sheet.height, sheet.width
             if height * width > budget:  # before its cells become Python objects
                 raise _too_many_cells(path.name, meta.name, height, width)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ledgerkit.errors import UnreadableFile
+from ledgerkit.read import limits
 from ledgerkit.read.book import Merge, RawBook, RawSheet
 from ledgerkit.read.limits import _ENTITIES, _Budget
 from ledgerkit.read.text import decode_text
@@ -33,6 +34,7 @@ def read_html(path: Path, data: bytes) -> RawBook:
     tables = [t for t in doc.iter("table") if not t.xpath(".//table")]
     if not tables:
         raise UnreadableFile(path.name, "网页文件中没有表格")
+    limits._check_sheets(path.name, len(tables))
     names = [""] if len(tables) == 1 else [f"表{i + 1}" for i in range(len(tables))]
     budget = _Budget(path.name)
     sheets = tuple(_html_table(name, t, budget) for name, t in zip(names, tables, strict=True))

@@ -21,6 +21,7 @@ MAX_RATIO = 200  # sheets compress about 10:1, a zip bomb about 1000:1
 RATIO_FLOOR = 2**20  # below 1 MiB a part may compress as well as it likes
 MAX_CELLS = 2_000_000  # rows x columns of the sheets read from one file
 MAX_SPIN = 1_000_000  # password hashing rounds (Excel uses 100,000)
+MAX_SHEETS = 1_000  # sheets (or tables) in one file: a ledger has a few, a county's a few hundred
 # check --feedback copies a unit's .xlsx with openpyxl, which holds every part as Python
 # objects (about 40 times its size: a 60 MB styles.xml took 2.2 GB): past these, the copy is
 # rebuilt from the raw cells instead, and past MAX_COPY_CELLS it is the problem list alone
@@ -50,6 +51,17 @@ def _too_many_cells(file: str, sheet: str, rows: int, cols: int, cells: str = ""
         f"{where}的数据区域一直到 {far}{named}，共 {rows:,} 行 × {cols:,} 列，超过 {MAX_CELLS:,}"
         " 个单元格的上限，可能是远处误填了内容；请删除多余的行列后重新报送",
     )
+
+
+def _check_sheets(file: str, count: int) -> None:
+    """Refuse a file declaring more sheets than MAX_SHEETS, before any sheet is looked up:
+    parsers find a sheet by name in a list, so N sheets cost N x N."""
+    if count > MAX_SHEETS:
+        raise UnreadableFile(
+            file,
+            f"文件中有 {count:,} 个工作表（上限 {MAX_SHEETS:,}），远超正常台账，"
+            "可能是损坏或恶意构造的文件，拒绝读取；请只保留台账所在的工作表后重新报送",
+        )
 
 
 class _Budget:

@@ -34,7 +34,9 @@ def read_zip_workbook(path: Path, data: bytes) -> RawBook:
                 scan = scan_xlsx(path.name, zf)
                 fmt = "xlsx"
             elif "content.xml" in names:
-                largest, cells = _ods_extent(zf.read("content.xml"))
+                content = zf.read("content.xml")
+                limits._check_sheets(path.name, len(_ODS_TABLE.findall(content)))
+                largest, cells = _ods_extent(content)
                 if cells > limits.MAX_CELLS:  # calamine lays out every table as it opens the file
                     raise _too_many_cells(path.name, "", *largest)
                 scan = _Scan(extent={}, fallback=largest)
@@ -140,7 +142,9 @@ def scan_xlsx(file: str, zf: zipfile.ZipFile) -> _Scan:
         else {}
     )
     parts: dict[str, str] = {}  # sheet name -> part
-    for tag in _SHEET_TAG.findall(zf.read("xl/workbook.xml")):
+    tags = _SHEET_TAG.findall(zf.read("xl/workbook.xml"))
+    limits._check_sheets(file, len(tags))
+    for tag in tags:
         attrs = _attrs(tag)
         rid = next((v for k, v in attrs.items() if k.endswith(":id")), "")
         target = rels.get(rid, {}).get("Target", "")
