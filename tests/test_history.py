@@ -404,3 +404,33 @@ def test_a_month_with_three_of_eight_units_in_says_so(root, capsysbinary, roster
     assert status["开发区"]["text_analysis"] is None and status["卧龙镇"]["text_analysis"] is True
     code, out, _ = run_cli(capsysbinary, "status", "--period", "2024-04")
     assert code == 1 and "开发区" in out
+
+
+def test_the_stored_hash_is_of_the_bytes_that_were_merged(root, capsysbinary, monkeypatch):
+    # a unit re-sends its file while the month is read: the store must not keep the hash of
+    # the new version beside the projects of the old one
+    import hashlib
+
+    import ledgerkit.pipeline as pipeline
+
+    folder = build(root, "2024-01")
+    (folder / "坏.xlsx").write_bytes(b"PK\x03\x04 not finished")
+    parsed: dict[str, str] = {}
+    real = pipeline.read_book
+
+    def read_then_replaced(path: Path, password: str | None = None):
+        data = path.read_bytes()
+        parsed[path.name] = hashlib.sha256(data).hexdigest()
+        try:
+            return real(path, password)
+        finally:  # the file changes on disk once its bytes were read
+            path.write_bytes(data + b"\x00 a later version")
+
+    monkeypatch.setattr(pipeline, "read_book", read_then_replaced)
+    _, data = merge(capsysbinary, root, "2024-01")
+    now = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}
+    with Store(root / STORE_NAME) as store:
+        stored = {f["name"]: f["sha256"] for f in store.files("2024-01")}
+    assert stored == parsed and set(stored) == {"卧龙镇.xlsx", "尹集乡.xlsx", "坏.xlsx"}
+    assert not set(stored.values()) & set(now.values())
+    assert {Path(f["path"]).name: f["status"] for f in data["files"]}["坏.xlsx"] == "failed"

@@ -14,6 +14,7 @@ class UnreadableFile(LedgerkitError):
         super().__init__(f"{file}：{reason}")
         self.file = file
         self.reason = reason
+        self.sha256 = ""  # of the bytes that were read and refused; "" when none were read
 
 
 class NotALedger(UnreadableFile):

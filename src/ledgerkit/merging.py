@@ -26,6 +26,7 @@ class FileResult:
     reason: str = ""
     ledger: SheetLedger | None = None
     issues: tuple[Issue, ...] = ()
+    sha256: str = ""  # of the bytes read; "" when the file was never read (skipped unseen)
 
     @property
     def label(self) -> str:

@@ -36,7 +36,7 @@ from ledgerkit.normalise import TITLE, SheetLedger, normalise_book
 from ledgerkit.period import Period, from_paths, from_titles
 from ledgerkit.project import Project, name_key, units_of
 from ledgerkit.queries import expected_units, submissions
-from ledgerkit.read import LEDGER_SUFFIXES, is_lock_file, read_book
+from ledgerkit.read import LEDGER_SUFFIXES, RawBook, is_lock_file, read_book
 from ledgerkit.settings import Settings
 from ledgerkit.store import (
     STORE_NAME,
@@ -158,22 +158,24 @@ def load_file(
     """Read, understand and check one file; a bad file becomes a FileResult, never a crash.
     `password` opens workbooks protected by an open password; without `rollup`, a workbook
     ledgerkit wrote is read back as written, not as a district's ledger."""
+    book: RawBook | None = None
     try:
         book = read_book(path, password)
         ledger = normalise_book(book, default_unit, rollup)
     except NotALedger as exc:
-        return FileResult(
-            path, SKIPPED, exc.reason, issues=(issue("file-skipped", path.name, reason=exc.reason),)
-        )
+        skipped = (issue("file-skipped", path.name, reason=exc.reason),)
+        return FileResult(path, SKIPPED, exc.reason, issues=skipped, sha256=_read(book, exc))
     except UnreadableFile as exc:
-        return FileResult(
-            path,
-            FAILED,
-            exc.reason,
-            issues=(issue("file-unreadable", path.name, reason=exc.reason),),
-        )
+        failed = (issue("file-unreadable", path.name, reason=exc.reason),)
+        return FileResult(path, FAILED, exc.reason, issues=failed, sha256=_read(book, exc))
     hidden = tuple(issue("sheet-hidden", path.name, name, name=name) for name in book.hidden)
-    return FileResult(path, MERGED, "", ledger, ledger.issues + check_sheet(ledger) + hidden)
+    found = ledger.issues + check_sheet(ledger) + hidden
+    return FileResult(path, MERGED, "", ledger, found, sha256=book.sha256)
+
+
+def _read(book: RawBook | None, exc: UnreadableFile) -> str:
+    """The hash of the bytes read: the book's when it was read, else the refused bytes'."""
+    return book.sha256 if book is not None else exc.sha256
 
 
 def merge_paths(

@@ -108,6 +108,11 @@ def rename_keys(renames: Iterable[tuple[str, str]]) -> dict[str, str]:
     return {name_key(new): name_key(old) for old, new in renames}
 
 
+def _digest(path: Path) -> str:
+    with path.open("rb") as fh:  # in chunks: a file refused for its size may be huge
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
 @dataclass(frozen=True)
 class FileMeta:
     """What the store keeps of an input file."""
@@ -123,12 +128,13 @@ class FileMeta:
 
 
 def file_meta(files: Sequence[FileResult]) -> list[FileMeta]:
-    """Hash and received time (the file's modification time) of every input file."""
+    """Hash and received time (the file's modification time) of every input file. The hash is
+    of the bytes that were parsed, carried from the one read; only a file never read (skipped
+    by its name, refused for its size) is hashed here, from the disk."""
     metas = []
     for f in files:
         try:
-            with f.path.open("rb") as fh:  # in chunks: a file refused for its size may be huge
-                sha256 = hashlib.file_digest(fh, "sha256").hexdigest()
+            sha256 = f.sha256 or _digest(f.path)
             received = dt.datetime.fromtimestamp(f.path.stat().st_mtime).isoformat(
                 timespec="seconds"
             )

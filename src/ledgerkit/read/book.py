@@ -33,6 +33,7 @@ class RawBook:
     hidden: tuple[str, ...] = ()
     # other files or programs the workbook refers to (external links, DDE); never opened
     links: tuple[str, ...] = ()
+    sha256: str = ""  # of the very bytes parsed, so the history names what was merged
 
     @property
     def label(self) -> str:

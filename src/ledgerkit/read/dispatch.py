@@ -3,7 +3,9 @@ name), and the reader it goes to, after the file's size is checked against the l
 
 from __future__ import annotations
 
+import hashlib
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from ledgerkit.errors import UnreadableFile
@@ -64,6 +66,18 @@ def read_book(path: Path, password: str | None = None) -> RawBook:
         data = path.read_bytes()
     except OSError as exc:
         raise UnreadableFile(path.name, f"无法打开文件（{exc.strerror or exc}）") from exc
+    # hashed from the bytes in hand, not the file again: a file replaced while it is read
+    # must not be stored with the hash of one version and the projects of another
+    digest = hashlib.sha256(data).hexdigest()
+    try:
+        return replace(_parse(path, data, password), sha256=digest)
+    except UnreadableFile as exc:
+        exc.sha256 = digest
+        raise
+
+
+def _parse(path: Path, data: bytes, password: str | None) -> RawBook:
+    """The bytes of one file parsed, any failure of a parser turned into UnreadableFile."""
     if not data:
         raise UnreadableFile(path.name, "文件是空的（0 字节），可能没有复制完整，请重新报送")
     try:
