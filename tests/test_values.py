@@ -4,7 +4,14 @@ import pytest
 
 from ledgerkit.fmt import change, half_up, more_less, percent, vs_time
 from ledgerkit.schema import load_schema
-from ledgerkit.values import parse_category, parse_date, parse_money, parse_started
+from ledgerkit.values import (
+    MAX_MONEY,
+    MoneyTooLarge,
+    parse_category,
+    parse_date,
+    parse_money,
+    parse_started,
+)
 
 S = load_schema()
 WAN, YI = Decimal(1), Decimal(10000)
@@ -118,3 +125,25 @@ def test_differences_are_said_in_words_never_as_a_minus_sign():
     assert more_less(Decimal(0)) == "相同"
     assert change(Decimal("-0.001"), "0亿元", ("增加", "减少")) == "持平"  # too small to show
     assert change(None, "", ("增加", "减少")) == "—"
+
+
+@pytest.mark.parametrize(
+    ("value", "factor"),
+    [
+        (1e28, 1),  # a float from Excel: once the end of the merge in quantize
+        (float(MAX_MONEY), 1),
+        ("1" + "0" * 29, 1),
+        ("110101199001011234", 1),  # a pasted 身份证号
+        ("100000000000亿元", 1),  # the unit in the cell: 10^15 万元
+        (1e11, 10000),  # the column's unit: 亿元
+        (-1e28, 1),
+    ],
+)
+def test_amounts_too_large_to_be_money_are_refused(value, factor) -> None:
+    with pytest.raises(MoneyTooLarge):
+        parse_money(value, Decimal(factor), S)
+
+
+def test_amounts_just_under_the_bound_are_read_exactly() -> None:
+    assert parse_money(float(MAX_MONEY) - 1, Decimal(1), S) == MAX_MONEY - 1
+    assert parse_money("999999999999999.5", Decimal(1), S) == Decimal("999999999999999.5")

@@ -25,6 +25,7 @@ _EXCEL_EPOCH = dt.date(1899, 12, 30)
 # amounts under MAX_MONEY still sum and round to cents inside Decimal's 28 digits.
 PLAUSIBLE_MONEY = Decimal(10**8)
 MAX_MONEY = Decimal(10**15)
+_MAX_FLOAT = float(MAX_MONEY)  # the fast path for floats stays inside the bound
 
 
 class MoneyTooLarge(ValueError):
@@ -73,7 +74,7 @@ def to_decimal(value: float | int) -> Decimal:
 def parse_money(value: Any, factor: Decimal, schema: Schema) -> Decimal | None:
     """An amount in 万元; `factor` converts the column's unit (亿元 = 10000). A unit written in
     the cell itself ("120万元", "1.2亿元") wins over the column's. Raises ValueError."""
-    if value.__class__ is float and factor == 1 and 0 < abs(value) < 1e15:
+    if value.__class__ is float and factor == 1 and 0 < abs(value) < _MAX_FLOAT:
         # the common cell, in 万元 already: the same Decimal as below, a few times faster
         return Decimal(int(value)) if value.is_integer() else Decimal(repr(value))
     if is_empty(value, schema):
