@@ -31,7 +31,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "negative-money": ("error", "“{field}”为负数（{value}万元）"),
     "implausible-money": (
         "warning",
-        "“{field}”为{value}万元，超过{limit}万元（1万亿元），一个项目不大可能有这么多，"
+        "“{field}”为{value}万元，超过{limit}万元，一个项目不大可能有这么多，"
         "请核实单位（元/万元/亿元）和数字",
     ),
     "completed-over-total": ("error", "累计完成投资{ytd}万元超过总投资{total}万元"),
