@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from builders import (
     DATA,
+    TOWNSHIP_HTML_SPANS,
     TOWNSHIP_MERGES,
     TOWNSHIP_ROWS,
     assert_accounted,
@@ -43,22 +44,6 @@ TOWNSHIP_XLS_MERGES = [
     (5, 5, 0, 9),
     (8, 8, 0, 9),
 ]
-
-# TOWNSHIP_ROWS as an HTML page: (row, col) -> (rowspan, colspan); covered cells are None
-TOWNSHIP_HTML_SPANS = {
-    (0, 0): (1, 10),
-    (2, 0): (2, 1),
-    (2, 1): (2, 1),
-    (2, 2): (2, 1),
-    (2, 3): (2, 1),
-    (2, 4): (1, 3),
-    (2, 7): (2, 1),
-    (2, 8): (2, 1),
-    (2, 9): (2, 1),
-    (5, 0): (1, 10),
-    (8, 0): (1, 10),
-    (9, 2): (2, 1),
-}
 
 
 def township_html_rows() -> list[list[object]]:
