@@ -14,7 +14,7 @@ import gc
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
@@ -522,30 +522,28 @@ def main(argv: list[str] | None = None) -> Any:
         code = getattr(exc, "exit_code", EXIT_USAGE)
         if code == EXIT_USAGE:
             typer.echo(usage_error(exc), err=True)
-        else:
-            from ledgerkit.console import error
-
-            error(exc.format_message())
-        sys.exit(code)
+            sys.exit(code)
+        _fail(exc.format_message(), code)
     except BadOutput as exc:  # asked for something it cannot write: a usage error
-        from ledgerkit.console import error
-
-        error(str(exc))
-        sys.exit(EXIT_USAGE)
+        _fail(str(exc), EXIT_USAGE)
     except LedgerkitError as exc:
-        from ledgerkit.console import error
-
-        error(str(exc))
-        sys.exit(EXIT_FAILED)
+        _fail(str(exc), EXIT_FAILED)
     except Exception as exc:  # a bug of ours: still a message and a stable code, no traceback
-        from ledgerkit.console import error
-
-        error(
-            f"ledgerkit 内部错误（{type(exc).__name__}: {exc}）。请把这条信息和输入文件发给维护人员。"
+        name = type(exc).__name__
+        _fail(
+            f"ledgerkit 内部错误（{name}: {exc}）。请把这条信息和输入文件发给维护人员。",
+            EXIT_FAILED,
         )
-        sys.exit(EXIT_FAILED)
     finally:
         gc.enable()
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    """The error on stderr, in Chinese, and the exit code a .bat reads."""
+    from ledgerkit.console import error
+
+    error(message)
+    sys.exit(code)
 
 
 def _run(args: list[str]) -> int:

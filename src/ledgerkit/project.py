@@ -15,8 +15,6 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from ledgerkit.schema import load_schema
-
 # a text field holds what the unit typed: mostly text, sometimes a number (a code, 序号)
 Cell = str | int | float
 Money = Decimal
@@ -79,11 +77,6 @@ class Project:
 FIELDS: tuple[str, ...] = tuple(
     f.name for f in fields(Project) if f.name not in ("source", "extras", "origin")
 )
-
-
-def money_fields() -> tuple[str, ...]:
-    """The money fields summed as amounts (schema kind 'money'), listed once: schema.toml."""
-    return tuple(load_schema().money_fields())
 
 
 def make(source: Source, values: dict[str, Any], extras: Mapping[str, Any]) -> Project:
