@@ -214,6 +214,8 @@ def test_history_series_and_rebuild(root, capsysbinary):
     code, out, _ = run_cli(capsysbinary, "history", "污水处理厂", "--json")
     series = json.loads(out)
     assert [m["ytd_completed"] for m in series["卧龙镇污水处理厂（卧龙镇）"]] == [50, 120, 200]
+    with Store(root / STORE_NAME) as store:
+        merged = [k.project.source for k in store.kept("2024-02") or []]
     (root / STORE_NAME).unlink()
     code, out, _ = run_cli(capsysbinary, "history", "rebuild")
     assert code == 0 and "3 个月" in out
@@ -221,6 +223,8 @@ def test_history_series_and_rebuild(root, capsysbinary):
         assert store.periods() == ["2024-01", "2024-02", "2024-03"]
         assert len(store.kept("2024-02")) == 4
         assert {f["unit"] for f in store.files("2024-02")} == {"卧龙镇", "尹集乡"}
+        # rebuilt from the workbook, a project still says which unit's file it came from
+        assert [k.project.source for k in store.kept("2024-02") or []] == merged
 
 
 def test_versions_from_one_unit_use_the_newest(root, capsysbinary):

@@ -720,7 +720,7 @@ def rebuild(settings: Settings, here: Path, workbooks: list[Path] | None = None)
         tmp.unlink(missing_ok=True)
         with Store(tmp) as new:
             for book in ours:
-                result = merge_paths([book], None, settings)
+                result = merge_paths([book], None, settings, rollup=False)  # as written
                 if result.period is None or not result.projects:
                     skipped.append((book, "读不出报告期或没有项目"))
                     continue
@@ -768,7 +768,7 @@ def _last_projects(
     """The projects a form starts from, and where they come from (for messages): `source`,
     else the latest stored month before `period`."""
     if source is not None:
-        return list(merge_paths([source], None, settings).projects), source.name
+        return list(merge_paths([source], None, settings, rollup=False).projects), source.name
     if not store_path(settings, here).exists():
         return [], ""
     with Store(store_path(settings, here), read_only=True) as store:

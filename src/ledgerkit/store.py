@@ -395,8 +395,9 @@ def _row(k: Kept) -> dict[str, Any]:
     p = k.project
     row: dict[str, Any] = {c: getattr(p, c) for c in KEPT_FIELDS}
     row.update({c: getattr(p, c) for c in KEPT_TEXT})
-    row.update(key=k.key, status=k.status, file=p.source.file, sheet=p.source.sheet)
-    row["row"] = p.source.row
+    src = p.origin or p.source  # a month rebuilt from its workbook keeps the units' files
+    row.update(key=k.key, status=k.status, file=src.file, sheet=src.sheet)
+    row["row"] = src.row
     return row
 
 
