@@ -75,9 +75,12 @@ def read_files_sheet(book: Path) -> list[dict[str, Any]] | None:
     return [dict(zip(heads, row, strict=False)) for row in rows]
 
 
+_STATUS_OF_LABEL = {label: status for status, label in FILE_STATUS_LABEL.items()}
+
+
 def status_of_label(label: Any) -> str:
     """'已汇总' -> 'merged' (an unknown label: merged, as the sheet's rows were)."""
-    return {v: k for k, v in FILE_STATUS_LABEL.items()}.get(str(label), "merged")
+    return _STATUS_OF_LABEL.get(str(label), "merged")
 
 
 _MARKER_PART_BYTES = 1_000_000  # core.xml and workbook.xml of a merged workbook: a few KB

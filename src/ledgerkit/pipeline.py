@@ -400,9 +400,7 @@ def merge_month(
     renames = rename_keys(settings.renames)
     kept = tuple(Kept(project_key(a.project, renames), a.status, a.project) for a in assessed)
     metas = tuple(file_meta(result.files))
-    received = [m.__dict__ for m in metas]
-    if merged_workbook is not None:
-        received = [m.__dict__ for m in files_from_workbook(merged_workbook)]
+    received: list[dict[str, Any]] = [] if merged_workbook else [m.__dict__ for m in metas]
     earlier: dict[Period, list[Kept]] = {}
     last_year, seen = None, []
     if store.exists():  # no month kept yet: nothing to compare with, and nothing created
@@ -413,7 +411,7 @@ def merge_month(
                         earlier[m] = stored
                 last_year = s.kept(p.a_year_before().key)
                 seen = s.units()
-                if merged_workbook is not None and s.files(p.key):
+                if merged_workbook is not None:
                     received = s.files(p.key)
         except StoreProblem as exc:  # the month goes on without its history, and says so
             earlier, last_year, seen = {}, None, []
@@ -422,6 +420,8 @@ def merge_month(
         else:
             found = _across_months(p, kept, earlier, result, settings.streak_months)
             result = replace(result, issues=result.issues + found)
+    if merged_workbook is not None and not received:  # the month is not in the store
+        received = [m.__dict__ for m in files_from_workbook(merged_workbook)]
     expected = expected_units(settings, [*seen, *(str(f["unit"]) for f in received)])
     reported = submissions(received, expected, p, settings)
     month_figures = figures(assessed, p, settings, unreported=reported["missing"])
