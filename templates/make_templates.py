@@ -1,4 +1,5 @@
-"""Build the default Word templates: src/ledgerkit/templates/通报.docx and 督办通知单.docx.
+"""Build the default Word templates: src/ledgerkit/templates/通报.docx, 督办通知单.docx and
+季度通报.docx (a quarter's, a half's or a year's bulletin).
 
     python templates/make_templates.py
 
@@ -466,6 +467,112 @@ def bulletin() -> Document:
     return doc
 
 
+# --- 季度、半年、年度通报 ---------------------------------------------------------------------
+
+PERIOD_RANKING = [
+    ("排名", 1.1, "{{ u.rank or '—' }}"),
+    ("责任单位", 2.6, "{{ u.name }}"),
+    ("本期完成（亿元）", 1.9, "{{ u.own|yi if u.own is not none else '—' }}"),
+    ("本期计划（亿元）", 1.9, "{{ u.period_plan|yi if u.period_plan is not none else '—' }}"),
+    ("本期完成率", 1.7, "{{ u.own_rate|pct }}"),
+    ("累计完成（亿元）", 1.9, "{{ u.ytd_completed|yi if u.ytd_completed is not none else '—' }}"),
+    ("年度完成率", 1.7, "{{ u.completion_rate|pct }}"),
+    ("目标完成率", 2.1, "{{ u.target.completion_rate|pct if u.target else '未下达' }}"),
+]
+
+
+def period_bulletin() -> Document:
+    doc = new_document("重点项目建设情况季度通报", page_numbers=True)
+    para(doc, "{{ title }}", "Title")
+    para(doc, "{{ recipients }}", "主送")
+    para(doc, "根据全区重点项目“月度统计、季度通报、年度考核”制度，现将{{ period.text }}重点项目建设情况通报如下：")
+    para(doc, "{%p set sec = namespace(n=0) %}")
+
+    heading(doc, "总体情况")
+    para(
+        doc,
+        "截至{{ period.month }}月底，全区重点项目{{ overall.projects }}个，"
+        "总投资{{ overall.total_investment|yi }}亿元，年度计划投资{{ overall.annual_plan|yi }}亿元；"
+        "已开工{{ overall.started }}个，开工率{{ overall.start_rate|pct }}（{{ start_rule }}）；"
+        "{{ period.span }}累计完成投资{{ overall.ytd_completed|yi }}亿元，"
+        "占年度计划的{{ overall.completion_rate|pct }}，{{ overall.gap|vs_time }}"
+        "（时间进度{{ time_progress|pct }}）。",
+    )
+    para(doc, "{%p if kind != 'year' and overall.own is not none %}")
+    para(
+        doc,
+        "{{ period.text }}完成投资{{ overall.own|yi }}亿元，占本期计划投资"
+        "{{ overall.period_plan|yi }}亿元的{{ overall.own_rate|pct }}。{{ share_rule }}。",
+    )
+    para(doc, "{%p endif %}")
+    para(doc, "{%p for n in notes %}")
+    para(doc, "{{ n }}。")
+    para(doc, "{%p endfor %}")
+
+    heading(doc, "各责任单位完成情况")
+    para(
+        doc,
+        "按{% if kind == 'quarter' %}本季度完成投资占本季度计划的比例{% else %}"
+        "完成投资占计划的比例{% endif %}排名，各责任单位情况如下表：",
+    )
+    table = new_table(doc, [w for _, w, _ in PERIOD_RANKING], rows=4)
+    header, loop_start, data, loop_end = table.rows
+    header_row(header)
+    for n, (label, _, value) in enumerate(PERIOD_RANKING):
+        cell_text(header.cells[n], label, "表格表头")
+        cell_text(data.cells[n], value, "表格居中")
+    cell_text(loop_start.cells[0], "{%tr for u in units %}", "表格居中")
+    cell_text(loop_end.cells[0], "{%tr endfor %}", "表格居中")
+    para(doc, "{%p if without_target %}")
+    para(doc, "{{ without_target|join('、') }}未下达年度目标任务，目标完成率未计算。")
+    para(doc, "{%p endif %}")
+
+    para(doc, "{%p if scores %}")
+    heading(doc, "考核排名")
+    para(
+        doc,
+        "按{{ scores.rules_name }}，{{ period.text }}各单位得分排名前{{ scores.heroes|length }}位的"
+        "{{ scores.heroes|join('、', attribute='unit') }}列入红榜（英雄榜）"
+        "{% if scores.black %}；{{ scores.black|join('、', attribute='unit') }}排名靠后，列入黑榜，"
+        "予以通报批评{% endif %}。",
+    )
+    para(doc, "{%p endif %}")
+
+    para(doc, "{%p if appeared or disappeared %}")
+    heading(doc, "项目变动情况")
+    para(doc, "{%p if appeared %}")
+    para(
+        doc,
+        "本期新列入项目{{ appeared|length }}个："
+        "{% for p in appeared %}{{ p.name }}（{{ p.unit }}）{% if not loop.last %}、{% endif %}"
+        "{% endfor %}，其本期完成投资无法与{{ base_month_text }}比较，未计入本期完成。",
+    )
+    para(doc, "{%p endif %}")
+    para(doc, "{%p if disappeared %}")
+    para(
+        doc,
+        "{{ base_month_text }}台账中有、{{ end_month_text }}台账中没有的项目{{ disappeared|length }}个："
+        "{% for p in disappeared %}{{ p.name }}（{{ p.unit }}）{% if not loop.last %}、{% endif %}"
+        "{% endfor %}，请有关单位说明情况。",
+    )
+    para(doc, "{%p endif %}")
+    para(doc, "{%p endif %}")
+
+    para(doc, "{%p if next_steps %}")
+    heading(doc, "下步工作")
+    para(doc, "{%p for step in next_steps %}")
+    para(doc, "（{{ loop.index|cn_num }}）{{ step }}")
+    para(doc, "{%p endfor %}")
+    para(doc, "{%p endif %}")
+
+    para(doc, "")  # 正文下空一行
+    para(doc, "{{ issuer }}", "落款")
+    para(doc, "{%p if report_date %}")
+    para(doc, "{{ report_date }}", "落款")
+    para(doc, "{%p endif %}")
+    return doc
+
+
 # --- 督办通知单 -----------------------------------------------------------------------------
 
 NOTICE_ROWS = [
@@ -535,7 +642,11 @@ def save(doc, path: Path) -> None:
 
 
 def main() -> None:
-    for name, build in (("通报.docx", bulletin), ("督办通知单.docx", notice)):
+    for name, build in (
+        ("通报.docx", bulletin),
+        ("督办通知单.docx", notice),
+        ("季度通报.docx", period_bulletin),
+    ):
         save(build(), OUT / name)
         print(OUT / name)
 

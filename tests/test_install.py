@@ -101,7 +101,7 @@ def bin_dir(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_the_wheel_ships_the_templates_and_not_their_generator(wheel):
     names = zipfile.ZipFile(wheel).namelist()
-    for name in ("通报.docx", "督办通知单.docx", "ledgerkit.toml", "README.md"):
+    for name in ("通报.docx", "督办通知单.docx", "季度通报.docx", "ledgerkit.toml", "README.md"):
         assert f"ledgerkit/templates/{name}" in names
     assert "ledgerkit/schema.toml" in names
     assert not [n for n in names if n.endswith("make_templates.py")]
@@ -117,7 +117,9 @@ def test_installed_ledgerkit_runs_the_month_outside_the_repository(bin_dir, tmp_
     out = _ok(_run(ledgerkit, "init", "--region", "襄城区", "--from", "2024-04", cwd=work))
     assert "ledgerkit.toml" in out and "责任单位名册 8 个" in out
     copied = sorted(p.name for p in (work / "templates").iterdir())
-    assert copied == sorted(["README.md", "通报.docx", "督办通知单.docx"])  # no make_templates.py
+    assert copied == sorted(
+        ["README.md", "通报.docx", "督办通知单.docx", "季度通报.docx"]
+    )  # no make_templates.py
 
     # the samples carry errors on purpose: exit 1, outputs written all the same
     _ok(_run(ledgerkit, "merge", "2024-04", "-o", "2024-04汇总.xlsx", cwd=work), 1)

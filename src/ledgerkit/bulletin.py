@@ -25,6 +25,7 @@ from ledgerkit.schema import load_schema
 from ledgerkit.settings import Settings, issuer_for
 
 BULLETIN_TEMPLATE = "通报.docx"
+PERIOD_TEMPLATE = "季度通报.docx"  # a quarter's, a half's or a year's bulletin
 NOTICE_TEMPLATE = "督办通知单.docx"
 CN_DIGITS = "零一二三四五六七八九"
 DEFAULT_EAST_ASIAN = "仿宋_GB2312"
@@ -321,6 +322,51 @@ def bulletin(figures: dict[str, Any], settings: Settings, fmt: str = "docx") -> 
     data = render_docx(
         find_template(BULLETIN_TEMPLATE, settings), context(figures, settings), settings
     )
+    if fmt == "md":
+        return to_markdown(data).encode("utf-8")
+    if fmt == "html":
+        return to_html(data).encode("utf-8")
+    return data
+
+
+def start_rule(settings: Settings) -> str:
+    """What 开工率 is divided by, said in the bulletin beside it."""
+    if settings.start_target:
+        return f"按下达的开工目标{settings.start_target}个计算"
+    if settings.start_rate_base == "不含前期":
+        return "按全部项目扣除前期（储备）项目计算"
+    return "按全部项目个数计算"
+
+
+def period_context(figures: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """What the quarterly / half-year / annual bulletin template can use (templates/README.md)."""
+    region = figures["region"] or "全区"
+    period = figures["period"]
+    base, end = figures["base_month"], figures["end_month"]
+    return {
+        **figures,
+        "title": f"关于{period['text']}{region}重点项目建设情况的通报",
+        "issuer": settings.issuer or issuer_for(figures["region"]),
+        "report_date": settings.report_date,
+        "recipients": "各乡镇（街道）、区直各部门，各重点项目责任单位：",
+        "units": figures["by_unit"],
+        "start_rule": start_rule(settings),
+        "base_month_text": _month_text(base),
+        "end_month_text": _month_text(end),
+        "next_steps": list(settings.next_steps),
+        "scores": figures.get("scores"),
+        "without_target": figures.get("without_target", []),
+    }
+
+
+def _month_text(key: str | None) -> str:
+    return f"{int(key[5:7])}月" if key else ""
+
+
+def period_bulletin(figures: dict[str, Any], settings: Settings, fmt: str = "docx") -> bytes:
+    """A quarter's, a half's or a year's bulletin, as .docx bytes or its md/html preview."""
+    values = period_context(figures, settings)
+    data = render_docx(find_template(PERIOD_TEMPLATE, settings), values, settings)
     if fmt == "md":
         return to_markdown(data).encode("utf-8")
     if fmt == "html":

@@ -184,12 +184,26 @@ def check(
     _finish(run, as_json)
 
 
+ReportPeriod = Annotated[
+    str | None,
+    typer.Option(
+        "--period",
+        help="报告期：2024-04（月，默认从汇总表推断）；2024-Q2（季度）、2024-H1（半年）、2024（全年）从汇总记录计算，不用给汇总表",
+        metavar="报告期",
+    ),
+]
+
+
 @app.command(cls=ChineseCommand)
 def report(
     ledger: Annotated[
-        Path,
-        typer.Argument(help="merge 写出的汇总表（.xlsx），手工改过也可以", metavar="汇总表"),
-    ],
+        Path | None,
+        typer.Argument(
+            help="merge 写出的汇总表（.xlsx），手工改过也可以；季度、半年、全年不用给",
+            metavar="汇总表",
+            show_default=False,
+        ),
+    ] = None,
     output: Annotated[
         Path | None,
         typer.Option(
@@ -212,22 +226,31 @@ def report(
         Path | None,
         typer.Option("--xlsx", help="重新写出汇总表（各汇总表和滞后项目）到这里", metavar="文件"),
     ] = None,
-    period: LedgerPeriod = None,
+    period: ReportPeriod = None,
     region: Region = None,
     as_json: JsonFlag = False,
 ) -> None:
     """从汇总表出数、写通报：在终端显示本月概况和各单位排名，-o 写月度通报。
 
-    读的是 merge 写出的汇总表（手工改过也可以）；--json 打印全部指标。
+    读的是 merge 写出的汇总表（手工改过也可以）；--json 打印全部指标。季度、半年、全年（--period 2024-Q2、2024-H1、2024）从汇总记录里已汇总的各月计算：本季度完成 = 季末月累计 − 上季末月累计。
 
     例：ledgerkit report 2024-04汇总.xlsx -o 2024年1-4月通报.docx
     例：ledgerkit report 2024-04汇总.xlsx --format md
+    例：ledgerkit report --period 2024-Q2 -o 2024年第二季度通报.docx
     """
     from ledgerkit.pipeline import report as report_month
 
     if fmt not in (None, "docx", "md", "html"):
         raise typer.BadParameter(f"“{fmt}”不是 docx、md 或 html", param_hint="--format")
+    wider = _wider_period(period)
     settings = _settings(region=region)
+    if wider is not None:
+        _report_period(settings, wider, ledger, output, fmt, as_json)
+    if ledger is None:
+        raise typer.BadParameter(
+            "请给出 merge 写出的汇总表；季度、半年、全年用 --period 2024-Q2 这样的写法",
+            param_hint="汇总表",
+        )
     run = report_month(ledger, settings, period=_period(period), output=output, fmt=fmt, xlsx=xlsx)
     if run.preview is not None:
         _print_bytes(run.preview)
@@ -237,6 +260,43 @@ def report(
         from ledgerkit.console import render_figures
 
         render_figures(run.figures, settings, list(run.written))
+    raise typer.Exit(EXIT_OK if run.ok else EXIT_DATA)
+
+
+def _wider_period(key: str | None) -> Period | None:
+    """A quarter, a half or a year given as --period (None for a month or nothing)."""
+    from ledgerkit.period import MONTH, BadPeriod, Period
+
+    if key is None:
+        return None
+    try:
+        period = Period.parse(key)
+    except BadPeriod as exc:
+        raise typer.BadParameter(str(exc), param_hint="--period") from exc
+    return None if period.kind == MONTH else period
+
+
+def _report_period(
+    settings: Settings,
+    period: Period,
+    ledger: Path | None,
+    output: Path | None,
+    fmt: str | None,
+    as_json: bool,
+) -> NoReturn:
+    """report for a quarter, a half or a year: from the store (beside `ledger` if given)."""
+    from ledgerkit.pipeline import period_report
+
+    here = ledger.resolve().parent if ledger else Path.cwd()
+    run = period_report(settings, here, period, output=output, fmt=fmt)
+    if run.preview is not None:
+        _print_bytes(run.preview)
+    if as_json:
+        _print_json(run.to_dict())
+    elif run.preview is None:
+        from ledgerkit.console import render_period
+
+        render_period(run.figures, run.issues, settings, list(run.written))
     raise typer.Exit(EXIT_OK if run.ok else EXIT_DATA)
 
 

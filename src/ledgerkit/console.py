@@ -293,3 +293,67 @@ def render_series(series: dict[str, list[dict[str, Any]]]) -> None:
                 m["status"] or "",
             )
         console.print(table)
+
+
+def render_period(
+    figures: dict[str, Any], issues: Any, settings: Settings, written: list[Path]
+) -> None:
+    """A quarter, a half or a year at a glance: the whole, the units by the period's own
+    completion, what is missing."""
+    console = _console()
+    o, p = figures["overall"], figures["period"]
+    d = settings.rate_decimals
+    own = (
+        ""
+        if o["own"] is None
+        else (
+            f"{p['text']}完成投资{yi(o['own'])}亿元，占本期计划{yi(o['period_plan'])}亿元的"
+            f"{pct(o['own_rate'], d)}（{figures['share_rule']}）；"
+        )
+    )
+    say(
+        console,
+        f"{figures['region']}{p['text']}（{figures['end_month']}汇总记录）：项目{o['projects']}个，"
+        f"已开工{o['started']}个，开工率{pct(o['start_rate'], d)}；{own}"
+        f"{p['span']}累计完成{yi(o['ytd_completed'])}亿元，占年度计划的{pct(o['completion_rate'], d)}，"
+        f"{vs_time(o['gap'], d)}（时间进度{pct(figures['time_progress'], d)}）",
+    )
+    table = _table(
+        "分单位（按本期完成率排名，金额单位：亿元）",
+        ("排名", NUMBER),
+        ("责任单位", TEXT),
+        ("本期\n完成", NUMBER),
+        ("本期\n计划", NUMBER),
+        ("本期\n完成率", NUMBER),
+        ("累计\n完成", NUMBER),
+        ("年度\n完成率", NUMBER),
+        ("目标\n完成率", NUMBER),
+    )
+    for s in figures["by_unit"]:
+        target = s["target"]
+        table.add_row(
+            str(s["rank"] or "—"),
+            s["name"],
+            "—" if s["own"] is None else yi(s["own"]),
+            "—" if s["period_plan"] is None else yi(s["period_plan"]),
+            pct(s["own_rate"], d),
+            "—" if s["ytd_completed"] is None else yi(s["ytd_completed"]),
+            pct(s["completion_rate"], d),
+            "未下达" if target is None else pct(target["completion_rate"], d),
+        )
+    console.print(table)
+    for note in figures["notes"]:
+        say(console, note)
+    for what, rows in (
+        ("新列入", figures["appeared"]),
+        ("本期末已不在台账中", figures["disappeared"]),
+    ):
+        if rows:
+            names = "、".join(f"{r['name']}（{r['unit']}）" for r in rows)
+            say(console, f"{what}的项目{len(rows)}个：{names}")
+    if figures.get("without_target"):
+        say(console, f"未下达目标任务的单位：{'、'.join(figures['without_target'])}")
+    for found in issues:
+        say(console, f"[{SEVERITY_LABEL.get(found.severity, found.severity)}] {found.message}")
+    for path in written:
+        console.print(f"已写出：{path}")

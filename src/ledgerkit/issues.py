@@ -96,6 +96,20 @@ CODES: dict[str, tuple[Severity, str]] = {
     # the history store, not the data: the month's outputs are written all the same
     "history-unreadable": ("warning", "本月没有与往月核对：{reason}"),
     "history-not-recorded": ("warning", "汇总表已照常写出，但本月没有记入汇总记录：{reason}"),
+    # periods, targets and scores (issue 16)
+    "period-month-missing": (
+        "error",
+        "{month}没有汇总记录，{what}；请先用 ledgerkit merge 汇总该月（或 history rebuild）",
+    ),
+    "period-month-absent": (
+        "warning",
+        "{month}没有汇总记录（本期数据用不到该月，但该月的报送情况无从查考）",
+    ),
+    "target-twice": (
+        "warning",
+        "“{unit}”在 ledgerkit.toml 的 [[targets]] 和目标任务表里都有目标，采用 ledgerkit.toml 的",
+    ),
+    "target-unreadable": ("error", "“{unit}”的目标“{text}”不是数字，该项目标未采用"),
 }
 
 

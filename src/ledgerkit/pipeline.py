@@ -66,6 +66,7 @@ __all__ = [
     "merge_month",
     "merge_paths",
     "notices",
+    "period_report",
     "rebuild",
     "report",
     "status",
@@ -801,3 +802,88 @@ def init(
     ensure_new(folder, force)  # before reading a month that would not be used
     month = merge_paths([source], settings=Settings(region=region.strip())) if source else None
     return init_workspace(folder, force, region=region, issuer=issuer, month=month)
+
+
+# --- a quarter, a half or a year, from the stored months (issue 16) --------------------------
+
+
+@dataclass(frozen=True)
+class PeriodRun:
+    """`report --period 2024-Q2|2024-H1|2024`: the period's figures from the stored months,
+    the findings about months missing or targets unreadable, and what was written."""
+
+    figures: dict[str, Any]
+    issues: tuple[Issue, ...] = ()
+    preview: bytes | None = None
+    written: tuple[Path, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not any(i.severity == "error" for i in self.issues)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**to_json(self.figures), "issues": [i.to_dict() for i in self.issues]}
+
+
+def period_report(
+    settings: Settings,
+    here: Path,
+    period: Period,
+    *,
+    output: Path | None = None,
+    fmt: str | None = None,
+) -> PeriodRun:
+    """`ledgerkit report --period 2024-Q2`: the period worked out from the months kept in the
+    store (Q2 = June's cumulative − March's, project by project); its bulletin to `output`
+    or, as md/html without one, a preview. A period whose end month is not stored cannot be
+    worked out (LedgerkitError names the months to merge); a missing base month leaves the
+    period's own figures blank and is an error finding; other missing months are named."""
+    from ledgerkit.bulletin import period_bulletin
+    from ledgerkit.output import atomic_write
+
+    output, fmt = _bulletin_output(output, fmt, Path(f"{period.key}"))
+    figures, found = period_data(settings, here, period)
+    preview, written = None, []
+    if output or fmt != "docx":
+        data = period_bulletin(figures, settings, fmt)
+        if output:
+            atomic_write(output, lambda tmp: tmp.write_bytes(data), "通报")
+            written.append(output)
+        else:
+            preview = data
+    return PeriodRun(figures, found, preview, tuple(written))
+
+
+def period_data(
+    settings: Settings, here: Path, period: Period
+) -> tuple[dict[str, Any], tuple[Issue, ...]]:
+    """The period's figures and findings, from the store (read only)."""
+    from ledgerkit.periods import months_needed, period_figures
+    from ledgerkit.targets import load_targets, without_target
+
+    settings, found = load_targets(settings)
+    with _open_store(settings, here) as store:
+        months = months_needed(period, store.periods())
+        if months.end is None:
+            raise LedgerkitError(
+                f"{period.text}的末月（{period.year}年{period.month}月）没有汇总记录，无法计算；"
+                f"缺少的月份：{_months_text(months.missing)}。请先用 ledgerkit merge 汇总这些月份"
+            )
+        end = store.kept(months.end.key) or []
+        base = store.kept(months.base.key) if months.base else None
+    issues = list(found)
+    for key in months.missing:
+        what = Period.parse(key)
+        label = f"{what.year}年{what.month}月"
+        if months.base is not None and key == months.base.key:
+            need = f"无法算出{period.text}自身完成的投资（{months.end.month}月累计 − {what.month}月累计）"
+            issues.append(issue("period-month-missing", key, month=label, what=need))
+        elif key != months.end.key:
+            issues.append(issue("period-month-absent", key, month=label))
+    figures = period_figures(period, months, end, base, settings)
+    figures["without_target"] = without_target([u["name"] for u in figures["by_unit"]], settings)
+    return figures, tuple(issues)
+
+
+def _months_text(keys: tuple[str, ...]) -> str:
+    return "、".join(f"{k[:4]}年{int(k[5:7])}月" for k in keys) or "无"

@@ -42,6 +42,21 @@ class Unit:
 
 
 @dataclass(frozen=True)
+class Target:
+    """A unit's 责任状 targets: the year's investment (万元), projects to start, and optionally
+    the investment due each quarter (万元, four numbers); `source` says where it was read."""
+
+    unit: str
+    investment: Decimal | None = None
+    starts: int | None = None
+    quarters: tuple[Decimal, ...] = ()
+    source: str = CONFIG_NAME
+
+
+START_BASES = ("全部项目", "不含前期")  # what 开工率 is divided by (a target count aside)
+
+
+@dataclass(frozen=True)
 class Settings:
     region: str = ""  # 襄城区
     year: int | None = None
@@ -63,6 +78,12 @@ class Settings:
     deadline_day: int = 5  # units report by this day of the following month
     streak_months: int = 3  # 连续N个月未开工 / 滞后 are flagged from N months on
     renames: tuple[tuple[str, str], ...] = ()  # (old name, new name) confirmed as one project
+    # --- targets, periods and rates (issue 16) ---
+    start_rate_base: str = "全部项目"  # 开工率 over 全部项目, or 不含前期 (储备 cannot start)
+    quarter_shares: tuple[Decimal, ...] = (Decimal(25),) * 4  # each quarter's share of the plan
+    targets: tuple[Target, ...] = ()  # [[targets]]: units' 年度投资目标 and 开工个数目标
+    targets_file: str = ""  # a 目标任务.xlsx the clerk keeps, beside ledgerkit.toml
+    fixed_asset_plan: Decimal | None = None  # 万元: the region's 固定资产投资 plan
     workspace: Path | None = None
     warnings: tuple[str, ...] = ()  # for the clerk: keys of ledgerkit.toml that were ignored
 
@@ -73,6 +94,17 @@ class Settings:
             if wanted in (unit.name, unit.short, *unit.aliases):
                 return unit.label
         return wanted
+
+    def target_of(self, unit: str) -> Target | None:
+        """A unit's targets, whichever way ledgerkit.toml or the workbook spells it."""
+        return next((t for t in self.targets if self.canonical_unit(t.unit) == unit), None)
+
+    def start_base(self, rows: Iterable[Any]) -> int | None:
+        """The 开工率 denominator of some assessed rows: the target count when one is set (the
+        whole only), else the rows less the 前期 ones when so set; None = every row."""
+        if self.start_rate_base != "不含前期":
+            return None
+        return sum(1 for a in rows if a.project.category != "前期")
 
     def template_dirs(self) -> list[Path]:
         """Where templates are looked up: the workspace's copy first, then the defaults."""
@@ -145,7 +177,13 @@ _TOML_KEYS = {
     ("history", "deadline_day"): "deadline_day",
     ("history", "streak_months"): "streak_months",
     ("history", "same_project"): "renames",
+    ("start_rate", "base"): "start_rate_base",
+    ("assessment", "quarter_shares"): "quarter_shares",
+    ("assessment", "targets_file"): "targets_file",
+    ("fixed_asset", "plan"): "fixed_asset_plan",
+    ("fixed_asset", "unit"): "fixed_asset_unit",
 }
+TARGET_KEYS = ("unit", "investment", "money_unit", "starts", "quarters")  # each [[targets]]
 UNIT_KEYS = ("name", "short", "aliases")  # what each [[units]] entry of the roster may hold
 
 # Top-level sections of ledgerkit.toml that another command owns: accepted as they are, without
@@ -168,6 +206,8 @@ def _from_toml(path: Path) -> tuple[dict[str, Any], list[str]]:
             values[name] = node
     if isinstance(raw.get("units"), list):
         values["roster"] = raw["units"]
+    if isinstance(raw.get("targets"), list):
+        values["targets"] = raw["targets"]
     return values, _unread(raw)
 
 
@@ -177,13 +217,15 @@ def _unread(raw: Mapping[str, Any]) -> list[str]:
     for keys in _TOML_KEYS:
         if len(keys) == 2:
             sections.setdefault(keys[0], []).append(keys[1])
-    top = [*dict.fromkeys(k[0] for k in _TOML_KEYS), "units"]
+    top = [*dict.fromkeys(k[0] for k in _TOML_KEYS), "units", "targets"]
     warnings: list[str] = []
     for key, value in raw.items():
         if key in OTHER_SECTIONS or (key,) in _TOML_KEYS:
             continue
         if key == "units":
             warnings += _unread_units(value)
+        elif key == "targets":
+            warnings += _unread_list(value, "targets", TARGET_KEYS, "unit")
         elif key in sections and not isinstance(value, dict):
             warnings.append(
                 f"{CONFIG_NAME} 中的“{key}”应是一节：单独一行写 [{key}]，"
@@ -218,6 +260,25 @@ def _unread_units(units: Any) -> list[str]:
     return warnings
 
 
+def _unread_list(entries: Any, name: str, keys: tuple[str, ...], label: str) -> list[str]:
+    """The unknown keys of each [[name]] entry (a [[targets]] with `investmnet`)."""
+    if not isinstance(entries, list):
+        return [
+            f"{CONFIG_NAME} 中的“{name}”应写成 [[{name}]]（两层方括号，每项一节），现在的写法已忽略。"
+        ]
+    warnings = []
+    for number, spec in enumerate(entries, 1):
+        if not isinstance(spec, dict):
+            continue
+        what = f"（{spec[label]}）" if isinstance(spec.get(label), str) else ""
+        for key in spec:
+            if key not in keys:
+                warnings.append(
+                    _ignored(key, _closest(key, keys), f"第{number}个 [[{name}]]{what}")
+                )
+    return warnings
+
+
 def _ignored(key: str, hint: str | None, where: str = "") -> str:
     guess = f"；是否想写“{hint}”？" if hint else "。"
     return f"{CONFIG_NAME} 中{where}的设置项“{key}”无法识别，已忽略{guess}"
@@ -246,6 +307,9 @@ def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
         "warnings",
         "bands",
         "next_steps",
+        "quarter_shares",
+        "targets",
+        "fixed_asset_unit",
     }
     return {
         name: env[ENV_PREFIX + name.upper()]
@@ -264,11 +328,23 @@ def _build(values: dict[str, Any], workspace: Path | None, warnings: tuple[str, 
             converted[f.name] = _convert(f.name, values[f.name])
         except (TypeError, ValueError, ArithmeticError) as exc:
             raise BadSettings(f"设置项 {f.name} 的值“{values[f.name]}”不可用：{exc}") from exc
+    if "fixed_asset_plan" in converted:
+        unit = str(values.get("fixed_asset_unit", "亿元"))
+        if unit not in MONEY_FACTORS:
+            raise BadSettings(f"fixed_asset.unit 应为 万元 或 亿元，现在是“{unit}”")
+        converted["fixed_asset_plan"] *= MONEY_FACTORS[unit]
+    converted.pop("fixed_asset_unit", None)
     settings = replace(base, **converted)
     if settings.money_unit not in ("万元", "亿元", "元", "千元"):
         raise BadSettings(f"默认金额单位“{settings.money_unit}”应为 万元、亿元 或 元")
     if settings.display_unit not in ("万元", "亿元"):
         raise BadSettings(f"表格金额单位“{settings.display_unit}”应为 万元 或 亿元")
+    if settings.start_rate_base not in START_BASES:
+        raise BadSettings(
+            f"start_rate.base 应为 {' 或 '.join(START_BASES)}，现在是“{settings.start_rate_base}”"
+        )
+    if len(settings.quarter_shares) != 4 or not sum(settings.quarter_shares):
+        raise BadSettings("assessment.quarter_shares 应是四个季度的比例，如 [25, 25, 25, 25]")
     if not settings.yellow_gap <= settings.red_gap:
         raise BadSettings("status.yellow_gap 应不大于 status.red_gap")
     return settings
@@ -287,7 +363,7 @@ def _convert(name: str, value: Any) -> Any:
         if number < 0:
             raise ValueError("不能为负数")
         return number or (None if name == "start_target" else 0)
-    if name in ("yellow_gap", "red_gap", "low_rate"):
+    if name in ("yellow_gap", "red_gap", "low_rate", "fixed_asset_plan"):
         return Decimal(str(value))
     if name == "bands":
         return tuple(sorted((Decimal(str(v)) for v in value), reverse=True))
@@ -297,7 +373,34 @@ def _convert(name: str, value: Any) -> Any:
         return tuple((str(old), str(new)) for old, new in value)
     if name == "roster":
         return tuple(_unit(u) for u in value)
+    if name == "quarter_shares":
+        return tuple(Decimal(str(v)) for v in value)
+    if name == "targets":
+        return tuple(_target(t, n) for n, t in enumerate(value, 1))
     return str(value)
+
+
+MONEY_FACTORS = {"万元": Decimal(1), "亿元": Decimal(10000)}
+
+
+def _target(spec: Any, number: int) -> Target:
+    """One [[targets]] entry: money in the unit it states (money_unit, default 万元)."""
+    if not isinstance(spec, dict) or not str(spec.get("unit", "")).strip():
+        raise ValueError(f"第{number}个 [[targets]] 要写 unit（责任单位）")
+    unit = str(spec.get("money_unit", "万元"))
+    if unit not in MONEY_FACTORS:
+        raise ValueError(f"第{number}个 [[targets]] 的 money_unit 应为 万元 或 亿元")
+    factor = MONEY_FACTORS[unit]
+    investment = spec.get("investment")
+    quarters = tuple(Decimal(str(q)) * factor for q in spec.get("quarters", ()))
+    if quarters and len(quarters) != 4:
+        raise ValueError(f"第{number}个 [[targets]] 的 quarters 应是四个季度的目标")
+    return Target(
+        str(spec["unit"]).strip(),
+        None if investment is None else Decimal(str(investment)) * factor,
+        None if spec.get("starts") is None else int(spec["starts"]),
+        quarters,
+    )
 
 
 def _unit(spec: Any) -> Unit:
