@@ -110,6 +110,7 @@ CODES: dict[str, tuple[Severity, str]] = {
         "“{unit}”在 ledgerkit.toml 的 [[targets]] 和目标任务表里都有目标，采用 ledgerkit.toml 的",
     ),
     "target-unreadable": ("error", "“{unit}”的目标“{text}”不是数字，该项目标未采用"),
+    "targets-file-unreadable": ("error", "{reason}；本月各单位的目标完成率未计算"),
 }
 
 

@@ -48,6 +48,7 @@ from ledgerkit.store import (
     project_key,
     rename_keys,
 )
+from ledgerkit.targets import add_targets, targets_or_finding
 from ledgerkit.trend import trend
 from ledgerkit.validate import check_duplicates, check_sheet
 from ledgerkit.validate_months import compare_months, streak_issues
@@ -427,6 +428,10 @@ def merge_month(
     reported = submissions(received, expected, p, settings)
     month_figures = figures(assessed, p, settings, unreported=reported["missing"])
     month_figures["submissions"] = reported
+    with_targets, target_found = targets_or_finding(settings)
+    month_figures = add_targets(month_figures, with_targets, p)
+    if target_found:
+        result = replace(result, issues=result.issues + target_found)
     month_figures["trend"] = trend(
         p,
         result.projects,

@@ -43,6 +43,7 @@ def add_summary_sheets(
         "责任单位",
         units,
         ranked=True,
+        targeted=any(u.get("target") for u in units),
     )
     if units:
         _rate_chart(wb, ws, len(units))
@@ -129,6 +130,18 @@ def _slice_cells(s: dict[str, Any], shown: _Shown) -> list[tuple[Any, Any]]:
     ]
 
 
+def _target_cells(target: dict[str, Any] | None, shown: _Shown) -> list[tuple[Any, Any]]:
+    """A unit's targets and its completion against them; blank cells when it has none."""
+    if target is None:
+        return [("未下达", shown.styles.text)] + [(None, shown.styles.text)] * 3
+    return [
+        shown.money(target["investment"]),
+        shown.rate(target["completion_rate"]),
+        (target["starts"], shown.styles.int),
+        shown.rate(target["start_rate"]),
+    ]
+
+
 def _slice_sheet(
     wb: Any,
     styles: Styles,
@@ -138,12 +151,16 @@ def _slice_sheet(
     label: str,
     slices: list[dict[str, Any]],
     ranked: bool = False,
+    targeted: bool = False,
 ) -> Any:
     def rows() -> Any:
         for n, s in enumerate(slices, start=1):
-            yield [(s["rank"] if ranked else n, styles.int), *_slice_cells(s, shown)]
+            cells = [(s["rank"] if ranked else n, styles.int), *_slice_cells(s, shown)]
+            yield cells + (_target_cells(s.get("target"), shown) if targeted else [])
 
     heads = _slice_heads(label, shown, ranked)
+    if targeted:  # units with 责任状 targets: completion against them beside the plans'
+        heads += [f"年度投资目标（{shown.unit}）", "目标完成率", "开工个数目标", "开工目标完成率"]
     title = f"{title}  金额单位：{shown.unit}"
     # the ranked sheet (分单位) carries the chart of 完成率 by unit
     return table_sheet(wb, styles, name, title, heads, rows(), charted=ranked)

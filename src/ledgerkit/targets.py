@@ -71,12 +71,13 @@ def read_targets_book(path: Path) -> tuple[list[Target], list[Issue]]:
 
 
 def _columns(row: list[Any]) -> dict[str, tuple[int, Decimal]]:
-    """Header text -> (column, money factor) for the columns a targets sheet may hold."""
-    found: dict[str, tuple[int, Decimal]] = {}
+    """Header text -> (column, money factor) for the columns a targets sheet may hold. A
+    quarter column whose header names no unit is in the year's target's unit."""
+    found: dict[str, tuple[int, Decimal | None]] = {}
     for c, cell in enumerate(row):
         text = re.sub(r"\s+", "", str(cell or ""))
         unit = _MONEY_IN_HEADER.search(text)
-        factor = MONEY_FACTORS[unit.group(1)] if unit else Decimal(1)
+        factor = MONEY_FACTORS[unit.group(1)] if unit else None
         for key, words in (
             ("unit", UNIT_HEADERS),
             ("investment", INVESTMENT_HEADERS),
@@ -86,7 +87,11 @@ def _columns(row: list[Any]) -> dict[str, tuple[int, Decimal]]:
             if key not in found and any(text.startswith(w) for w in words):
                 found[key] = (c, factor)
                 break
-    return found
+    year = found.get("investment", (0, None))[1] or Decimal(1)
+    return {
+        k: (c, f if f is not None else year if k.startswith("q") else Decimal(1))
+        for k, (c, f) in found.items()
+    }
 
 
 def _targets(
@@ -169,3 +174,25 @@ def without_target(units: list[str], settings: Settings) -> list[str]:
     if not settings.targets:
         return []
     return [u for u in units if settings.target_of(u) is None]
+
+
+def add_targets(figures: dict[str, Any], settings: Settings, period: Period) -> dict[str, Any]:
+    """The month's figures with each unit's completion against its target (`target`, None for
+    a unit without one) and the units without a target named (`without_target`)."""
+    units = []
+    for row in figures["by_unit"]:
+        has = row["projects"] is not None
+        units.append(
+            {**row, "target": target_figures(row["name"], settings, period, row) if has else None}
+        )
+    names = [u["name"] for u in units]
+    return {**figures, "by_unit": units, "without_target": without_target(names, settings)}
+
+
+def targets_or_finding(settings: Settings) -> tuple[Settings, tuple[Issue, ...]]:
+    """`load_targets` for a month's merge: a targets workbook that cannot be read is a finding
+    of the run (the month is merged all the same), not the end of it."""
+    try:
+        return load_targets(settings)
+    except LedgerkitError as exc:
+        return settings, (issue("targets-file-unreadable", settings.targets_file, reason=str(exc)),)
