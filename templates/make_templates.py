@@ -371,10 +371,41 @@ def bulletin() -> Document:
     )
     para(
         doc,
-        "截至{{ period.month }}月底，已开工项目{{ overall.started }}个，开工率{{ overall.start_rate|pct }}；"
+        "截至{{ period.month }}月底，已开工项目{{ overall.started }}个，开工率{{ overall.start_rate|pct }}"
+        "（{{ start_rule }}）；"
         "完成投资{{ overall.ytd_completed|yi }}亿元，占年度投资计划的{{ overall.completion_rate|pct }}，"
         "{{ overall.gap|vs_time }}。",
     )
+    para(doc, "{%p if stages.finish or stages.production or stages.resume %}")
+    para(
+        doc,
+        "{% set parts = [] %}"
+        "{% if stages.finish %}{% set _ = parts.append('应竣工项目' ~ stages.finish.due ~ '个，已竣工'"
+        " ~ stages.finish.done ~ '个，竣工率' ~ (stages.finish.rate|pct)) %}{% endif %}"
+        "{% if stages.production %}{% set _ = parts.append('已竣工项目中投产' ~ stages.production.done"
+        " ~ '个，投产率' ~ (stages.production.rate|pct)) %}{% endif %}"
+        "{% if stages.resume %}{% set _ = parts.append('应复工项目' ~ stages.resume.due ~ '个，已复工'"
+        " ~ stages.resume.done ~ '个，复工率' ~ (stages.resume.rate|pct)) %}{% endif %}"
+        "{{ parts|join('；') }}。",
+    )
+    para(doc, "{%p endif %}")
+    para(doc, "{%p if bands.above.projects %}")
+    para(
+        doc,
+        "从投资规模看，{% for b in bands.bands if b.projects %}{{ b.name }}项目{{ b.projects }}个"
+        "{% if b.change is not none %}（同比{{ b.change|change_n }}）{% endif %}"
+        "{% if not loop.last %}，{% endif %}{% endfor %}"
+        "{% if bands.unfilled %}，另有{{ bands.unfilled }}个项目未填总投资{% endif %}；"
+        "{{ bands.above.name }}项目{{ bands.above.projects }}个，占总投资的{{ bands.above.share|pct }}。",
+    )
+    para(doc, "{%p endif %}")
+    para(doc, "{%p if fixed_asset %}")
+    para(
+        doc,
+        "重点项目年度计划投资占全区计划固定资产投资规模（{{ fixed_asset.plan|yi }}亿元）的"
+        "{{ fixed_asset.share|pct }}，完成投资占{{ fixed_asset.ytd_share|pct }}。",
+    )
+    para(doc, "{%p endif %}")
     para(doc, "{%p if trend.mom or trend.yoy %}")
     para(
         doc,

@@ -21,6 +21,7 @@ from ledgerkit.errors import LedgerkitError
 from ledgerkit.fmt import change, pct, points_abs, vs_time, wan, yi
 from ledgerkit.metrics import SEVERE
 from ledgerkit.period import Period
+from ledgerkit.rates import start_rule
 from ledgerkit.schema import load_schema
 from ledgerkit.settings import Settings, issuer_for
 
@@ -63,6 +64,7 @@ def filters(settings: Settings) -> dict[str, Callable[..., str]]:
             v, yi(abs(Decimal(v)), places) + "亿元", ("增加", "减少")
         ),
         "change_pp": lambda v, places=rd: change(v, points_abs(v, places), ("提高", "下降")),
+        "change_n": lambda v: change(v, f"{abs(int(v))}个", ("增加", "减少")),
         "growth": lambda v, places=rd: (
             "无法比较" if v is None else change(v, pct(abs(Decimal(v)), places), ("增长", "下降"))
         ),
@@ -114,6 +116,10 @@ def context(figures: dict[str, Any], settings: Settings) -> dict[str, Any]:
         "next_steps": list(settings.next_steps),
         "notices": notices(figures, settings),
         "submissions": figures.get("submissions") or {"missing": [], "late": [], "data_only": []},
+        "start_rule": figures.get("start_rule") or start_rule(settings),
+        "stages": figures.get("stages") or {"finish": None, "production": None, "resume": None},
+        "bands": figures.get("bands") or {"bands": [], "above": {"projects": 0}},
+        "fixed_asset": figures.get("fixed_asset"),
         "trend": figures.get("trend")
         or {"mom": None, "yoy": None, "series": [], "unit_series": {}},
     }
@@ -327,15 +333,6 @@ def bulletin(figures: dict[str, Any], settings: Settings, fmt: str = "docx") -> 
     if fmt == "html":
         return to_html(data).encode("utf-8")
     return data
-
-
-def start_rule(settings: Settings) -> str:
-    """What 开工率 is divided by, said in the bulletin beside it."""
-    if settings.start_target:
-        return f"按下达的开工目标{settings.start_target}个计算"
-    if settings.start_rate_base == "不含前期":
-        return "按全部项目扣除前期（储备）项目计算"
-    return "按全部项目个数计算"
 
 
 def period_context(figures: dict[str, Any], settings: Settings) -> dict[str, Any]:

@@ -37,6 +37,7 @@ from ledgerkit.values import (
     money_problem,
     parse_category,
     parse_date,
+    parse_flag,
     parse_money,
     parse_started,
 )
@@ -621,6 +622,8 @@ def _parse_value(kind: str, value: Any, col: Column, schema: Schema) -> Any:
             return parse_date(value)
         if kind == "started":
             return parse_started(value, schema)
+        if kind == "flag":
+            return parse_flag(value, schema)
         if kind == "category":
             if is_empty(value, schema):
                 return None
@@ -682,6 +685,8 @@ def _report_unreadable(
         out.add("bad-date", r + 1, col.index, field=label, text=text)
     elif kind == "started":
         out.add("bad-started", r + 1, col.index, text=text)
+    elif kind == "flag":
+        out.add("bad-flag", r + 1, col.index, field=label, text=text)
     elif kind == "category":
         out.add("unknown-category", r + 1, col.index, text=text)
 

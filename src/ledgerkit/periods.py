@@ -211,7 +211,9 @@ def _unit_row(
 ) -> dict[str, Any]:
     """A unit's (or the whole's) cumulative figures at the end month and its own in the period."""
     mine = [r for r in rows if whole or r["unit"] == name]
-    cumulative = slice_figures(name, assessed, last, settings, settings.start_base(assessed))
+    cumulative = slice_figures(
+        name, assessed, last, settings, settings.start_target if whole else None
+    )
     counted = [r for r in mine if r["own"] is not None]
     own = sum((r["own"] for r in counted), ZERO) if counted or not differenced else None
     plan = cumulative["annual_plan"]

@@ -36,6 +36,7 @@ from ledgerkit.normalise import TITLE, SheetLedger, normalise_book
 from ledgerkit.period import Period, from_paths, from_titles
 from ledgerkit.project import Project, name_key, units_of
 from ledgerkit.queries import expected_units, submissions
+from ledgerkit.rates import honest_rates
 from ledgerkit.read import LEDGER_SUFFIXES, RawBook, is_lock_file, read_book
 from ledgerkit.settings import Settings
 from ledgerkit.store import (
@@ -428,6 +429,15 @@ def merge_month(
     reported = submissions(received, expected, p, settings)
     month_figures = figures(assessed, p, settings, unreported=reported["missing"])
     month_figures["submissions"] = reported
+    month_figures.update(
+        honest_rates(
+            assessed,
+            p,
+            settings,
+            month_figures["overall"],
+            _projects(last_year) if last_year is not None else None,
+        )
+    )
     with_targets, target_found = targets_or_finding(settings)
     month_figures = add_targets(month_figures, with_targets, p)
     if target_found:

@@ -55,6 +55,13 @@ class Project:
     planned_start: Cell | None = None  # ISO date text '2024-03' or as typed
     actual_start: Cell | None = None
     planned_finish: Cell | None = None
+    # --- stages after the start (issue 16): optional columns for 竣工率, 投产率, 复工率 ---
+    finished: bool | None = None  # 是否竣工
+    actual_finish: Cell | None = None  # 实际竣工时间
+    in_production: bool | None = None  # 是否投产
+    stopped: bool | None = None  # 是否停工
+    resumed: bool | None = None  # 是否复工
+    # --- end of the stages after the start ---
     progress: Cell | None = None
     problems: Cell | None = None
     next_steps: Cell | None = None

@@ -13,7 +13,7 @@ from importlib import resources
 class Field:
     key: str
     label: str  # the canonical Chinese header written in outputs
-    kind: str  # text | money | reference | date | started | category | derived
+    kind: str  # text | money | reference | date | started | flag | category | derived
     aliases: tuple[str, ...]
     optional: bool = False  # an output column only when some project has a value
 
@@ -37,6 +37,8 @@ class Schema:
     not_started_categories: frozenset[str]  # and of these as not started unless it says so
     date_words_started: frozenset[str]  # 已开工 typed in a date column (实际开工时间)
     date_words_not_started: frozenset[str]  # 未开工 typed there
+    flag_yes: frozenset[str] = frozenset()  # 是否竣工/投产/停工/复工: yes
+    flag_no: frozenset[str] = frozenset()  # and no
 
     @cached_property  # read for every cell: worked out once (a frozen dataclass allows it)
     def longest_marker(self) -> int:
@@ -84,4 +86,6 @@ def load_schema() -> Schema:
         not_started_categories=frozenset(raw["started"]["categories_not_started"]),
         date_words_started=frozenset(raw["started"]["in_date_columns_yes"]),
         date_words_not_started=frozenset(raw["started"]["in_date_columns_no"]),
+        flag_yes=frozenset(s.upper() for s in raw["flags"]["yes"]),
+        flag_no=frozenset(s.upper() for s in raw["flags"]["no"]),
     )

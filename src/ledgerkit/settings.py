@@ -99,13 +99,6 @@ class Settings:
         """A unit's targets, whichever way ledgerkit.toml or the workbook spells it."""
         return next((t for t in self.targets if self.canonical_unit(t.unit) == unit), None)
 
-    def start_base(self, rows: Iterable[Any]) -> int | None:
-        """The 开工率 denominator of some assessed rows: the target count when one is set (the
-        whole only), else the rows less the 前期 ones when so set; None = every row."""
-        if self.start_rate_base != "不含前期":
-            return None
-        return sum(1 for a in rows if a.project.category != "前期")
-
     def template_dirs(self) -> list[Path]:
         """Where templates are looked up: the workspace's copy first, then the defaults."""
         dirs = [self.workspace / "templates"] if self.workspace else []

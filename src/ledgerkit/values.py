@@ -169,6 +169,25 @@ def parse_started(value: Any, schema: Schema) -> bool | None:
     raise ValueError(value)
 
 
+def parse_flag(value: Any, schema: Schema) -> bool | None:
+    """是否竣工 / 是否投产 / 是否停工 / 是否复工: 是/否, 已竣工/未竣工, √/×. None when blank;
+    ValueError when unclear (a date typed there is read as yes: it says when it happened)."""
+    if isinstance(value, bool):
+        return value
+    if is_empty(value, schema):
+        return None
+    text = clean_text(value).upper()
+    if text in schema.flag_yes:
+        return True
+    if text in schema.flag_no:
+        return False
+    if text.startswith(("未", "尚未", "没")):
+        return False
+    if text.startswith("已") or parse_date(value) is not None:
+        return True
+    raise ValueError(value)
+
+
 def parse_category(value: Any, schema: Schema) -> str | None:
     """续建 / 新建 / 前期 / 竣工 from any common spelling (新开工 -> 新建, 在建 -> 续建 …)."""
     text = clean_text(value).replace(" ", "")
