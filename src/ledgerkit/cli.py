@@ -226,6 +226,13 @@ def report(
         Path | None,
         typer.Option("--xlsx", help="重新写出汇总表（各汇总表和滞后项目）到这里", metavar="文件"),
     ] = None,
+    lists: Annotated[
+        bool,
+        typer.Option(
+            "--lists",
+            help="写出三个清单（前期、新开工、续建，及收尾）：-o 为 .xlsx，各清单有合计和考核指标",
+        ),
+    ] = False,
     period: ReportPeriod = None,
     region: Region = None,
     as_json: JsonFlag = False,
@@ -237,6 +244,7 @@ def report(
     例：ledgerkit report 2024-04汇总.xlsx -o 2024年1-4月通报.docx
     例：ledgerkit report 2024-04汇总.xlsx --format md
     例：ledgerkit report --period 2024-Q2 -o 2024年第二季度通报.docx
+    例：ledgerkit report 2024-04汇总.xlsx --lists -o 2024-04三个清单.xlsx
     """
     from ledgerkit.pipeline import report as report_month
 
@@ -251,6 +259,8 @@ def report(
             "请给出 merge 写出的汇总表；季度、半年、全年用 --period 2024-Q2 这样的写法",
             param_hint="汇总表",
         )
+    if lists:
+        _report_lists(settings, ledger, _period(period), output, as_json)
     run = report_month(ledger, settings, period=_period(period), output=output, fmt=fmt, xlsx=xlsx)
     if run.preview is not None:
         _print_bytes(run.preview)
@@ -260,6 +270,21 @@ def report(
         from ledgerkit.console import render_figures
 
         render_figures(run.figures, settings, list(run.written))
+    raise typer.Exit(EXIT_OK if run.ok else EXIT_DATA)
+
+
+def _report_lists(
+    settings: Settings, ledger: Path, period: Period | None, output: Path | None, as_json: bool
+) -> NoReturn:
+    from ledgerkit.pipeline import lists_report
+
+    run = lists_report(ledger, settings, period=period, output=output)
+    if as_json:
+        _print_json(run.to_dict())
+    else:
+        from ledgerkit.console import render_lists
+
+        render_lists(run.lists, settings, run.output)
     raise typer.Exit(EXIT_OK if run.ok else EXIT_DATA)
 
 

@@ -357,3 +357,43 @@ def render_period(
         say(console, f"[{SEVERITY_LABEL.get(found.severity, found.severity)}] {found.message}")
     for path in written:
         console.print(f"已写出：{path}")
+
+
+def render_lists(data: dict[str, Any], settings: Settings, out: Path | None) -> None:
+    """Each list's count, money and the figure it is judged by; whether they add up."""
+    from ledgerkit.lists_xlsx import judged_text
+
+    console = _console()
+    table = _table(
+        "三个清单（金额单位：亿元）",
+        ("清单", TEXT),
+        ("项目", NUMBER),
+        ("年度\n计划", NUMBER),
+        ("完成\n投资", NUMBER),
+        ("完成率", NUMBER),
+        ("考核指标", TEXT),
+    )
+    for lst in data["lists"]:
+        t = lst["totals"]
+        table.add_row(
+            lst["title"],
+            str(t["projects"]),
+            yi(t["annual_plan"]),
+            yi(t["ytd_completed"]),
+            pct(t["completion_rate"], settings.rate_decimals),
+            Sentence(judged_text(lst["key"], t, settings.rate_decimals)),
+        )
+    w = data["whole"]
+    table.add_row(
+        "全部项目",
+        str(w["projects"]),
+        yi(w["annual_plan"]),
+        yi(w["ytd_completed"]),
+        pct(w["completion_rate"], settings.rate_decimals),
+        "",
+    )
+    console.print(table)
+    if not data["adds_up"]:
+        say(console, "各清单合计与全部项目不一致，请核对")
+    if out is not None:
+        console.print(f"已写出：{out}")

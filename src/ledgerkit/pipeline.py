@@ -63,6 +63,7 @@ __all__ = [
     "discover",
     "history",
     "init",
+    "lists_report",
     "load_file",
     "merge",
     "merge_month",
@@ -902,3 +903,38 @@ def period_data(
 
 def _months_text(keys: tuple[str, ...]) -> str:
     return "、".join(f"{k[:4]}年{int(k[5:7])}月" for k in keys) or "无"
+
+
+@dataclass(frozen=True)
+class ListsRun:
+    """`report --lists`: the three lists of a merged month, and where they were written."""
+
+    month: MonthRun
+    lists: dict[str, Any]
+    output: Path | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.month.ok and bool(self.lists["adds_up"])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**to_json(self.lists), "output": str(self.output) if self.output else None}
+
+
+def lists_report(
+    ledger: Path, settings: Settings, *, period: Period | None = None, output: Path | None = None
+) -> ListsRun:
+    """`ledgerkit report 汇总表 --lists -o 三个清单.xlsx`: the 前期, 新开工, 续建 and 收尾 lists
+    of a merged month, each with its totals and the figure it is judged by."""
+    from ledgerkit.lists import three_lists
+    from ledgerkit.lists_xlsx import write_lists
+
+    if output is not None:
+        output = output_file(output, (".xlsx",), f"{ledger.stem}三个清单.xlsx", "三个清单")
+    month = read_merged(ledger, settings, period)
+    p = month.result.period
+    assert p is not None  # read_merged raises without one
+    lists = three_lists(month.assessed, p)
+    if output is not None:
+        write_lists(lists, output, p.title(settings.region, "重点项目三个清单"), settings)
+    return ListsRun(month, lists, output)
