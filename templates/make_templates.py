@@ -562,10 +562,14 @@ def period_bulletin() -> Document:
     heading(doc, "考核排名")
     para(
         doc,
-        "按{{ scores.rules_name }}，{{ period.text }}各单位得分排名前{{ scores.heroes|length }}位的"
-        "{{ scores.heroes|join('、', attribute='unit') }}列入红榜（英雄榜）"
-        "{% if scores.black %}；{{ scores.black|join('、', attribute='unit') }}排名靠后，列入黑榜，"
-        "予以通报批评{% endif %}。",
+        "按{{ scores.rules_name }}，{{ period.text }}各单位得分依次为："
+        "{% for t in scores.table %}{{ t.unit }}{{ t.total|points }}分"
+        "{% if not loop.last %}、{% endif %}{% endfor %}"
+        "{% if scores.no_data_text %}（{{ scores.no_data_text }}）{% endif %}。"
+        "{% if scores.heroes %}{% for h in scores.heroes %}{{ h.unit }}{% if not loop.last %}、{% endif %}"
+        "{% endfor %}列入红榜（英雄榜），予以通报表扬{% endif %}"
+        "{% if scores.black %}；{% for b in scores.black %}{{ b.unit }}{% if not loop.last %}、"
+        "{% endif %}{% endfor %}排名靠后，列入黑榜，予以通报批评{% endif %}。",
     )
     para(doc, "{%p endif %}")
 

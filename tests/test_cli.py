@@ -99,7 +99,7 @@ ENGLISH_CHROME = {
     "list[",
     "{paths}",
 }
-COMMANDS = ["merge", "check", "report", "notices", "status", "history", "template", "init"]
+COMMANDS = ["merge", "check", "report", "notices", "score", "status", "history", "template", "init"]
 
 
 def _english(text: str) -> set[str]:

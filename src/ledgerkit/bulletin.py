@@ -64,6 +64,7 @@ def filters(settings: Settings) -> dict[str, Callable[..., str]]:
             v, yi(abs(Decimal(v)), places) + "亿元", ("增加", "减少")
         ),
         "change_pp": lambda v, places=rd: change(v, points_abs(v, places), ("提高", "下降")),
+        "points": lambda v: "—" if v is None else f"{Decimal(v).normalize():f}",
         "change_n": lambda v: change(v, f"{abs(int(v))}个", ("增加", "减少")),
         "growth": lambda v, places=rd: (
             "无法比较" if v is None else change(v, pct(abs(Decimal(v)), places), ("增长", "下降"))

@@ -356,6 +356,48 @@ def notices(
 
 
 @app.command(cls=ChineseCommand)
+def score(
+    period: Annotated[
+        str,
+        typer.Option(
+            "--period",
+            help="考核期：2024-Q2（季度）、2024-H1（半年）、2024（全年）或 2024-04",
+            metavar="报告期",
+        ),
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="考核表写到这里（.xlsx）", metavar="文件"),
+    ] = None,
+    region: Region = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """考核打分：按 ledgerkit.toml 的 [score] 规则（没写时用默认考核办法）给各单位打分、排名。
+
+    数据取自汇总记录里已汇总的各月；得分明细写明每一项用的数字。节点按期率、问题办结率暂无数据时不计分，其余各项按权重折算。
+
+    例：ledgerkit score --period 2024-Q2
+    例：ledgerkit score --period 2024 -o 2024年度考核.xlsx
+    """
+    from ledgerkit.period import BadPeriod, Period
+    from ledgerkit.pipeline import score as score_period
+
+    try:
+        wanted = Period.parse(period)
+    except BadPeriod as exc:
+        raise typer.BadParameter(str(exc), param_hint="--period") from exc
+    settings = _settings(region=region)
+    run = score_period(settings, Path.cwd(), wanted, output=output)
+    if as_json:
+        _print_json(run.to_dict())
+    else:
+        from ledgerkit.console import render_scores
+
+        render_scores(run.scores, run.issues, settings, run.output)
+    raise typer.Exit(EXIT_OK if run.ok else EXIT_DATA)
+
+
+@app.command(cls=ChineseCommand)
 def status(
     period: Annotated[
         str | None,

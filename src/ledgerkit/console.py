@@ -397,3 +397,48 @@ def render_lists(data: dict[str, Any], settings: Settings, out: Path | None) -> 
         say(console, "各清单合计与全部项目不一致，请核对")
     if out is not None:
         console.print(f"已写出：{out}")
+
+
+def render_scores(
+    scores: dict[str, Any], issues: Any, settings: Settings, out: Path | None
+) -> None:
+    """The ranking with each item's points, then the 红榜 / 黑榜 and what was not scored."""
+    console = _console()
+    grid = _table(
+        f"考核得分（{scores['rules_name']}）",
+        ("排名", NUMBER),
+        ("责任单位", TEXT),
+        ("比率项\n得分", NUMBER),
+        ("折算后", NUMBER),
+        ("加减分", NUMBER),
+        ("总分", NUMBER),
+        ("未计分的项目", TEXT),
+    )
+    for t in scores["table"]:
+        missing = [i["item"] for i in t["items"] if i["points"] is None]
+        grid.add_row(
+            str(t["rank"] or "—"),
+            t["unit"],
+            f"{t['rate_points']:f}",
+            "—" if t["rescaled"] is None else f"{t['rescaled']:f}",
+            f"{t['extra']:f}",
+            "—" if t["total"] is None else f"{t['total']:f}",
+            Sentence("、".join(missing) + "（无数据）" if missing else ""),
+        )
+    console.print(grid)
+    if scores["heroes"]:
+        say(console, "红榜（英雄榜）：" + "、".join(h["unit"] for h in scores["heroes"]))
+    if scores["black"]:
+        say(console, "黑榜：" + "、".join(b["unit"] for b in scores["black"]))
+    if scores["unknown_items"]:
+        say(console, "无法识别的考核项目（未计分）：" + "、".join(scores["unknown_items"]))
+    say(
+        console,
+        "无数据的考核项目不计分，其余各项按权重折算到满分"
+        if scores["no_data_rule"] == "折算"
+        else "无数据的考核项目按满分计",
+    )
+    for found in issues:
+        say(console, f"[{SEVERITY_LABEL.get(found.severity, found.severity)}] {found.message}")
+    if out is not None:
+        console.print(f"已写出：{out}")

@@ -72,6 +72,7 @@ __all__ = [
     "period_report",
     "rebuild",
     "report",
+    "score",
     "status",
     "template",
 ]
@@ -856,9 +857,11 @@ def period_report(
     period's own figures blank and is an error finding; other missing months are named."""
     from ledgerkit.bulletin import period_bulletin
     from ledgerkit.output import atomic_write
+    from ledgerkit.scoring import score_units
 
     output, fmt = _bulletin_output(output, fmt, Path(f"{period.key}"))
     figures, found = period_data(settings, here, period)
+    figures["scores"] = score_units(score_inputs(settings, here, period, figures), settings)
     preview, written = None, []
     if output or fmt != "docx":
         data = period_bulletin(figures, settings, fmt)
@@ -938,3 +941,95 @@ def lists_report(
     if output is not None:
         write_lists(lists, output, p.title(settings.region, "重点项目三个清单"), settings)
     return ListsRun(month, lists, output)
+
+
+# --- 考核 scores (issue 16) ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScoreRun:
+    """`ledgerkit score`: each unit's points item by item, the ranking and the 红黑榜; the
+    period's findings (months missing) and what was written."""
+
+    period: Period
+    scores: dict[str, Any]
+    issues: tuple[Issue, ...] = ()
+    output: Path | None = None
+
+    @property
+    def ok(self) -> bool:
+        return (
+            not any(i.severity == "error" for i in self.issues) and not self.scores["unknown_items"]
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "period": self.period.key,
+            **to_json(self.scores),
+            "issues": [i.to_dict() for i in self.issues],
+            "output": str(self.output) if self.output else None,
+        }
+
+
+def score(
+    settings: Settings, here: Path, period: Period, *, output: Path | None = None
+) -> ScoreRun:
+    """`ledgerkit score --period 2024-Q2`: the units' 考核 scores from the stored months, by the
+    rules of `[score]` in ledgerkit.toml (the default 考核办法 otherwise); to `output` (.xlsx)."""
+    from ledgerkit.scores_xlsx import write_scores
+    from ledgerkit.scoring import score_units
+
+    if output is not None:
+        output = output_file(output, (".xlsx",), f"{period.key}考核.xlsx", "考核表")
+    figures, found = period_data(settings, here, period)
+    scores = score_units(score_inputs(settings, here, period, figures), settings)
+    if output is not None:
+        write_scores(scores, output, period.title(settings.region, "重点项目考核得分"), settings)
+    return ScoreRun(period, scores, found, output)
+
+
+def score_inputs(
+    settings: Settings, here: Path, period: Period, figures: dict[str, Any]
+) -> list[Any]:
+    """What the score items read for each unit: its row of the period's figures, how it
+    reported each stored month of the period, and the projects it started in the period."""
+    from ledgerkit.scoring import UnitData
+
+    with _open_store(settings, here) as store:
+        expected = expected_units(settings, store.units())
+        stored = set(store.periods())
+        months: dict[str, list[tuple[str, str, bool | None]]] = {}
+        for m in range(period.first_month, figures["period"]["month"] + 1):
+            month = Period(period.year, m)
+            if month.key not in stored:
+                continue
+            sent = submissions(store.files(month.key), expected, month, settings)
+            for u in sent["units"]:
+                months.setdefault(u["unit"], []).append(
+                    (month.key, u["status"], u["text_analysis"])
+                )
+        end = store.kept(figures["end_month"]) or []
+        base = store.kept(figures["base_month"]) if figures["base_month"] else None
+    started = _new_starts(end, base)
+    return [
+        UnitData(row["name"], row, months.get(row["name"], []), started.get(row["name"], []))
+        for row in figures["by_unit"]
+    ]
+
+
+def _new_starts(end: list[Kept], base: list[Kept] | None) -> dict[str, list[str]]:
+    """Each unit's projects started in the period: started at its end and not at its base
+    month; with no base month (a period from January), the started ones that are not 续建."""
+    before = {k.key: k.project for k in base} if base is not None else {}
+    out: dict[str, list[str]] = {}
+    for k in end:
+        p = k.project
+        if p.started is not True:
+            continue
+        was = before.get(k.key)
+        if was is not None and was.started is True:
+            continue
+        if was is None and p.category == "续建":
+            continue  # begun before this year: no new start
+        out.setdefault(p.unit or "未填", []).append(str(p.name))
+    return out

@@ -53,6 +53,33 @@ class Target:
     source: str = CONFIG_NAME
 
 
+@dataclass(frozen=True)
+class ScoreRule:
+    """One item of the 考核办法: a rate item's weight (points) and the rate that earns them in
+    full (%), or a count item's points per count (negative: a deduction) and their cap."""
+
+    item: str
+    weight: Decimal = Decimal(0)
+    full_at: Decimal = Decimal(100)
+    per: Decimal | None = None
+    max: Decimal | None = None
+
+
+# the default 考核办法, shaped like the counties' (seeds/003, 004): 60 points for investment
+# against the target, 20 for starts, 10 each for milestones on time and problems closed;
+# +1 per project started (at most 5); −2 per month reported late, −5 per month not reported,
+# −1 per month of figures with no text
+DEFAULT_SCORE_RULES = (
+    ScoreRule("投资完成率", Decimal(60)),
+    ScoreRule("开工率", Decimal(20)),
+    ScoreRule("节点按期率", Decimal(10)),
+    ScoreRule("问题办结率", Decimal(10)),
+    ScoreRule("新开工项目", per=Decimal(1), max=Decimal(5)),
+    ScoreRule("逾期报送", per=Decimal(-2)),
+    ScoreRule("未报送", per=Decimal(-5)),
+    ScoreRule("只报数据", per=Decimal(-1)),
+)
+SCORE_RULE_KEYS = ("item", "weight", "full_at", "per", "max")
 START_BASES = ("全部项目", "不含前期")  # what 开工率 is divided by (a target count aside)
 
 
@@ -84,6 +111,11 @@ class Settings:
     targets: tuple[Target, ...] = ()  # [[targets]]: units' 年度投资目标 and 开工个数目标
     targets_file: str = ""  # a 目标任务.xlsx the clerk keeps, beside ledgerkit.toml
     fixed_asset_plan: Decimal | None = None  # 万元: the region's 固定资产投资 plan
+    score_rules: tuple[ScoreRule, ...] = DEFAULT_SCORE_RULES  # [score] items
+    score_name: str = "重点项目考核办法"  # what the bulletin calls the rules
+    score_heroes: int = 3  # 红榜（英雄榜）: the first N units
+    score_black: int = 1  # 黑榜: the last N units (0: none)
+    score_no_data: str = "折算"  # a rate item with no data: 折算 (rescale) or 满分 (full marks)
     workspace: Path | None = None
     warnings: tuple[str, ...] = ()  # for the clerk: keys of ledgerkit.toml that were ignored
 
@@ -175,6 +207,11 @@ _TOML_KEYS = {
     ("assessment", "targets_file"): "targets_file",
     ("fixed_asset", "plan"): "fixed_asset_plan",
     ("fixed_asset", "unit"): "fixed_asset_unit",
+    ("score", "items"): "score_rules",
+    ("score", "name"): "score_name",
+    ("score", "heroes"): "score_heroes",
+    ("score", "black"): "score_black",
+    ("score", "no_data"): "score_no_data",
 }
 TARGET_KEYS = ("unit", "investment", "money_unit", "starts", "quarters")  # each [[targets]]
 UNIT_KEYS = ("name", "short", "aliases")  # what each [[units]] entry of the roster may hold
@@ -303,6 +340,7 @@ def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
         "quarter_shares",
         "targets",
         "fixed_asset_unit",
+        "score_rules",
     }
     return {
         name: env[ENV_PREFIX + name.upper()]
@@ -336,6 +374,8 @@ def _build(values: dict[str, Any], workspace: Path | None, warnings: tuple[str, 
         raise BadSettings(
             f"start_rate.base 应为 {' 或 '.join(START_BASES)}，现在是“{settings.start_rate_base}”"
         )
+    if settings.score_no_data not in ("折算", "满分"):
+        raise BadSettings(f"score.no_data 应为 折算 或 满分，现在是“{settings.score_no_data}”")
     if len(settings.quarter_shares) != 4 or not sum(settings.quarter_shares):
         raise BadSettings("assessment.quarter_shares 应是四个季度的比例，如 [25, 25, 25, 25]")
     if not settings.yellow_gap <= settings.red_gap:
@@ -351,6 +391,8 @@ def _convert(name: str, value: Any) -> Any:
         "start_target",
         "deadline_day",
         "streak_months",
+        "score_heroes",
+        "score_black",
     ):
         number = int(value)
         if number < 0:
@@ -370,6 +412,8 @@ def _convert(name: str, value: Any) -> Any:
         return tuple(Decimal(str(v)) for v in value)
     if name == "targets":
         return tuple(_target(t, n) for n, t in enumerate(value, 1))
+    if name == "score_rules":
+        return tuple(_score_rule(r, n) for n, r in enumerate(value, 1))
     return str(value)
 
 
@@ -393,6 +437,26 @@ def _target(spec: Any, number: int) -> Target:
         None if investment is None else Decimal(str(investment)) * factor,
         None if spec.get("starts") is None else int(spec["starts"]),
         quarters,
+    )
+
+
+def _score_rule(spec: Any, number: int) -> ScoreRule:
+    """One [score] items entry: {item = "投资完成率", weight = 60} or {item = "逾期报送", per = -2}."""
+    if not isinstance(spec, dict) or not str(spec.get("item", "")).strip():
+        raise ValueError(f"[score] items 的第{number}项要写 item（考核项目名称）")
+    unknown = [k for k in spec if k not in SCORE_RULE_KEYS]
+    if unknown:
+        raise ValueError(f"[score] items 的第{number}项有无法识别的设置“{'、'.join(unknown)}”")
+
+    def number_of(key: str) -> Decimal | None:
+        return None if spec.get(key) is None else Decimal(str(spec[key]))
+
+    return ScoreRule(
+        str(spec["item"]).strip(),
+        number_of("weight") or Decimal(0),
+        number_of("full_at") or Decimal(100),
+        number_of("per"),
+        number_of("max"),
     )
 
 
