@@ -209,3 +209,24 @@ def test_the_score_command_and_its_workbook(workspace, capsysbinary, monkeypatch
     code, out, _ = run_cli(capsysbinary, "report", "--period", "2024-Q2", "--format", "md")
     assert "卧龙镇101分、庞公街道80.25分、尹集乡57.75分" in out
     assert "卧龙镇列入红榜（英雄榜）" in out and "尹集乡排名靠后，列入黑榜" in out
+
+
+def test_a_unit_silent_at_the_end_scores_nothing_from_its_figures():
+    from ledgerkit.scoring import UnitData, score_units
+    from ledgerkit.settings import Settings
+
+    silent = UnitData(
+        "欧庙镇",
+        {"status": "未报送", "own": None, "target": None, "start_rate": None},
+        months=[
+            ("2024-04", "已报送", True),
+            ("2024-05", "已报送", True),
+            ("2024-06", "未报送", None),
+        ],
+    )
+    scores = score_units([silent], Settings())
+    row = scores["table"][0]
+    # 0 of 100 rate points (no rescaling of a silence), −5 for June not reported
+    assert [i["points"] for i in row["items"][:4]] == [0, 0, 0, 0]
+    assert row["extra"] == -5 and row["total"] == -5
+    assert row["items"][0]["note"] == "末月未报送，不得分"

@@ -436,7 +436,7 @@ def merge_month(
             assessed,
             p,
             settings,
-            month_figures["overall"],
+            month_figures,
             _projects(last_year) if last_year is not None else None,
         )
     )

@@ -73,25 +73,35 @@ def band_summary(
     projects: Sequence[Project],
     settings: Settings,
     last_year: Sequence[Project] | None = None,
+    by_band: Sequence[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Each band's projects, total investment and share of the whole's total, with the change of
     its count against the same month of last year when that month is stored; and the 亿元以上
-    line (every band from the smallest boundary up)."""
+    line (every band from the smallest boundary up). `by_band`, the month's figures by band
+    when the caller has them, saves banding every project a second time."""
     labels = band_labels(settings.bands)
     whole = sum((p.total_investment or Decimal(0) for p in projects), Decimal(0))
     before = _counts(last_year, settings) if last_year is not None else None
+    counts: dict[str, int] = {}
+    sums: dict[str, Decimal] = {}
+    if by_band is not None:
+        counts = {b["name"]: b["projects"] for b in by_band}
+        sums = {b["name"]: b["total_investment"] for b in by_band}
+    for p in projects if by_band is None else ():  # one pass: a band per project
+        label = band_of(p.total_investment, settings.bands)
+        counts[label] = counts.get(label, 0) + 1
+        sums[label] = sums.get(label, Decimal(0)) + (p.total_investment or Decimal(0))
     bands: list[dict[str, Any]] = []
     for label in labels:
-        mine = [p for p in projects if band_of(p.total_investment, settings.bands) == label]
-        total = sum((p.total_investment or Decimal(0) for p in mine), Decimal(0))
+        total = sums.get(label, Decimal(0))
         bands.append(
             {
                 "name": label,
-                "projects": len(mine),
+                "projects": counts.get(label, 0),
                 "total_investment": total,
                 "share": rate(total, whole),
                 "last_year": None if before is None else before.get(label, 0),
-                "change": None if before is None else len(mine) - before.get(label, 0),
+                "change": None if before is None else counts.get(label, 0) - before.get(label, 0),
             }
         )
     above = bands[:-1]  # every band but the one under the smallest boundary
@@ -135,15 +145,16 @@ def honest_rates(
     rows: Sequence[Assessed],
     period: Period,
     settings: Settings,
-    overall: dict[str, Any],
+    month: dict[str, Any],
     last_year: Sequence[Project] | None = None,
 ) -> dict[str, Any]:
-    """The figures this module adds to a month's: `stages`, `bands`, `fixed_asset`."""
+    """The figures this module adds to a month's (`month`, from metrics.figures): `stages`,
+    `bands`, `fixed_asset`, `start_rule`."""
     projects = [a.project for a in rows]
     return {
         "stages": stage_rates(projects, period),
-        "bands": band_summary(projects, settings, last_year),
-        "fixed_asset": fixed_asset_share(overall, settings),
+        "bands": band_summary(projects, settings, last_year, month["by_band"]),
+        "fixed_asset": fixed_asset_share(month["overall"], settings),
         "start_rule": start_rule(settings),
     }
 
