@@ -392,7 +392,7 @@ def bulletin() -> Document:
     para(doc, "{%p if bands.above.projects %}")
     para(
         doc,
-        "从投资规模看，{% for b in bands.bands if b.projects %}{{ b.name }}项目{{ b.projects }}个"
+        "从投资规模看，{% for b in bands.bands if b.projects or b.last_year %}{{ b.name }}项目{{ b.projects }}个"
         "{% if b.change is not none %}（同比{{ b.change|change_n }}）{% endif %}"
         "{% if not loop.last %}，{% endif %}{% endfor %}"
         "{% if bands.unfilled %}，另有{{ bands.unfilled }}个项目未填总投资{% endif %}；"

@@ -126,3 +126,29 @@ def test_the_bulletin_says_which_start_rate_and_the_bands(tmp_path, capsysbinary
     data = json.loads(out)
     assert data["start_rule"] == "按全部项目扣除前期（储备）项目计算"
     assert data["fixed_asset"]["plan"] == 400000
+
+
+def test_bands_year_on_year_through_the_store(tmp_path, capsysbinary, monkeypatch):
+    (tmp_path / "ledgerkit.toml").write_text('region = "襄城区"\n', "utf-8")
+    monkeypatch.chdir(tmp_path)
+    for year, totals in ((2023, [20000, 5000]), (2024, [120000, 20000, 30000])):
+        folder = tmp_path / f"{year}-04"
+        folder.mkdir()
+        rows = [[f"项目{n}", "续建", t, 100, 10, "是"] for n, t in enumerate(totals)]
+        builders.xlsx(folder / "卧龙镇.xlsx", [["卧龙镇重点项目台账"], HEAD, *rows])
+        code, _, err = run_cli(capsysbinary, "merge", str(folder), "-o", f"{year}-04汇总.xlsx")
+        assert code == 0, err
+    code, out, err = run_cli(capsysbinary, "report", "2024-04汇总.xlsx", "--format", "md")
+    assert code == 0, err
+    # 2024: one of 10亿+ (none in 2023), two of 1-5亿 (one in 2023), none under 1亿 (one)
+    assert (
+        "10亿元以上项目1个（同比增加1个），1-5亿元项目2个（同比增加1个），"
+        "1亿元以下项目0个（同比减少1个）；"
+        "1亿元以上项目3个，占总投资的100.0%" in out
+    )
+
+
+def test_a_wider_period_takes_no_workbook_options(tmp_path, capsysbinary, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_cli(capsysbinary, "report", "--period", "2024-Q2", "--lists")
+    assert code == 2 and "三个清单也按月出" in err.replace("\n", "")

@@ -253,6 +253,11 @@ def report(
     wider = _wider_period(period)
     settings = _settings(region=region)
     if wider is not None:
+        if xlsx is not None or lists:
+            raise typer.BadParameter(
+                "季度、半年、全年没有汇总表可重写，三个清单也按月出：请给出某月的汇总表和 --period 2024-06",
+                param_hint="--xlsx" if xlsx is not None else "--lists",
+            )
         _report_period(settings, wider, ledger, output, fmt, as_json)
     if ledger is None:
         raise typer.BadParameter(
