@@ -99,7 +99,17 @@ ENGLISH_CHROME = {
     "list[",
     "{paths}",
 }
-COMMANDS = ["merge", "check", "report", "notices", "status", "history", "template", "init"]
+COMMANDS = [
+    "merge",
+    "check",
+    "report",
+    "notices",
+    "problems",
+    "status",
+    "history",
+    "template",
+    "init",
+]
 
 
 def _english(text: str) -> set[str]:

@@ -10,15 +10,17 @@ help sheet with the rules and the deadline. A unit with no history gets the same
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+from ledgerkit.nodes import Node, write_form_sheet
 from ledgerkit.output import FIXED_DATE, atomic_write, file_stem, unique_stem
 from ledgerkit.period import Period
 from ledgerkit.project import FIELDS, Project, name_key
+from ledgerkit.read import column_letter
 from ledgerkit.schema import load_schema
 from ledgerkit.settings import Settings
 from ledgerkit.tables import TITLE_FORMAT
@@ -80,9 +82,11 @@ def write_forms(
     period: Period,
     settings: Settings,
     folder: Path,
+    nodes: Sequence[Node] = (),
 ) -> list[Path]:
     """One form per unit in `units` for `period`, pre-filled with that unit's `projects` (of
-    the last merge, as the history store keeps them). Returns the files written."""
+    the last merge, as the history store keeps them), with a 节点 sheet pre-filled from
+    `nodes` (last month's). Returns the files written."""
     by_unit: dict[str, list[Project]] = {u: [] for u in units}
     for p in projects:
         if p.unit in by_unit:
@@ -92,13 +96,21 @@ def write_forms(
     for unit, rows in by_unit.items():
         # a unit's text names the file: "../../x", "C:\x" or "CON" must stay a name in `folder`
         out = folder / f"{unique_stem(file_stem(period.title(unit, '重点项目台账')), taken)}.xlsx"
-        write = partial(_form, unit=unit, rows=rows, period=period, settings=settings)
+        mine = [n for n in nodes if n.unit == unit]
+        write = partial(_form, unit=unit, rows=rows, period=period, settings=settings, nodes=mine)
         atomic_write(out, write, "填报表")
         written.append(out)
     return written
 
 
-def _form(path: Path, unit: str, rows: list[Project], period: Period, settings: Settings) -> None:
+def _form(
+    path: Path,
+    unit: str,
+    rows: list[Project],
+    period: Period,
+    settings: Settings,
+    nodes: Sequence[Node] = (),
+) -> None:
     import xlsxwriter
 
     wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
@@ -152,6 +164,9 @@ def _form(path: Path, unit: str, rows: list[Project], period: Period, settings: 
     ws.set_landscape()
     ws.fit_to_pages(1, 0)
     ws.repeat_rows(0, HEADER_ROW)
+    name_col = column_letter([c.key for c in COLUMNS].index("name"))
+    names = f"=台账!${name_col}${first + 1}:${name_col}${end + 1}"
+    write_form_sheet(wb, [str(p.name or "") for p in rows], nodes, names)
     _help_sheet(wb, f, unit, period, settings)
     close_fast(wb)  # also keeps a project named "<r>…</r>" as text
 

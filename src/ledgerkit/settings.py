@@ -63,6 +63,9 @@ class Settings:
     deadline_day: int = 5  # units report by this day of the following month
     streak_months: int = 3  # 连续N个月未开工 / 滞后 are flagged from N months on
     renames: tuple[tuple[str, str], ...] = ()  # (old name, new name) confirmed as one project
+    problem_days: int = 30  # 问题台账: 时限 when the ledger gives none, days after the month's end
+    problem_similarity: float = 0.6  # 问题台账: texts this alike (0-1) are the same problem
+    problem_stale_months: int = 3  # 问题台账: a problem open this many months is named
     workspace: Path | None = None
     warnings: tuple[str, ...] = ()  # for the clerk: keys of ledgerkit.toml that were ignored
 
@@ -145,6 +148,9 @@ _TOML_KEYS = {
     ("history", "deadline_day"): "deadline_day",
     ("history", "streak_months"): "streak_months",
     ("history", "same_project"): "renames",
+    ("problems", "days"): "problem_days",
+    ("problems", "similarity"): "problem_similarity",
+    ("problems", "stale_months"): "problem_stale_months",
 }
 UNIT_KEYS = ("name", "short", "aliases")  # what each [[units]] entry of the roster may hold
 
@@ -282,6 +288,8 @@ def _convert(name: str, value: Any) -> Any:
         "start_target",
         "deadline_day",
         "streak_months",
+        "problem_days",
+        "problem_stale_months",
     ):
         number = int(value)
         if number < 0:
@@ -289,6 +297,11 @@ def _convert(name: str, value: Any) -> Any:
         return number or (None if name == "start_target" else 0)
     if name in ("yellow_gap", "red_gap", "low_rate"):
         return Decimal(str(value))
+    if name == "problem_similarity":
+        ratio = float(value)
+        if not 0 < ratio <= 1:
+            raise ValueError("应在 0 和 1 之间，如 0.6")
+        return ratio
     if name == "bands":
         return tuple(sorted((Decimal(str(v)) for v in value), reverse=True))
     if name == "next_steps":
