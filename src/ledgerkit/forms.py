@@ -63,8 +63,12 @@ COLUMNS = (
     FormColumn("是否开工", "started", 8, True, kind="started"),
     FormColumn("计划开工时间", "planned_start", 11, True),
     FormColumn("实际开工时间", "actual_start", 11),
+    FormColumn("计划竣工时间", "planned_finish", 11, True),
     FormColumn("形象进度", "progress", 30),
     FormColumn("存在问题", "problems", 24),
+    # the problem ledger reads these: when the problem must be solved, and what was done
+    FormColumn("解决时限", "problem_due", 11),
+    FormColumn("解决情况", "problem_done", 20),
     FormColumn("下步计划", "next_steps", 24),
 )
 HEADER_ROW = 2
@@ -271,6 +275,9 @@ def _help_sheet(wb: Any, f: _Formats, unit: str, period: Period, settings: Setti
         "6. 形象进度、存在问题、下步计划请如实填写文字，不要只报数据。",
         "7. 新增项目填在表格下方的空行里，空行不够时接着往下填；项目名称有变动的，请在“存在问题”中注明原名称。",
         "8. 请不要插入或删除列，不要删除隐藏的“项目编码”列，不要另存为其他格式。",
+        "9. 存在问题有几个的，写成“1.…2.…”；每个问题写明解决时限；已解决的问题在“解决情况”中写“已解决”"
+        "和解决结果，区里据此核销。",
+        "10. “节点”表列出各项目的节点计划（已预填上月报送的），节点完成后填写实际完成时间。",
     ]
     ws = wb.add_worksheet("填表说明")
     ws.set_column(0, 0, 100)
