@@ -444,3 +444,25 @@ def test_the_loop_on_the_command_line(four_months: tuple[Path, Settings], capsys
     assert code == 2 and "-o" in err
     code, out, _ = run_cli(capsysbinary, "report", book, "--by-leader", "-o", str(ws / "领导.docx"))
     assert code == 0 and (ws / "领导.docx").is_file()
+
+
+def test_a_project_not_reported_keeps_its_problems_open(tmp_path: Path) -> None:
+    from ledgerkit.problems import ledger
+    from ledgerkit.project import Source, make
+    from ledgerkit.store import Kept, Store
+
+    def kept(name: str, problems: str) -> Kept:
+        p = make(
+            Source("卧龙镇.xlsx", "台账", 3),
+            {"name": name, "unit": "卧龙镇", "problems": problems},
+            {},
+        )
+        return Kept(f"name:卧龙镇|{name}", "正常", p)
+
+    with Store(tmp_path / "h.sqlite") as store:
+        store.record("2024-01", [], [kept(A, "资金缺口较大"), kept(B, "施工队伍未进场")])
+        store.record("2024-02", [], [kept(B, "")])  # A's unit left A out this month
+        found = {p.text: p for p in ledger(store, "2024-02", Settings()).problems}
+    assert found["资金缺口较大"].status == "未办结"  # nobody said anything about it
+    assert found["资金缺口较大"].matched == "本月未报告"
+    assert found["施工队伍未进场"].status == "待核销"  # B reported, without it

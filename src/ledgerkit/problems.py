@@ -342,26 +342,37 @@ def _replay(
 def _match(
     texts: list[str], candidates: list[_Tracked], threshold: float
 ) -> list[tuple[str, _Tracked | None]]:
-    """This month's texts paired with the project's tracked problems: the most alike pairs
-    first, each problem at most once; a text with no pair at `threshold` is new."""
-    pairs = sorted(
-        (
-            (similarity(text, t.text), -i, -j, text, t)
-            for i, text in enumerate(texts)
-            for j, t in enumerate(candidates)
-        ),
-        key=lambda x: (x[0], x[1], x[2]),
-        reverse=True,
-    )
-    taken_text: dict[int, _Tracked] = {}
+    """This month's texts paired with the project's tracked problems: the same text first,
+    then the most alike pairs, each problem at most once; a text with no pair at `threshold`
+    is new."""
+    paired: dict[int, _Tracked] = {}
     taken: set[int] = set()
-    for score, neg_i, _, _, t in pairs:
-        if score < threshold or -neg_i in taken_text or id(t) in taken:
+    keys = {id(t): _plain_key(t.text) for t in candidates}
+    for i, text in enumerate(texts):  # the same text: most problems, most months
+        key = _plain_key(text)
+        same = next((t for t in candidates if id(t) not in taken and keys[id(t)] == key), None)
+        if same is not None:
+            paired[i] = same
+            taken.add(id(same))
+            same.matched = "原文相同"
+    pairs = []
+    for i, text in enumerate(texts):
+        if i in paired:
             continue
-        taken_text[-neg_i] = t
+        key = _plain_key(text)
+        for j, t in enumerate(candidates):
+            if id(t) in taken:
+                continue
+            matcher = SequenceMatcher(None, key, keys[id(t)], autojunk=False)
+            if matcher.real_quick_ratio() >= threshold and matcher.quick_ratio() >= threshold:
+                pairs.append((matcher.ratio(), -i, -j, t))
+    for score, neg_i, _, t in sorted(pairs, key=lambda x: x[:3], reverse=True):
+        if score < threshold or -neg_i in paired or id(t) in taken:
+            continue
+        paired[-neg_i] = t
         taken.add(id(t))
-        t.matched = "原文相同" if score == 1.0 else f"文字相近（相似度{score:.2f}，原为“{t.text}”）"
-    return [(text, taken_text.get(i)) for i, text in enumerate(texts)]
+        t.matched = f"文字相近（相似度{score:.2f}，原为“{t.text}”）"
+    return [(text, paired.get(i)) for i, text in enumerate(texts)]
 
 
 def _seen(t: _Tracked, k: Kept, month: str, text: str) -> None:
@@ -426,13 +437,15 @@ class _Ids:
         self.known = {(k["key"], k["first_period"], _plain_key(k["text"])): k["id"] for k in known}
         self.reserved = {k["id"] for k in known}
         self.used: set[str] = set()
+        self.next: dict[str, int] = {}  # month -> the number to try next
 
     def give(self, key: str, month: str, text: str) -> str:
         pid = self.known.get((key, month, _plain_key(text))) or ""
         if not pid or pid in self.used:
-            stem, n = "WT" + month.replace("-", ""), 1
+            stem, n = "WT" + month.replace("-", ""), self.next.get(month, 1)
             while (pid := f"{stem}-{n:03d}") in self.reserved or pid in self.used:
                 n += 1
+            self.next[month] = n + 1
         self.used.add(pid)
         return pid
 
