@@ -466,3 +466,27 @@ def test_a_project_not_reported_keeps_its_problems_open(tmp_path: Path) -> None:
     assert found["资金缺口较大"].status == "未办结"  # nobody said anything about it
     assert found["资金缺口较大"].matched == "本月未报告"
     assert found["施工队伍未进场"].status == "待核销"  # B reported, without it
+
+
+def test_history_rebuild_keeps_nodes_ids_and_the_clerks_edits(
+    four_months: tuple[Path, Settings], tmp_path: Path
+) -> None:
+    import shutil
+
+    from ledgerkit.nodes import on_time_rate
+    from ledgerkit.pipeline import problems, rebuild
+    from ledgerkit.store import STORE_NAME, Store
+
+    ws, _ = four_months
+    copy = tmp_path / "重点项目"
+    shutil.copytree(ws, copy)
+    settings = Settings(region="襄城区", workspace=copy)
+    sheet = openpyxl.load_workbook(copy / "2024-04汇总.xlsx")["节点"]
+    rows = [r[1:] for r in sheet.iter_rows(min_row=3, values_only=True)]
+    assert ("尹集乡", D, "环评", "2024-01-20", None, None, "逾期", "尹集乡.xlsx", "节点", 5) in rows
+    before = {p["id"]: p for p in problems(settings, copy).to_dict()["problems"]}
+    assert rebuild(settings, copy).periods == ("2024-01", "2024-02", "2024-03", "2024-04")
+    with Store(copy / STORE_NAME, read_only=True) as store:
+        assert on_time_rate(store, "2024-04") == 25.0  # the 节点 sheet came back
+    after = {p["id"]: p for p in problems(settings, copy).to_dict()["problems"]}
+    assert after == before  # same IDs, the clerk's edits kept

@@ -49,6 +49,11 @@ HEADERS = {
     "完成时间": "actual",
     "说明": "note",
     "备注": "note",
+    # the 节点 sheet of a merged workbook: many units, and where each row came from
+    "责任单位": "unit",
+    "来源文件": "file",
+    "来源工作表": "sheet",
+    "来源行": "row",
 }
 DONE_WORDS = ("已完成", "完成", "已办结", "已取得", "已开工", "已竣工", "是", "√")
 FINISHED_TEXT = ("已竣工", "竣工验收", "已完工", "已投产", "建成投用", "已建成")
@@ -147,21 +152,32 @@ def read_nodes(book: RawBook, unit: str) -> tuple[tuple[Node, ...], tuple[Issue,
                     found.append(
                         issue("bad-date", book.label, sheet.name, where, field=label, text=bad)
                     )
-            note = clean_text(cell.get("note")) if cell.get("note") is not None else ""
+            text = {f: clean_text(cell.get(f)) if cell.get(f) is not None else "" for f in TEXTS}
+            origin = (text["file"], text["sheet"], _row(cell.get("row"))) if text["file"] else None
             nodes.append(
                 Node(
                     name,
                     node,
                     dates["planned"],
                     dates["actual"],
-                    note,
-                    unit,
-                    file=book.label,
-                    sheet=sheet.name,
-                    row=r,
+                    text["note"],
+                    text["unit"] or unit,
+                    file=origin[0] if origin else book.label,
+                    sheet=origin[1] if origin else sheet.name,
+                    row=origin[2] if origin else r,
                 )
             )
     return tuple(nodes), tuple(found)
+
+
+TEXTS = ("note", "unit", "file", "sheet")
+
+
+def _row(value: Any) -> int:
+    try:
+        return int(float(str(value)))
+    except ValueError:
+        return 0
 
 
 def _date(value: Any, actual: bool) -> tuple[str, str]:
@@ -306,6 +322,32 @@ def _percent(store: Store, period: str, unit: str | None, which: str) -> float |
     nodes = [n for n in store.nodes(period) if unit is None or n.unit == unit]
     value = summary(nodes, Period.parse(period))[which]
     return None if value is None else float(half_up(value * 100, 1))
+
+
+# --- the 节点 sheet of the merged workbook -------------------------------------------------------
+
+LEDGER_HEADERS: tuple[str, ...] = (
+    "序号",
+    "责任单位",
+    "项目名称",
+    "节点",
+    "计划完成时间",
+    "实际完成时间",
+    "说明",
+)
+LEDGER_HEADERS += ("状态", "来源文件", "来源工作表", "来源行")
+
+
+def ledger_rows(nodes: Sequence[Node], period: Period) -> list[list[Any]]:
+    """The 节点 sheets' rows as the merged workbook keeps them (read back by `read_nodes`,
+    so `report` and `history rebuild` have them); the column-made 开工/竣工 are not repeated:
+    项目明细 holds their dates."""
+    rows: list[list[Any]] = []
+    for n in (n for n in nodes if n.source == SHEET):
+        state = "已完成" if n.done else ("逾期" if n.overdue(period) else "未到期")
+        cells = [n.unit, n.name, n.node, n.planned, n.actual, n.note, state, n.file, n.sheet]
+        rows.append([len(rows) + 1, *cells, n.row])
+    return rows
 
 
 # --- the 节点 sheet of next month's form -------------------------------------------------------

@@ -426,7 +426,10 @@ def merge_month(
                 seen = s.units()
                 if merged_workbook is not None:
                     received = s.files(p.key)
-                    sheet_nodes = [n for n in s.nodes(p.key) if n.source == NODE_SHEET]
+                    # the workbook's own 节点 sheet, else (a workbook of before) the store's
+                    sheet_nodes = sheet_nodes or [
+                        n for n in s.nodes(p.key) if n.source == NODE_SHEET
+                    ]
         except StoreProblem as exc:  # the month goes on without its history, and says so
             earlier, last_year, seen = {}, None, []
             problem = issue("history-unreadable", store.name, reason=str(exc))
@@ -524,7 +527,7 @@ def merge(
     with workspace_lock(store):  # a second merge here would leave workbook and store apart
         month = merge_month(paths, period, settings, store, password=password, on_file=on_file)
         title = ledger_title(settings.region, month.result.period)
-        write_workbook(month.result, out, title, month.figures, settings)
+        write_workbook(month.result, out, title, month.figures, settings, nodes=month.nodes)
         return replace(_recorded(month, store), output=out)
 
 
@@ -655,7 +658,7 @@ def _rewrite(ledger: Path, month: MonthRun, out: Path, settings: Settings) -> No
     found = tuple(i for i in month.result.issues if i.code in CELL_CODES)
     result = replace(month.result, issues=found)
     title = ledger_title(settings.region, result.period)
-    write_workbook(result, out, title, month.figures, settings, kept)
+    write_workbook(result, out, title, month.figures, settings, kept, month.nodes)
 
 
 BULLETIN_FORMATS = {".docx": "docx", ".md": "md", ".html": "html", ".htm": "html"}
@@ -828,12 +831,30 @@ def rebuild(settings: Settings, here: Path, workbooks: list[Path] | None = None)
                     Kept(project_key(a.project, renames), a.status, a.project)
                     for a in assess(result.projects, result.period, settings)
                 ]
-                new.record(result.period.key, files_from_workbook(book), kept)
+                sheet_nodes = [n for f in result.files for n in f.nodes]
+                nodes = month_nodes(sheet_nodes, kept)  # the workbook's 节点 sheet
+                new.record(result.period.key, files_from_workbook(book), kept, nodes)
                 periods.append(result.period.key)
+            _carry_problems(store, new)
         for suffix in ("-wal", "-shm"):
             Path(str(store) + suffix).unlink(missing_ok=True)
         os.replace(tmp, store)
     return RebuildRun(tuple(periods), tuple(skipped))
+
+
+def _carry_problems(old: Path, new: Store) -> None:
+    """The problem ledger's IDs and the clerk's edits are in no workbook: they come over from
+    the old store when it can still be read (a damaged one loses them)."""
+    if not old.exists():
+        return
+    try:
+        with Store(old, read_only=True) as before:
+            ids = [(r["id"], r["key"], r["first_period"], r["text"]) for r in before.problem_ids()]
+            edits = before.problem_edits()
+    except StoreProblem:
+        return
+    changes = [(pid, name, value) for pid, e in edits.items() for name, value in e.items()]
+    new.keep_problems(ids, changes, "history rebuild")
 
 
 def template(
