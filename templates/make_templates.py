@@ -674,7 +674,7 @@ def leader_pages() -> Document:
     para(
         doc,
         "存在问题{{ l.open_problems }}个：{% for q in l.problem_items %}{{ q.project }}：{{ q.text }}"
-        "{% if not loop.last %}；{% endif %}{% endfor %}。",
+        "{% if q.status == '逾期' %}（已逾期）{% endif %}{% if not loop.last %}；{% endif %}{% endfor %}。",
     )
     para(doc, "{%p endif %}")
     para(doc, "{%p endfor %}")

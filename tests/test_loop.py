@@ -393,6 +393,8 @@ def test_a_leader_of_two_units_gets_his_row_and_his_page(
     assert "[Title] 张三同志包抓重点项目推进情况" in text
     assert "包抓重点项目3个（卧龙镇、尹集乡），年度计划投资1,200万元，累计完成投资200万元" in text
     assert f"滞后项目1个：{D}（尹集乡，投资完成进度落后于时间进度；环评节点逾期" in text
+    # from the problem ledger: C's 环评 was solved in April, A's land problem is overdue
+    assert f"存在问题2个：{A}：征地拆迁工作尚未完成（已逾期）；{A}：资金缺口较大。" in text
     assert text.count("同志包抓重点项目推进情况") == 3
     assert text.count("--- page break ---") == 2  # a page each
 

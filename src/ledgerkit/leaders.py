@@ -11,8 +11,9 @@ from typing import Any
 
 from ledgerkit.metrics import NORMAL, Assessed, slice_figures
 from ledgerkit.period import Period
-from ledgerkit.problems import split_problems
+from ledgerkit.problems import Problem, split_problems
 from ledgerkit.settings import Settings
+from ledgerkit.store import Kept
 
 LEADER_TEMPLATE = "包抓领导.docx"
 _SPLIT = re.compile(r"[、，,；;/／\n]+")
@@ -62,6 +63,28 @@ def by_leader(
                 "problem_items": problems,
             }
         )
+    return out
+
+
+def with_problem_ledger(
+    rows: Sequence[dict[str, Any]], kept: Sequence[Kept], problems: Sequence[Problem]
+) -> list[dict[str, Any]]:
+    """The leaders' rows with their open problems taken from the problem ledger (what the
+    clerk closed is closed; what is overdue says so) instead of this month's 存在问题 cells."""
+    if not problems:
+        return list(rows)
+    keys: dict[str, set[str]] = {}
+    for k in kept:
+        for name in leaders_of(k.project.leader):
+            keys.setdefault(name, set()).add(k.key)
+    out = []
+    for row in rows:
+        mine = [p for p in problems if p.is_open and p.key in keys.get(row["name"], set())]
+        items = [
+            {"project": p.project, "unit": p.unit, "text": p.text, "status": p.status, "id": p.id}
+            for p in mine
+        ]
+        out.append({**row, "open_problems": len(items), "problem_items": items})
     return out
 
 

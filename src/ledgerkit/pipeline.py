@@ -29,7 +29,7 @@ from ledgerkit.errors import (
 )
 from ledgerkit.issues import CELL_CODES, Issue, issue
 from ledgerkit.layout import DETAIL_SHEET, FEEDBACK_SUFFIX, is_merged_workbook
-from ledgerkit.leaders import by_leader
+from ledgerkit.leaders import by_leader, with_problem_ledger
 from ledgerkit.lock import workspace_lock
 from ledgerkit.merging import FAILED, MERGED, SKIPPED, FileResult, MergeResult
 from ledgerkit.merging import merge as merge_files
@@ -567,6 +567,9 @@ def read_merged(ledger: Path, settings: Settings, period: Period | None) -> Mont
     except StoreProblem:  # said already as history-unreadable: the bulletin goes on without
         problems = []
     month.figures["problem_ledger"] = problem_summary(problems, month.figures["period"]["key"])
+    month.figures["by_leader"] = with_problem_ledger(
+        month.figures["by_leader"], month.kept, problems
+    )
     return month
 
 
