@@ -492,3 +492,22 @@ def test_history_rebuild_keeps_nodes_ids_and_the_clerks_edits(
         assert on_time_rate(store, "2024-04") == 25.0  # the 节点 sheet came back
     after = {p["id"]: p for p in problems(settings, copy).to_dict()["problems"]}
     assert after == before  # same IDs, the clerk's edits kept
+
+
+def test_a_problem_ledger_that_is_not_ours_is_kept_and_a_bad_from_stops(
+    ws: Path, capsysbinary, monkeypatch
+) -> None:
+    ws.mkdir()
+    settings = Settings(region="襄城区", workspace=ws)
+    merge_month(ws, "2024-01", settings)
+    book = ws / "问题台账.xlsx"
+    builders.xlsx(book, [["我自己的问题台账"], ["项目", "问题"]])  # the clerk's own file
+    run = problems(settings, ws, output=book)
+    assert any("不是 ledgerkit 写出的问题台账" in n for n in run.notes)
+    kept = openpyxl.load_workbook(ws / "问题台账（上次）.xlsx").active
+    assert kept["A1"].value == "我自己的问题台账"
+    bad = ws / "坏的.xlsx"
+    bad.write_bytes(b"PK\x03\x04 not really a zip")
+    monkeypatch.chdir(ws)
+    code, _, err = run_cli(capsysbinary, "problems", "--from", str(bad), "-o", str(book))
+    assert code == 3 and "坏的.xlsx" in err

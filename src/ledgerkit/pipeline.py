@@ -955,14 +955,20 @@ def problems(
     path = store_path(settings, settings.workspace or here)
     if not path.exists():
         raise LedgerkitError(f"还没有汇总记录（{path}），请先在工作区运行 ledgerkit merge")
-    if source is None and output is not None and output.exists() and is_problem_book(output):
-        source = output
-    edits = read_edits(source) if source else None
     notes: tuple[str, ...] = ()
+    if source is None and output is not None and output.exists():
+        if is_problem_book(output):
+            source = output
+        else:  # a file of the clerk's, or a damaged one: kept, never silently replaced
+            notes = (
+                f"“{output.name}”不是 ledgerkit 写出的问题台账（或已损坏），没有读取其中的修改，"
+                f"原文件已另存为 {keep_copy(output).name}",
+            )
+    edits = read_edits(source) if source else None
     if edits and edits.left and source == output and output is not None:
         notes = (*edits.left, f"原文件已另存为 {keep_copy(output).name}")
     elif edits:
-        notes = edits.left
+        notes = (*notes, *edits.left)
     with workspace_lock(path), Store(path) as store:
         if edits and edits.changes:
             store.keep_problems([], edits.changes, source.name if source else "")
