@@ -1,5 +1,5 @@
-"""Build the default Word templates: src/ledgerkit/templates/通报.docx, 督办通知单.docx and
-季度通报.docx (a quarter's, a half's or a year's bulletin).
+"""Build the default Word templates: src/ledgerkit/templates/通报.docx, 督办通知单.docx,
+季度通报.docx (a quarter's, a half's or a year's bulletin), 交办督办函.docx and 包抓领导.docx.
 
     python templates/make_templates.py
 
@@ -473,6 +473,37 @@ def bulletin() -> Document:
     para(doc, "{%p endfor %}")
     para(doc, "{%p endif %}")
 
+    para(doc, "{%p if problem_ledger.total or nodes.due %}")
+    heading(doc, "问题办理和节点推进情况")
+    para(doc, "{%p if problem_ledger.total %}")
+    para(
+        doc,
+        "截至{{ period.month }}月底，交办问题{{ problem_ledger.total }}个，已办结"
+        "{{ problem_ledger.closed }}个，办结率{{ problem_ledger.closure_rate|pct }}；逾期未办结"
+        "{{ problem_ledger.overdue|length }}个{% if problem_ledger.overdue %}："
+        "{% for p in problem_ledger.overdue %}{{ p.project }}“{{ p.text }}”（{{ p.owner_unit }}，"
+        "时限{{ p.due_text }}）{% if not loop.last %}；{% endif %}{% endfor %}{% endif %}。",
+    )
+    para(doc, "{%p endif %}")
+    para(doc, "{%p if problem_ledger.stale %}")
+    para(
+        doc,
+        "长期未解决的问题{{ problem_ledger.stale|length }}个："
+        "{% for p in problem_ledger.stale %}{{ p.project }}“{{ p.text }}”已持续{{ p.months_open }}个月"
+        "{% if not loop.last %}；{% endif %}{% endfor %}。",
+    )
+    para(doc, "{%p endif %}")
+    para(doc, "{%p if nodes.due %}")
+    para(
+        doc,
+        "计划{{ period.month }}月底前完成的项目节点{{ nodes.due }}个，已完成{{ nodes.done }}个，"
+        "节点完成率{{ nodes.completion_rate|pct }}{% if nodes.overdue %}；逾期未完成"
+        "{{ nodes.overdue|length }}个：{% for n in nodes.overdue %}{{ n.name }}{{ n.node }}"
+        "（计划{{ n.planned_text }}）{% if not loop.last %}、{% endif %}{% endfor %}{% endif %}。",
+    )
+    para(doc, "{%p endif %}")
+    para(doc, "{%p endif %}")
+
     para(doc, "{%p if problem_groups %}")
     heading(doc, "存在的问题")
     para(doc, "{%p for g in problem_groups %}")
@@ -659,6 +690,138 @@ def notice() -> Document:
     return doc
 
 
+# --- 交办督办函（每个责任单位一份） ---------------------------------------------------------
+
+UNIT_PROBLEMS = [
+    ("编号", 3.3, "{{ p.id }}"),
+    ("项目名称", 3.4, "{{ p.project }}"),
+    ("存在问题", 4.5, "{{ p.text }}"),
+    ("办结时限", 2.6, "{{ p.due_text }}"),
+    ("状态", 1.8, "{{ p.status }}{% if p.stale %}（已{{ p.months_open }}个月）{% endif %}"),
+]
+UNIT_RED = [
+    ("项目名称", 4.2, "{{ r.name }}"),
+    ("完成率", 2.0, "{{ r.completion_rate|pct }}"),
+    ("与时间进度差", 3.2, "{{ r.gap|vs_time }}"),
+    ("滞后原因", 6.2, "{{ r.reason or '—' }}"),
+]
+UNIT_NODES = [
+    ("项目名称", 4.6, "{{ d.name }}"),
+    ("节点", 2.6, "{{ d.node }}"),
+    ("计划完成时间", 3.2, "{{ d.planned_text }}"),
+    ("说明", 5.2, "{{ d.note or '—' }}"),
+]
+
+
+def loop_table(doc, columns, loop: str) -> None:
+    """A table whose data row repeats: header, {%tr for %}, the row, {%tr endfor %}."""
+    table = new_table(doc, [w for _, w, _ in columns], rows=4)
+    header, loop_start, data, loop_end = table.rows
+    header_row(header)
+    for n, (label, _, value) in enumerate(columns):
+        cell_text(header.cells[n], label, "表格表头")
+        cell_text(data.cells[n], value, "表格文字")
+    cell_text(loop_start.cells[0], "{%tr for " + loop + " %}", "表格居中")
+    cell_text(loop_end.cells[0], "{%tr endfor %}", "表格居中")
+
+
+def unit_notice() -> Document:
+    doc = new_document("重点项目交办督办函", page_numbers=True)
+    para(doc, "重点项目交办督办函", "Title")
+    para(doc, "编号：{{ u.no }}", "编号")
+    para(doc, "{{ u.unit }}：", "主送")
+    para(
+        doc,
+        "根据{{ period.year }}年{{ period.span }}重点项目建设进展情况和问题台账，现将由你单位负责的"
+        "{% if u.problems %}问题{{ u.problems|length }}个{% endif %}"
+        "{% if u.problems and (u.red or u.nodes) %}、{% endif %}"
+        "{% if u.red %}严重滞后项目{{ u.red|length }}个{% endif %}"
+        "{% if u.red and u.nodes %}、{% endif %}"
+        "{% if u.nodes %}逾期节点{{ u.nodes|length }}个{% endif %}"
+        "交办如下，请逐项落实、按时限办结。对交办问题不落实、落实不力的，将予以通报问责。",
+    )
+    para(doc, "{%p set sec = namespace(n=0) %}")
+    para(doc, "{%p if u.problems %}")
+    heading(doc, "交办问题")
+    para(
+        doc,
+        "共{{ u.problems|length }}个{% if u.overdue %}，其中已超过办结时限{{ u.overdue }}个，"
+        "请立即办结{% endif %}：",
+    )
+    loop_table(doc, UNIT_PROBLEMS, "p in u.problems")
+    para(doc, "{%p endif %}")
+    para(doc, "{%p if u.red %}")
+    heading(doc, "严重滞后项目")
+    para(doc, "截至{{ period.month }}月底，时间进度{{ time_progress|pct }}，下列项目严重滞后：")
+    loop_table(doc, UNIT_RED, "r in u.red")
+    para(doc, "{%p endif %}")
+    para(doc, "{%p if u.nodes %}")
+    heading(doc, "逾期节点")
+    para(doc, "下列项目节点已过计划完成时间、尚未完成：")
+    loop_table(doc, UNIT_NODES, "d in u.nodes")
+    para(doc, "{%p endif %}")
+    heading(doc, "办理要求")
+    para(
+        doc,
+        "请于{{ u.reply_by }}{% if u.reply_by.endswith('日') %}前{% endif %}将办理情况"
+        "（已办结的写明办结时间和结果，未办结的写明原因、措施和预计办结时间）书面报送{{ issuer }}。",
+    )
+    para(doc, "")  # 正文下空一行
+    para(doc, "{{ issuer }}", "落款")
+    para(doc, "{%p if report_date %}")
+    para(doc, "{{ report_date }}", "落款")
+    para(doc, "{%p endif %}")
+    return doc
+
+
+# --- 包抓领导（每位领导一页） -------------------------------------------------------------------
+
+LEADER_PROJECTS = [
+    ("项目名称", 4.4, "{{ p.name }}"),
+    ("责任单位", 2.6, "{{ p.unit }}"),
+    ("年度计划（万元）", 2.4, "{{ p.annual_plan|wan }}"),
+    ("累计完成（万元）", 2.4, "{{ p.ytd_completed|wan }}"),
+    ("完成率", 1.8, "{{ p.completion_rate|pct }}"),
+    ("状态", 2.0, "{{ p.status }}"),
+]
+
+
+def leader_pages() -> Document:
+    doc = new_document("包抓领导重点项目推进情况", page_numbers=True)
+    para(doc, "{%p for l in leaders %}")
+    para(doc, "{%p if loop.first %}")
+    para(doc, "{{ l.name }}同志包抓重点项目推进情况", "Title")
+    para(doc, "{%p else %}")
+    para(doc, "{{ l.name }}同志包抓重点项目推进情况", "Title").paragraph_format.page_break_before = (
+        True
+    )
+    para(doc, "{%p endif %}")
+    para(
+        doc,
+        "截至{{ period.year }}年{{ period.month }}月底，{{ l.name }}同志包抓重点项目{{ l.projects }}个"
+        "（{{ l.units|join('、') }}），年度计划投资{{ l.annual_plan|wan }}万元，累计完成投资"
+        "{{ l.ytd_completed|wan }}万元，完成率{{ l.completion_rate|pct }}，{{ l.gap|vs_time }}，"
+        "总体{{ l.status }}。",
+    )
+    loop_table(doc, LEADER_PROJECTS, "p in l.project_rows")
+    para(doc, "{%p if l.lagging_projects %}")
+    para(
+        doc,
+        "滞后项目{{ l.lagging_projects|length }}个：{% for p in l.lagging_projects %}{{ p.name }}"
+        "（{{ p.unit }}，{{ p.reason }}）{% if not loop.last %}；{% endif %}{% endfor %}。",
+    )
+    para(doc, "{%p endif %}")
+    para(doc, "{%p if l.problem_items %}")
+    para(
+        doc,
+        "存在问题{{ l.open_problems }}个：{% for q in l.problem_items %}{{ q.project }}：{{ q.text }}"
+        "{% if q.status == '逾期' %}（已逾期）{% endif %}{% if not loop.last %}；{% endif %}{% endfor %}。",
+    )
+    para(doc, "{%p endif %}")
+    para(doc, "{%p endfor %}")
+    return doc
+
+
 # --- saving ---------------------------------------------------------------------------------
 
 
@@ -681,6 +844,8 @@ def main() -> None:
         ("通报.docx", bulletin),
         ("督办通知单.docx", notice),
         ("季度通报.docx", period_bulletin),
+        ("交办督办函.docx", unit_notice),
+        ("包抓领导.docx", leader_pages),
     ):
         save(build(), OUT / name)
         print(OUT / name)

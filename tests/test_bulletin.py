@@ -212,5 +212,5 @@ def test_problems_are_grouped_by_topic():
 
 
 def test_default_templates_exist():
-    for name in ("通报.docx", "督办通知单.docx"):
+    for name in ("通报.docx", "督办通知单.docx", "交办督办函.docx", "包抓领导.docx"):
         assert (default_templates() / name).is_file()

@@ -99,7 +99,18 @@ ENGLISH_CHROME = {
     "list[",
     "{paths}",
 }
-COMMANDS = ["merge", "check", "report", "notices", "score", "status", "history", "template", "init"]
+COMMANDS = [
+    "merge",
+    "check",
+    "report",
+    "notices",
+    "score",
+    "problems",
+    "status",
+    "history",
+    "template",
+    "init",
+]
 
 
 def _english(text: str) -> set[str]:

@@ -190,7 +190,7 @@ def test_a_merge_killed_half_way_leaves_the_store_unchanged(root, capsysbinary, 
     merge(capsysbinary, root, "2024-01")
     before = sqlite3.connect(root / STORE_NAME).execute("SELECT COUNT(*) FROM projects").fetchone()
 
-    def die(self, period, files, rows):  # the process dies inside the open transaction
+    def die(self, period, files, rows, nodes=()):  # the process dies inside the open transaction
         self.db.execute("BEGIN IMMEDIATE")
         self.db.execute("UPDATE snapshots SET current=0")
         self.db.execute("DELETE FROM projects")

@@ -118,7 +118,14 @@ def test_installed_ledgerkit_runs_the_month_outside_the_repository(bin_dir, tmp_
     assert "ledgerkit.toml" in out and "责任单位名册 8 个" in out
     copied = sorted(p.name for p in (work / "templates").iterdir())
     assert copied == sorted(
-        ["README.md", "通报.docx", "督办通知单.docx", "季度通报.docx"]
+        [
+            "README.md",
+            "通报.docx",
+            "督办通知单.docx",
+            "季度通报.docx",
+            "交办督办函.docx",
+            "包抓领导.docx",
+        ]
     )  # no make_templates.py
 
     # the samples carry errors on purpose: exit 1, outputs written all the same

@@ -169,3 +169,15 @@ def test_the_period_from_the_units_titles_when_the_folder_does_not_say(tmp_path)
     folder.mkdir()
     builders.xlsx(folder / "卧龙镇.xlsx", builders.TOWNSHIP_ROWS, builders.TOWNSHIP_MERGES)
     assert merge_paths([folder]).period.key == "2024-04"  # '卧龙镇2024年重点项目推进台账（1-4月）'
+
+
+def test_the_problem_ledgers_settings(workspace):
+    s = load_settings(workspace, env={})
+    assert (s.problem_days, s.problem_similarity, s.problem_stale_months) == (30, 0.6, 3)
+    config = workspace / "ledgerkit.toml"
+    text = config.read_text("utf-8")
+    config.write_text(text.replace("days = 30", "days = 15").replace("0.6", "0.8"), "utf-8")
+    s = load_settings(workspace, env={})
+    assert (s.problem_days, s.problem_similarity) == (15, 0.8)
+    with pytest.raises(LedgerkitError, match="problem_similarity"):
+        load_settings(workspace, env={"LEDGERKIT_PROBLEM_SIMILARITY": "1.5"})

@@ -123,6 +123,19 @@ def context(figures: dict[str, Any], settings: Settings) -> dict[str, Any]:
         "fixed_asset": figures.get("fixed_asset"),
         "trend": figures.get("trend")
         or {"mom": None, "yoy": None, "series": [], "unit_series": {}},
+        # the loop (问题台账, 节点, 包抓领导): figures from merge carry them; others have none
+        "problem_ledger": figures.get("problem_ledger")
+        or {
+            "total": 0,
+            "closed": 0,
+            "closure_rate": None,
+            "overdue": [],
+            "stale": [],
+            "pending": 0,
+        },
+        "nodes": figures.get("nodes")
+        or {"due": 0, "done": 0, "completion_rate": None, "on_time_rate": None, "overdue": []},
+        "by_leader": figures.get("by_leader") or [],
     }
 
 

@@ -233,18 +233,23 @@ def report(
             help="写出三个清单（前期、新开工、续建，及收尾）：-o 为 .xlsx，各清单有合计和考核指标",
         ),
     ] = False,
+    by_leader: Annotated[
+        bool,
+        typer.Option("--by-leader", help="-o 写每位包抓领导一页的推进情况，而不是通报"),
+    ] = False,
     period: ReportPeriod = None,
     region: Region = None,
     as_json: JsonFlag = False,
 ) -> None:
     """从汇总表出数、写通报：在终端显示本月概况和各单位排名，-o 写月度通报。
 
-    读的是 merge 写出的汇总表（手工改过也可以）；--json 打印全部指标。季度、半年、全年（--period 2024-Q2、2024-H1、2024）从汇总记录里已汇总的各月计算：本季度完成 = 季末月累计 − 上季末月累计。
+    读的是 merge 写出的汇总表（手工改过也可以）；--json 打印全部指标。季度、半年、全年（--period 2024-Q2、2024-H1、2024）从汇总记录里已汇总的各月计算：本季度完成 = 季末月累计 − 上季末月累计。加 --by-leader 时 -o 写每位包抓领导一页（所包项目、计划、完成、滞后项目、存在问题）。
 
     例：ledgerkit report 2024-04汇总.xlsx -o 2024年1-4月通报.docx
     例：ledgerkit report 2024-04汇总.xlsx --format md
     例：ledgerkit report --period 2024-Q2 -o 2024年第二季度通报.docx
     例：ledgerkit report 2024-04汇总.xlsx --lists -o 2024-04三个清单.xlsx
+    例：ledgerkit report 2024-04汇总.xlsx --by-leader -o 包抓领导.docx
     """
     from ledgerkit.pipeline import report as report_month
 
@@ -253,10 +258,10 @@ def report(
     wider = _wider_period(period)
     settings = _settings(region=region)
     if wider is not None:
-        if xlsx is not None or lists:
+        if xlsx is not None or lists or by_leader:
             raise typer.BadParameter(
                 "季度、半年、全年没有汇总表可重写，三个清单也按月出：请给出某月的汇总表和 --period 2024-06",
-                param_hint="--xlsx" if xlsx is not None else "--lists",
+                param_hint="--xlsx" if xlsx is not None else "--lists" if lists else "--by-leader",
             )
         _report_period(settings, wider, ledger, output, fmt, as_json)
     if ledger is None:
@@ -266,7 +271,15 @@ def report(
         )
     if lists:
         _report_lists(settings, ledger, _period(period), output, as_json)
-    run = report_month(ledger, settings, period=_period(period), output=output, fmt=fmt, xlsx=xlsx)
+    run = report_month(
+        ledger,
+        settings,
+        period=_period(period),
+        output=output,
+        fmt=fmt,
+        xlsx=xlsx,
+        by_leader=by_leader,
+    )
     if run.preview is not None:
         _print_bytes(run.preview)
     if as_json:
@@ -335,28 +348,44 @@ def notices(
     ledger: Annotated[Path, typer.Argument(help="merge 写出的汇总表（.xlsx）", metavar="汇总表")],
     output: Annotated[
         Path,
-        typer.Option("-o", "--output", help="督办通知单写到这里（.docx）", metavar="文件"),
+        typer.Option(
+            "-o",
+            "--output",
+            help="督办通知单写到这里（.docx）；--by-unit 时为文件夹",
+            metavar="文件",
+        ),
     ],
+    by_unit: Annotated[
+        bool,
+        typer.Option("--by-unit", help="另为每个责任单位写一份交办督办函（问题、滞后项目、节点）"),
+    ] = False,
     period: LedgerPeriod = None,
     region: Region = None,
     as_json: JsonFlag = False,
 ) -> None:
     """写督办通知单：每个严重滞后的项目一页，合在一个 Word 文件里。
 
-    没有严重滞后的项目时不写文件。
+    没有严重滞后的项目时不写文件。加 --by-unit 时 -o 是文件夹：里面是督办通知单.docx，和每个责任单位一份“交办督办函”，列出该单位负责解决的未办结问题（含时限，取自问题台账）、严重滞后项目和逾期节点。
 
     例：ledgerkit notices 2024-04汇总.xlsx -o 2024-04督办通知单.docx
+    例：ledgerkit notices 2024-04汇总.xlsx --by-unit -o 2024-04交办
     """
     from ledgerkit.pipeline import notices as write_notices
 
     settings = _settings(region=region)
-    run = write_notices(ledger, settings, output, period=_period(period))
+    run = write_notices(ledger, settings, output, period=_period(period), by_unit=by_unit)
     if as_json:
         _print_json(run.to_dict())
-    elif run.count:
-        typer.echo(f"严重滞后项目 {run.count} 个，督办通知单已写出：{output}")
+        raise typer.Exit(EXIT_OK if run.ok else EXIT_DATA)
+    if run.count:
+        typer.echo(f"严重滞后项目 {run.count} 个，督办通知单已写出：{run.output}")
     else:
         typer.echo("没有严重滞后项目，未写出督办通知单")
+    for notice, path in run.units:
+        typer.echo(
+            f"{notice.unit}：问题{len(notice.problems)}个、严重滞后项目{len(notice.red)}个、"
+            f"逾期节点{len(notice.nodes)}个，交办督办函已写出：{path}"
+        )
     raise typer.Exit(EXIT_OK if run.ok else EXIT_DATA)
 
 
@@ -400,6 +429,45 @@ def score(
 
         render_scores(run.scores, run.issues, settings, run.output)
     raise typer.Exit(EXIT_OK if run.ok else EXIT_DATA)
+
+
+@app.command(cls=ChineseCommand)
+def problems(
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="问题台账写到这里（.xlsx）", metavar="文件"),
+    ] = None,
+    source: Annotated[
+        Path | None,
+        typer.Option(
+            "--from", help="先读入这个问题台账里的修改（默认读 -o 指向的旧台账）", metavar="文件"
+        ),
+    ] = None,
+    period: Annotated[
+        str | None,
+        typer.Option("--period", help="截至哪个月，如 2024-04；默认为最近的月份", metavar="年月"),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """问题台账：各单位报的存在问题逐月跟踪到办结，逾期和长期未解决的点名。
+
+    在工作区里运行，读每次 merge 记下的各月台账。-o 指向的问题台账已存在时，先读回其中修改过的状态、时限、责任单位、责任人、办理情况和备注（以修改为准，下月照样保留），再写出新的台账。有逾期问题时退出码为 1。
+
+    例：ledgerkit problems -o 问题台账.xlsx
+    例：ledgerkit problems --period 2024-04 --json
+    """
+    from ledgerkit.pipeline import problems as problem_ledger
+
+    run = problem_ledger(
+        _settings(), Path.cwd(), period=_period(period), output=output, source=source
+    )
+    if as_json:
+        _print_json(run.to_dict())
+    else:
+        from ledgerkit.console import render_problems
+
+        render_problems(run.to_dict())
+    raise typer.Exit(EXIT_DATA if run.to_dict()["counts"]["逾期"] else EXIT_OK)
 
 
 @app.command(cls=ChineseCommand)

@@ -442,3 +442,47 @@ def render_scores(
         say(console, f"[{SEVERITY_LABEL.get(found.severity, found.severity)}] {found.message}")
     if out is not None:
         console.print(f"已写出：{out}")
+
+
+def render_problems(data: dict[str, Any]) -> None:
+    """The problem ledger: the open problems as a table, the counts and what to check."""
+    console = _console()
+    counts = data["counts"]
+    table = _table(
+        f"问题台账（截至 {data['period']}）",
+        ("编号", WORD),
+        ("项目", TEXT),
+        ("存在问题", TEXT),
+        ("责任单位", TEXT),
+        ("时限", WORD),
+        ("状态", WORD),
+        ("月数", NUMBER),
+    )
+    style = {"逾期": "red", "待核销": "yellow"}
+    for p in data["problems"]:
+        if p["status"] == "已办结":
+            continue
+        table.add_row(
+            p["id"],
+            p["project"],
+            p["text"],
+            p["owner_unit"],
+            p["due"],
+            p["status"],
+            str(p["months_open"]),
+            style=style.get(p["status"], ""),
+        )
+    console.print(table)
+    rate = "—" if data["closure_rate"] is None else f"{data['closure_rate']:.1f}%"
+    console.print(
+        Sentence(
+            f"共{counts['total']}个问题：未办结{counts['未办结']}个，逾期{counts['逾期']}个，"
+            f"待核销{counts['待核销']}个，已办结{counts['已办结']}个，办结率{rate}"
+        )
+    )
+    if data["imported"]:
+        console.print(Sentence(f"已读回问题台账里的 {data['imported']} 处修改（{data['source']}）"))
+    for note in data["notes"]:
+        console.print(Sentence(note), style="yellow")
+    if data["output"]:
+        console.print(Sentence(f"问题台账已写出：{data['output']}"))

@@ -73,6 +73,11 @@ CODES: dict[str, tuple[Severity, str]] = {
         "“{name}”已存在，且不是 ledgerkit 写出后未经修改的问题反馈副本，未覆盖；"
         "本次的副本另存为“{new}”",
     ),
+    "node-overdue": (
+        "warning",
+        "“{name}”的“{node}”节点计划于{planned}完成，至{end}底尚未完成",
+    ),
+    "finish-overdue": ("warning", "“{name}”计划于{planned}竣工，至{end}底尚未竣工"),
     "ytd-decreased": (
         "error",
         "“{name}”累计完成投资由上月的{old}万元降为{new}万元，同一年度内累计数不应减少",

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ledgerkit.issues import Issue, has_errors
+from ledgerkit.nodes import Node
 from ledgerkit.normalise import SheetLedger
 from ledgerkit.period import Period
 from ledgerkit.project import Project
@@ -27,6 +28,7 @@ class FileResult:
     ledger: SheetLedger | None = None
     issues: tuple[Issue, ...] = ()
     sha256: str = ""  # of the bytes read; "" when the file was never read (skipped unseen)
+    nodes: tuple[Node, ...] = ()  # its 节点 sheet's rows, for its ledger's unit
 
     @property
     def label(self) -> str:

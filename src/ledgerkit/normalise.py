@@ -27,6 +27,7 @@ from ledgerkit.layout import (
     ROLLUP_PREFIX,
     SOURCE_HEADERS,
 )
+from ledgerkit.nodes import is_node_sheet
 from ledgerkit.project import Project, Source, make
 from ledgerkit.read import RawBook, RawSheet, column_letter
 from ledgerkit.schema import Schema, load_schema
@@ -137,7 +138,8 @@ def normalise_book(book: RawBook, default_unit: str = "万元", rollup: bool = T
     schema = load_schema()
     # a workbook ledgerkit wrote: its detail sheet, not a summary sheet that also names projects
     ordered = sorted(book.sheets, key=lambda s: s.name != DETAIL_SHEET)
-    for sheet in (s for s in ordered if not is_feedback_list(s)):
+    # a 节点 sheet names projects too: it is read by nodes.read_nodes, never as the ledger
+    for sheet in (s for s in ordered if not is_feedback_list(s) and not is_node_sheet(s)):
         header = find_header(sheet.rows, schema)
         if header is not None:
             ledger = normalise_sheet(book, sheet, header, default_unit)

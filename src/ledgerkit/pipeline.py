@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -28,12 +29,18 @@ from ledgerkit.errors import (
 )
 from ledgerkit.issues import CELL_CODES, Issue, issue
 from ledgerkit.layout import DETAIL_SHEET, FEEDBACK_SUFFIX, is_merged_workbook
+from ledgerkit.leaders import by_leader, with_problem_ledger
 from ledgerkit.lock import workspace_lock
 from ledgerkit.merging import FAILED, MERGED, SKIPPED, FileResult, MergeResult
 from ledgerkit.merging import merge as merge_files
 from ledgerkit.metrics import Assessed, assess, breakdown, figures, to_json, totals
+from ledgerkit.nodes import SHEET as NODE_SHEET
+from ledgerkit.nodes import Node, month_nodes, name_overdue, read_nodes
+from ledgerkit.nodes import check as check_nodes
+from ledgerkit.nodes import summary as node_summary
 from ledgerkit.normalise import TITLE, SheetLedger, normalise_book
 from ledgerkit.period import Period, from_paths, from_titles
+from ledgerkit.problems import summary as problem_summary
 from ledgerkit.project import Project, name_key, units_of
 from ledgerkit.queries import expected_units, submissions
 from ledgerkit.rates import honest_rates
@@ -70,6 +77,7 @@ __all__ = [
     "merge_paths",
     "notices",
     "period_report",
+    "problems",
     "rebuild",
     "report",
     "score",
@@ -174,8 +182,9 @@ def load_file(
         failed = (issue("file-unreadable", path.name, reason=exc.reason),)
         return FileResult(path, FAILED, exc.reason, issues=failed, sha256=_read(book, exc))
     hidden = tuple(issue("sheet-hidden", path.name, name, name=name) for name in book.hidden)
-    found = ledger.issues + check_sheet(ledger) + hidden
-    return FileResult(path, MERGED, "", ledger, found, sha256=book.sha256)
+    nodes, bad_dates = read_nodes(book, ledger.unit)  # its 节点 sheet, if it has one
+    found = ledger.issues + check_sheet(ledger) + hidden + bad_dates
+    return FileResult(path, MERGED, "", ledger, found, sha256=book.sha256, nodes=nodes)
 
 
 def _read(book: RawBook | None, exc: UnreadableFile) -> str:
@@ -333,6 +342,7 @@ class MonthRun:
     figures: dict[str, Any] | None = None
     kept: tuple[Kept, ...] = ()
     files: tuple[FileMeta, ...] = ()  # what the store keeps of the input files
+    nodes: tuple[Node, ...] = ()  # the month's 节点, joined to its projects
     output: Path | None = None
     written: tuple[Path, ...] = ()
 
@@ -408,6 +418,9 @@ def merge_month(
     received: list[dict[str, Any]] = [] if merged_workbook else [m.__dict__ for m in metas]
     earlier: dict[Period, list[Kept]] = {}
     last_year, seen = None, []
+    sheet_nodes = [
+        replace(n, unit=settings.canonical_unit(n.unit)) for f in result.files for n in f.nodes
+    ]
     if store.exists():  # no month kept yet: nothing to compare with, and nothing created
         try:
             with Store(store, read_only=True) as s:
@@ -418,6 +431,10 @@ def merge_month(
                 seen = s.units()
                 if merged_workbook is not None:
                     received = s.files(p.key)
+                    # the workbook's own 节点 sheet, else (a workbook of before) the store's
+                    sheet_nodes = sheet_nodes or [
+                        n for n in s.nodes(p.key) if n.source == NODE_SHEET
+                    ]
         except StoreProblem as exc:  # the month goes on without its history, and says so
             earlier, last_year, seen = {}, None, []
             problem = issue("history-unreadable", store.name, reason=str(exc))
@@ -425,6 +442,10 @@ def merge_month(
         else:
             found = _across_months(p, kept, earlier, result, settings.streak_months)
             result = replace(result, issues=result.issues + found)
+    nodes = month_nodes(sheet_nodes, kept)
+    late = check_nodes(nodes, p, result.letters())
+    result = replace(result, issues=result.issues + tuple(late))
+    assessed = tuple(name_overdue(assessed, [k.key for k in kept], nodes, p))
     if merged_workbook is not None and not received:  # the month is not in the store
         received = [m.__dict__ for m in files_from_workbook(merged_workbook)]
     expected = expected_units(settings, [*seen, *(str(f["unit"]) for f in received)])
@@ -444,6 +465,9 @@ def merge_month(
     month_figures = add_targets(month_figures, with_targets, p)
     if target_found:
         result = replace(result, issues=result.issues + target_found)
+    month_figures["nodes"] = node_summary(nodes, p)
+    month_figures["by_leader"] = by_leader(assessed, p, settings)
+    month_figures["problem_ledger"] = problem_summary([], "")  # from the store: read_merged
     month_figures["trend"] = trend(
         p,
         result.projects,
@@ -451,7 +475,7 @@ def merge_month(
         _projects(last_year) if last_year is not None else None,
         expected,
     )
-    return MonthRun(result, assessed, month_figures, kept, metas)
+    return MonthRun(result, assessed, month_figures, kept, metas, tuple(nodes))
 
 
 def _across_months(
@@ -483,7 +507,8 @@ def record_month(month: MonthRun, store: Path) -> bool:
     if period is None:
         return False
     with Store(store) as s:
-        return s.record(period.key, month.files or file_meta(month.result.files), month.kept)
+        files = month.files or file_meta(month.result.files)
+        return s.record(period.key, files, month.kept, month.nodes)
 
 
 def _recorded(month: MonthRun, store: Path) -> MonthRun:
@@ -520,7 +545,7 @@ def merge(
     with workspace_lock(store):  # a second merge here would leave workbook and store apart
         month = merge_month(paths, period, settings, store, password=password, on_file=on_file)
         title = ledger_title(settings.region, month.result.period)
-        write_workbook(month.result, out, title, month.figures, settings)
+        write_workbook(month.result, out, title, month.figures, settings, nodes=month.nodes)
         return replace(_recorded(month, store), output=out)
 
 
@@ -555,6 +580,14 @@ def read_merged(ledger: Path, settings: Settings, period: Period | None) -> Mont
     month = merge_month([ledger], period, settings, store, merged_workbook=ledger)
     if month.figures is None:
         raise LedgerkitError("无法确定报告期，请用 --period YYYY-MM 指定，例如 --period 2024-04")
+    try:
+        problems = month_problems(settings, ledger.resolve().parent, month)
+    except StoreProblem:  # said already as history-unreadable: the bulletin goes on without
+        problems = []
+    month.figures["problem_ledger"] = problem_summary(problems, month.figures["period"]["key"])
+    month.figures["by_leader"] = with_problem_ledger(
+        month.figures["by_leader"], month.kept, problems
+    )
     return month
 
 
@@ -586,13 +619,17 @@ def report(
     output: Path | None = None,
     fmt: str | None = None,
     xlsx: Path | None = None,
+    by_leader: bool = False,
 ) -> ReportRun:
     """`ledgerkit report`: figures of a merged workbook; the bulletin to `output` (its format
     from the name's suffix unless `fmt` says) or, as md or html without an output, a preview;
-    the summary workbook to `xlsx`."""
+    the summary workbook to `xlsx`. `by_leader`: `output` gets one page per 包抓领导 instead
+    of the bulletin."""
     from ledgerkit.bulletin import bulletin
     from ledgerkit.output import atomic_write
 
+    if by_leader:
+        return _leader_report(ledger, settings, period, output)
     output, fmt = _bulletin_output(output, fmt, ledger)
     if xlsx is not None:
         xlsx = output_file(xlsx, (".xlsx",), f"{ledger.stem}（重写）.xlsx", "汇总表")
@@ -613,6 +650,24 @@ def report(
     return ReportRun(month, preview, tuple(written))
 
 
+def _leader_report(
+    ledger: Path, settings: Settings, period: Period | None, output: Path | None
+) -> ReportRun:
+    """`report --by-leader -o 包抓领导.docx`: one page per 包抓领导 (template 包抓领导.docx)."""
+    from ledgerkit.leaders import leader_pages
+    from ledgerkit.output import atomic_write
+
+    if output is None:
+        raise BadOutput("--by-leader 要用 -o 指定写到哪个文件，例如 -o 包抓领导.docx")
+    output = output_file(output, (".docx",), "包抓领导.docx", "包抓领导情况")
+    month = read_merged(ledger, settings, period)
+    if not (month.figures or {}).get("by_leader"):
+        raise LedgerkitError(f"“{ledger.name}”的项目都没有填包抓领导，没有可写的内容")
+    data = leader_pages(month.figures or {}, settings)
+    atomic_write(output, lambda tmp: tmp.write_bytes(data), "包抓领导情况")
+    return ReportRun(month, None, (output,))
+
+
 def _rewrite(ledger: Path, month: MonthRun, out: Path, settings: Settings) -> None:
     """A merged workbook written again as it was read: its 问题清单 and 文件情况 kept (the
     checks across files and months were made when it was merged), plus what this reading
@@ -624,7 +679,7 @@ def _rewrite(ledger: Path, month: MonthRun, out: Path, settings: Settings) -> No
     found = tuple(i for i in month.result.issues if i.code in CELL_CODES)
     result = replace(month.result, issues=found)
     title = ledger_title(settings.region, result.period)
-    write_workbook(result, out, title, month.figures, settings, kept)
+    write_workbook(result, out, title, month.figures, settings, kept, month.nodes)
 
 
 BULLETIN_FORMATS = {".docx": "docx", ".md": "md", ".html": "html", ".htm": "html"}
@@ -642,38 +697,89 @@ def _bulletin_output(output: Path | None, fmt: str | None, ledger: Path) -> tupl
 
 @dataclass(frozen=True)
 class NoticesRun:
-    """`notices`: how many 督办通知单 were written, and where (None: no red project)."""
+    """`notices`: how many 督办通知单 were written, and where (None: no red project); with
+    `--by-unit`, each unit's 交办督办函 (unit, file, what it holds)."""
 
     month: MonthRun
     count: int
     output: Path | None
+    units: tuple[tuple[Any, Path], ...] = ()  # (supervise.UnitNotice, its file)
 
     @property
     def ok(self) -> bool:
         return self.month.ok
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "period": self.month.result.period.key if self.month.result.period else None,
             "notices": self.count,
             "output": str(self.output) if self.output else None,
         }
+        if self.units:
+            data["units"] = to_json([{**n.to_dict(), "file": str(path)} for n, path in self.units])
+        return data
 
 
 def notices(
-    ledger: Path, settings: Settings, output: Path, *, period: Period | None = None
+    ledger: Path,
+    settings: Settings,
+    output: Path,
+    *,
+    period: Period | None = None,
+    by_unit: bool = False,
 ) -> NoticesRun:
     """`ledgerkit notices`: one 督办通知单 per red project, in one Word file (none written
-    when no project is red)."""
+    when no project is red). `by_unit`: `output` is a folder that gets that file as
+    督办通知单.docx and one 交办督办函 per responsible unit (its open problems from the
+    problem ledger, its red projects, its overdue nodes)."""
     from ledgerkit.bulletin import notices_docx
     from ledgerkit.output import atomic_write
 
-    output = output_file(output, (".docx",), "督办通知单.docx", "督办通知单")
+    if by_unit:
+        output = output_folder(output, "交办督办函") / "督办通知单.docx"
+    else:
+        output = output_file(output, (".docx",), "督办通知单.docx", "督办通知单")
     month = read_merged(ledger, settings, period)
     data, count = notices_docx(month.figures or {}, settings)
     if count:
+        output.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(output, lambda tmp: tmp.write_bytes(data), "督办通知单")
-    return NoticesRun(month, count, output if count else None)
+    units = _unit_notices(ledger, month, settings, output.parent) if by_unit else ()
+    return NoticesRun(month, count, output if count else None, units)
+
+
+def _unit_notices(
+    ledger: Path, month: MonthRun, settings: Settings, folder: Path
+) -> tuple[tuple[Any, Path], ...]:
+    """Each unit's 交办督办函 written into `folder`, named after the unit."""
+    from ledgerkit.output import atomic_write, file_stem, unique_stem
+    from ledgerkit.supervise import unit_notice_docx, unit_notices
+
+    figures = month.figures or {}
+    problems = month_problems(settings, ledger.resolve().parent, month)
+    late_nodes = (figures.get("nodes") or {}).get("overdue", [])
+    found = unit_notices(figures, problems, late_nodes, settings)
+    folder.mkdir(parents=True, exist_ok=True)
+    taken: set[str] = set()
+    written = []
+    for n in found:
+        path = folder / f"{unique_stem(file_stem(n.unit or '未填单位') + '交办督办函', taken)}.docx"
+        data = unit_notice_docx(figures, n, settings)
+        atomic_write(path, partial(Path.write_bytes, data=data), "交办督办函")
+        written.append((n, path))
+    return tuple(written)
+
+
+def month_problems(settings: Settings, here: Path, month: MonthRun) -> list[Any]:
+    """The problem ledger as of the month (empty without a store or a period): what the
+    clerk last confirmed in 问题台账.xlsx is in the store (`ledgerkit problems` reads it)."""
+    from ledgerkit.problems import ledger
+
+    path = store_path(settings, here)
+    if month.result.period is None or not path.exists():
+        return []
+    with Store(path, read_only=True) as store:
+        return list(ledger(store, month.result.period.key, settings).problems)
 
 
 def _open_store(settings: Settings, here: Path) -> Store:
@@ -746,12 +852,30 @@ def rebuild(settings: Settings, here: Path, workbooks: list[Path] | None = None)
                     Kept(project_key(a.project, renames), a.status, a.project)
                     for a in assess(result.projects, result.period, settings)
                 ]
-                new.record(result.period.key, files_from_workbook(book), kept)
+                sheet_nodes = [n for f in result.files for n in f.nodes]
+                nodes = month_nodes(sheet_nodes, kept)  # the workbook's 节点 sheet
+                new.record(result.period.key, files_from_workbook(book), kept, nodes)
                 periods.append(result.period.key)
+            _carry_problems(store, new)
         for suffix in ("-wal", "-shm"):
             Path(str(store) + suffix).unlink(missing_ok=True)
         os.replace(tmp, store)
     return RebuildRun(tuple(periods), tuple(skipped))
+
+
+def _carry_problems(old: Path, new: Store) -> None:
+    """The problem ledger's IDs and the clerk's edits are in no workbook: they come over from
+    the old store when it can still be read (a damaged one loses them)."""
+    if not old.exists():
+        return
+    try:
+        with Store(old, read_only=True) as before:
+            ids = [(r["id"], r["key"], r["first_period"], r["text"]) for r in before.problem_ids()]
+            edits = before.problem_edits()
+    except StoreProblem:
+        return
+    changes = [(pid, name, value) for pid, e in edits.items() for name, value in e.items()]
+    new.keep_problems(ids, changes, "history rebuild")
 
 
 def template(
@@ -769,7 +893,7 @@ def template(
     from ledgerkit.forms import write_forms
 
     output_folder(folder, "下月台账")
-    projects, origin = _last_projects(settings, here, period, source)
+    projects, origin, nodes = _last_projects(settings, here, period, source)
     if settings.roster:
         known, where = [u.label for u in settings.roster], "ledgerkit.toml 的单位名册"
     else:
@@ -777,23 +901,105 @@ def template(
     names = _asked_units(units or [], known, where, settings) or known
     if not names:
         raise NoInputs("没有可用的单位：请用 --unit 指定，或在 ledgerkit.toml 中登记单位名册")
-    return write_forms(projects, names, period, settings, folder)
+    return write_forms(projects, names, period, settings, folder, nodes)
 
 
 def _last_projects(
     settings: Settings, here: Path, period: Period, source: Path | None
-) -> tuple[list[Project], str]:
-    """The projects a form starts from, and where they come from (for messages): `source`,
-    else the latest stored month before `period`."""
+) -> tuple[list[Project], str, list[Node]]:
+    """The projects a form starts from, where they come from (for messages) and their 节点:
+    `source`, else the latest stored month before `period`. A merged workbook given as
+    `source` brings its month's stored 节点 when the store has that month."""
+    path = store_path(settings, here)
     if source is not None:
-        return list(merge_paths([source], None, settings, rollup=False).projects), source.name
-    if not store_path(settings, here).exists():
-        return [], ""
-    with Store(store_path(settings, here), read_only=True) as store:
+        result = merge_paths([source], None, settings, rollup=False)
+        nodes = []
+        if result.period is not None and path.exists():
+            with Store(path, read_only=True) as store:
+                nodes = store.nodes(result.period.key)
+        return list(result.projects), source.name, nodes
+    if not path.exists():
+        return [], "", []
+    with Store(path, read_only=True) as store:
         earlier = [k for k in store.periods() if k < period.key]
         if not earlier:
-            return [], ""
-        return _projects(store.kept(earlier[-1]) or []), f"{earlier[-1]}汇总记录"
+            return [], "", []
+        kept = store.kept(earlier[-1]) or []
+        return _projects(kept), f"{earlier[-1]}汇总记录", store.nodes(earlier[-1])
+
+
+PROBLEM_BOOK = "问题台账.xlsx"
+
+
+@dataclass(frozen=True)
+class ProblemsRun:
+    """`problems`: the ledger as of a month, the clerk's edits taken in, what was written."""
+
+    ledger: Any  # problems.Ledger
+    imported: int = 0  # edits taken from the clerk's 问题台账.xlsx
+    source: Path | None = None
+    output: Path | None = None
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = self.ledger.to_dict()
+        data["notes"] = [*self.notes, *data["notes"]]
+        data.update(
+            imported=self.imported,
+            source=str(self.source) if self.source else None,
+            output=str(self.output) if self.output else None,
+        )
+        return data
+
+
+def problems(
+    settings: Settings,
+    here: Path,
+    *,
+    period: Period | None = None,
+    output: Path | None = None,
+    source: Path | None = None,
+) -> ProblemsRun:
+    """`ledgerkit problems`: the problem ledger from the stored months. The clerk's edits are
+    read first from `source`, else from the 问题台账.xlsx about to be replaced at `output`,
+    and kept in the store (they win over what ledgerkit infers); then the ledger is written.
+    Rows of the clerk's file that cannot be taken are named, and that file kept beside as
+    “（上次）”. Holds the workspace lock: it writes the store."""
+    from ledgerkit.problem_book import is_problem_book, keep_copy, read_edits, write_ledger
+    from ledgerkit.problems import ledger
+
+    if output is not None:
+        output = output_file(output, (".xlsx",), PROBLEM_BOOK, "问题台账")
+    path = store_path(settings, settings.workspace or here)
+    if not path.exists():
+        raise LedgerkitError(f"还没有汇总记录（{path}），请先在工作区运行 ledgerkit merge")
+    notes: tuple[str, ...] = ()
+    if source is None and output is not None and output.exists():
+        if is_problem_book(output):
+            source = output
+        else:  # a file of the clerk's, or a damaged one: kept, never silently replaced
+            notes = (
+                f"“{output.name}”不是 ledgerkit 写出的问题台账（或已损坏），没有读取其中的修改，"
+                f"原文件已另存为 {keep_copy(output).name}",
+            )
+    edits = read_edits(source) if source else None
+    if edits and edits.left and source == output and output is not None:
+        notes = (*edits.left, f"原文件已另存为 {keep_copy(output).name}")
+    elif edits:
+        notes = (*notes, *edits.left)
+    with workspace_lock(path), Store(path) as store:
+        if edits and edits.changes:
+            store.keep_problems([], edits.changes, source.name if source else "")
+        led = ledger(store, period.key if period else None, settings)
+        if not led.period:
+            raise LedgerkitError("汇总记录里还没有任何月份，请先运行 ledgerkit merge")
+        store.keep_problems(led.new_ids, [], "")
+    if output is not None:
+        asof = Period.parse(led.period)
+        title = f"{settings.region}重点项目问题台账（截至{asof.year}年{asof.month}月）"
+        write_ledger(led, output, title)
+    imported = len(edits.changes) if edits else 0
+    return ProblemsRun(led, imported, source, output, notes)
 
 
 def _asked_units(asked: list[str], known: list[str], where: str, settings: Settings) -> list[str]:

@@ -64,6 +64,10 @@ class Project:
     # --- end of the stages after the start ---
     progress: Cell | None = None
     problems: Cell | None = None
+    problem_unit: Cell | None = None  # 负责解决问题责任单位(、责任人)
+    problem_person: Cell | None = None  # 问题责任人
+    problem_due: Cell | None = None  # 解决时限, as typed
+    problem_done: Cell | None = None  # 解决情况
     next_steps: Cell | None = None
     contact: Cell | None = None
     remark: Cell | None = None

@@ -116,6 +116,9 @@ class Settings:
     score_heroes: int = 3  # 红榜（英雄榜）: the first N units
     score_black: int = 1  # 黑榜: the last N units (0: none)
     score_no_data: str = "折算"  # a rate item with no data: 折算 (rescale) or 满分 (full marks)
+    problem_days: int = 30  # 问题台账: 时限 when the ledger gives none, days after the month's end
+    problem_similarity: float = 0.6  # 问题台账: texts this alike (0-1) are the same problem
+    problem_stale_months: int = 3  # 问题台账: a problem open this many months is named
     workspace: Path | None = None
     warnings: tuple[str, ...] = ()  # for the clerk: keys of ledgerkit.toml that were ignored
 
@@ -212,6 +215,9 @@ _TOML_KEYS = {
     ("score", "heroes"): "score_heroes",
     ("score", "black"): "score_black",
     ("score", "no_data"): "score_no_data",
+    ("problems", "days"): "problem_days",
+    ("problems", "similarity"): "problem_similarity",
+    ("problems", "stale_months"): "problem_stale_months",
 }
 TARGET_KEYS = ("unit", "investment", "money_unit", "starts", "quarters")  # each [[targets]]
 UNIT_KEYS = ("name", "short", "aliases")  # what each [[units]] entry of the roster may hold
@@ -393,6 +399,8 @@ def _convert(name: str, value: Any) -> Any:
         "streak_months",
         "score_heroes",
         "score_black",
+        "problem_days",
+        "problem_stale_months",
     ):
         number = int(value)
         if number < 0:
@@ -400,6 +408,11 @@ def _convert(name: str, value: Any) -> Any:
         return number or (None if name == "start_target" else 0)
     if name in ("yellow_gap", "red_gap", "low_rate", "fixed_asset_plan"):
         return Decimal(str(value))
+    if name == "problem_similarity":
+        ratio = float(value)
+        if not 0 < ratio <= 1:
+            raise ValueError("应在 0 和 1 之间，如 0.6")
+        return ratio
     if name == "bands":
         return tuple(sorted((Decimal(str(v)) for v in value), reverse=True))
     if name == "next_steps":

@@ -38,13 +38,14 @@ from ledgerkit.layout import (
     read_files_sheet,
     status_of_label,
 )
+from ledgerkit.nodes import Node
 from ledgerkit.project import Project, Source, make, name_key
 
 if TYPE_CHECKING:
     from ledgerkit.merging import FileResult
 
 STORE_NAME = "ledgerkit-history.sqlite"
-SCHEMA_VERSION = 1  # PRAGMA user_version of the stores this ledgerkit writes (0: before versions)
+SCHEMA_VERSION = 2  # PRAGMA user_version of the stores this ledgerkit writes (0: before versions)
 BUSY_SECONDS = 5.0  # how long a write waits for another connection's transaction to end
 REBUILD_HINT = "可以运行 ledgerkit history rebuild 从各月汇总表重建汇总记录"
 # the project columns kept, in the table's order: identity, figures, status, source
@@ -64,7 +65,18 @@ KEPT_FIELDS = (
     "planned_start",
 )
 KEPT_TEXT = ("problems", "progress")
-COLUMNS = ("key", *KEPT_FIELDS, "status", *KEPT_TEXT, "file", "sheet", "row")
+# the problem ledger's columns of a row (负责解决问题责任单位、责任人、解决时限、解决情况): version 2
+KEPT_PROBLEM = (
+    "problem_unit",
+    "problem_person",
+    "problem_due",
+    "problem_done",
+    "actual_start",  # 开工 and 竣工 nodes from the ledger's columns (version 2)
+    "planned_finish",
+)
+NODE_COLUMNS: tuple[str, ...] = ("key", "unit", "name", "node", "planned", "actual", "note")
+NODE_COLUMNS += ("source", "file", "sheet", "row")
+COLUMNS = ("key", *KEPT_FIELDS, "status", *KEPT_TEXT, "file", "sheet", "row", *KEPT_PROBLEM)
 _MONEY = frozenset(("total_investment", "annual_plan", "month_completed", "ytd_completed"))
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS snapshots (
@@ -78,8 +90,19 @@ CREATE TABLE IF NOT EXISTS projects (
     name TEXT, category TEXT, level TEXT, sector TEXT, total_investment TEXT,
     annual_plan TEXT, month_completed TEXT, ytd_completed TEXT, started INTEGER,
     planned_start TEXT, status TEXT, problems TEXT, progress TEXT, file TEXT, sheet TEXT,
-    row INTEGER, leader TEXT);
+    row INTEGER, leader TEXT, problem_unit TEXT, problem_person TEXT, problem_due TEXT,
+    problem_done TEXT, actual_start TEXT, planned_finish TEXT);
 CREATE INDEX IF NOT EXISTS projects_by_snapshot ON projects(snapshot);
+CREATE TABLE IF NOT EXISTS nodes (
+    snapshot INTEGER NOT NULL REFERENCES snapshots(id), key TEXT, unit TEXT, name TEXT,
+    node TEXT, planned TEXT, actual TEXT, note TEXT, source TEXT, file TEXT, sheet TEXT,
+    row INTEGER);
+CREATE INDEX IF NOT EXISTS nodes_by_snapshot ON nodes(snapshot);
+CREATE TABLE IF NOT EXISTS problem_ids (
+    id TEXT PRIMARY KEY, key TEXT NOT NULL, first_period TEXT NOT NULL, text TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS problem_edits (
+    id TEXT NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL, source TEXT, recorded TEXT,
+    PRIMARY KEY (id, field));
 CREATE INDEX IF NOT EXISTS snapshots_by_period ON snapshots(period, current);
 """
 
@@ -249,12 +272,13 @@ class Store:
 
     def _upgrade(self) -> None:
         """A new store's tables, or an older one's columns added since (leader: for next
-        month's forms); then its version. A current store is not written to."""
+        month's forms; version 2: the problem columns, and the problem ledger's tables of
+        IDs and the clerk's edits); then its version. A current store is not written to."""
         if int(self.db.execute("PRAGMA user_version").fetchone()[0]) == SCHEMA_VERSION:
             return
         self.db.executescript(SCHEMA)
         have = {r["name"] for r in self.db.execute("PRAGMA table_info(projects)")}
-        for column in ("leader",):
+        for column in ("leader", *KEPT_PROBLEM):
             if column not in have:
                 self.db.execute(f"ALTER TABLE projects ADD COLUMN {column} TEXT")
         self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
@@ -269,11 +293,19 @@ class Store:
         self.close()
 
     @_guarded
-    def record(self, period: str, files: Sequence[FileMeta], kept: Sequence[Kept]) -> bool:
-        """Keep a merged month, in one transaction. False when it is the same as the current
-        version (a rerun on the same files), so reruns leave the store unchanged."""
+    def record(
+        self,
+        period: str,
+        files: Sequence[FileMeta],
+        kept: Sequence[Kept],
+        nodes: Sequence[Node] = (),
+    ) -> bool:
+        """Keep a merged month (and its 节点), in one transaction. False when it is the same
+        as the current version (a rerun on the same files), so reruns leave the store
+        unchanged."""
         rows = [_row(k) for k in kept]
-        fingerprint = _fingerprint(files, rows)
+        node_rows = [tuple(getattr(n, c) for c in NODE_COLUMNS) for n in nodes]
+        fingerprint = _fingerprint(files, rows, node_rows)
         current = self.db.execute(
             "SELECT id, fingerprint, version FROM snapshots WHERE period=? AND current=1", (period,)
         ).fetchone()
@@ -308,7 +340,12 @@ class Store:
             marks = ", ".join("?" * (len(COLUMNS) + 1))
             self.db.executemany(
                 f"INSERT INTO projects (snapshot, {', '.join(COLUMNS)}) VALUES ({marks})",
-                ((sid, *(_stored(c, r[c]) for c in COLUMNS)) for r in rows),
+                ((sid, *(_stored(c, r.get(c)) for c in COLUMNS)) for r in rows),
+            )
+            marks = ", ".join("?" * (len(NODE_COLUMNS) + 1))
+            self.db.executemany(
+                f"INSERT INTO nodes (snapshot, {', '.join(NODE_COLUMNS)}) VALUES ({marks})",
+                ((sid, *r) for r in node_rows),
             )
             self.db.execute("COMMIT")
         except BaseException:
@@ -331,6 +368,15 @@ class Store:
         return [_kept(r) for r in rows]
 
     @_guarded
+    def nodes(self, period: str) -> list[Node]:
+        """The 节点 kept with the current version of a period (none for an older store)."""
+        sid = self._current(period)
+        if sid is None or not self._has("nodes"):
+            return []
+        rows = self.db.execute("SELECT * FROM nodes WHERE snapshot=? ORDER BY rowid", (sid,))
+        return [_node(r) for r in rows]
+
+    @_guarded
     def files(self, period: str) -> list[dict[str, Any]]:
         sid = self._current(period)
         if sid is None:
@@ -347,6 +393,53 @@ class Store:
     def versions(self, period: str) -> int:
         row = self.db.execute("SELECT COUNT(*) AS n FROM snapshots WHERE period=?", (period,))
         return int(row.fetchone()["n"])
+
+    @_guarded
+    def problem_ids(self) -> list[dict[str, str]]:
+        """The problem ledger's IDs given so far (id, key, first_period, text)."""
+        if not self._has("problem_ids"):  # an older store read without upgrading
+            return []
+        rows = self.db.execute("SELECT id, key, first_period, text FROM problem_ids ORDER BY id")
+        return [dict(r) for r in rows]
+
+    @_guarded
+    def problem_edits(self) -> dict[str, dict[str, str]]:
+        """The clerk's edits of the problem ledger: id -> field -> value, as typed."""
+        edits: dict[str, dict[str, str]] = {}
+        if not self._has("problem_edits"):
+            return edits
+        for r in self.db.execute("SELECT id, field, value FROM problem_edits ORDER BY rowid"):
+            edits.setdefault(r["id"], {})[r["field"]] = r["value"]
+        return edits
+
+    @_guarded
+    def keep_problems(
+        self,
+        ids: Sequence[tuple[str, str, str, str]],
+        edits: Sequence[tuple[str, str, str | None]],
+        source: str,
+    ) -> None:
+        """New problem IDs (id, key, first period, text) and the clerk's edits (id, field,
+        value; None takes the edit back), in one transaction. An ID once given is kept."""
+        now = dt.datetime.now().isoformat(timespec="seconds")
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.executemany("INSERT OR IGNORE INTO problem_ids VALUES (?,?,?,?)", ids)
+            for pid, name, value in edits:
+                self.db.execute("DELETE FROM problem_edits WHERE id=? AND field=?", (pid, name))
+                if value is not None:
+                    self.db.execute(
+                        "INSERT INTO problem_edits VALUES (?,?,?,?,?)",
+                        (pid, name, value, source, now),
+                    )
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
+    def _has(self, table: str) -> bool:
+        row = self.db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (table,))
+        return row.fetchone() is not None
 
     def _current(self, period: str) -> int | None:
         row = self.db.execute(
@@ -395,6 +488,9 @@ def _row(k: Kept) -> dict[str, Any]:
     p = k.project
     row: dict[str, Any] = {c: getattr(p, c) for c in KEPT_FIELDS}
     row.update({c: getattr(p, c) for c in KEPT_TEXT})
+    # the problem columns only when a row has one: a month stored before version 2, merged
+    # again from the same files, keeps its fingerprint (and so adds no version)
+    row.update({c: v for c in KEPT_PROBLEM if (v := getattr(p, c)) is not None})
     src = p.origin or p.source  # a month rebuilt from its workbook keeps the units' files
     row.update(key=k.key, status=k.status, file=src.file, sheet=src.sheet)
     row["row"] = src.row
@@ -403,13 +499,22 @@ def _row(k: Kept) -> dict[str, Any]:
 
 def _kept(row: sqlite3.Row) -> Kept:
     have = row.keys()  # a store of an older ledgerkit, read without upgrading: no leader column
-    values = {c: row[c] for c in (*KEPT_FIELDS, *KEPT_TEXT) if c in have and row[c] is not None}
+    values = {
+        c: row[c]
+        for c in (*KEPT_FIELDS, *KEPT_TEXT, *KEPT_PROBLEM)
+        if c in have and row[c] is not None
+    }
     for c in _MONEY & values.keys():
         values[c] = Decimal(values[c])
     if "started" in values:
         values["started"] = bool(values["started"])
     source = Source(row["file"] or "", row["sheet"] or "", row["row"] or 0)
     return Kept(row["key"], row["status"], make(source, values, {}))
+
+
+def _node(row: sqlite3.Row) -> Node:
+    text = {c: str(row[c] or "") for c in NODE_COLUMNS if c != "row"}
+    return Node(**text, row=int(row["row"] or 0))
 
 
 def _stored(column: str, value: Any) -> Any:
@@ -421,7 +526,9 @@ def _stored(column: str, value: Any) -> Any:
     return int(value) if isinstance(value, bool) else value
 
 
-def _fingerprint(files: Sequence[FileMeta], rows: list[dict[str, Any]]) -> str:
+def _fingerprint(
+    files: Sequence[FileMeta], rows: list[dict[str, Any]], nodes: Sequence[tuple[Any, ...]] = ()
+) -> str:
     """sha256 of the JSON text of [files, rows], made a thousand rows at a time: the whole
     text of 200,000 rows would hold hundreds of MB at once for a hash."""
     digest = hashlib.sha256()
@@ -435,4 +542,6 @@ def _fingerprint(files: Sequence[FileMeta], rows: list[dict[str, Any]]) -> str:
             digest.update(b", ")
         digest.update(dumps(rows[start : start + 1000])[1:-1])  # the rows, without [ ]
     digest.update(b"]]")
+    if nodes:  # a month with no 节点 keeps the fingerprint it had before nodes were kept
+        digest.update(dumps(list(nodes)))
     return digest.hexdigest()

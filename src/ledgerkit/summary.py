@@ -54,6 +54,8 @@ def add_summary_sheets(
             wb, styles, shown, sheet, f"{prefix}重点项目推进情况（{sheet}）", label, figures[key]
         )
     _lagging_sheet(wb, styles, shown, figures, prefix)
+    if figures.get("by_leader"):  # only when the units name their 包抓领导
+        _leader_sheet(wb, styles, shown, figures["by_leader"], prefix)
     if figures.get("trend") and len(figures["trend"]["series"]) > 1:  # a trend needs two months
         _trend_sheet(wb, styles, shown, figures, prefix)
 
@@ -231,6 +233,39 @@ def _rate_chart(wb: Any, ws: Any, n: int) -> None:
     columns.set_legend({"position": "bottom"})
     columns.set_size({"width": max(640, 48 * n), "height": 320})
     ws.insert_chart(last + 2, 1, columns)
+
+
+LEADER_SHEET = "分领导"
+
+
+def _leader_sheet(
+    wb: Any, styles: Styles, shown: _Shown, leaders: list[dict[str, Any]], prefix: str
+) -> None:
+    """Each 包抓领导 with his projects (a project of two leaders counts for both)."""
+    money = f"（{shown.unit}）"
+    heads = ["序号", "包抓领导", "项目个数", "责任单位", "年度计划投资" + money]
+    heads += ["累计完成投资" + money, "完成率", "与时间进度差（个百分点）", "状态"]
+    heads += ["滞后项目", "存在问题（本月所报）"]
+
+    def rows() -> Any:
+        for n, s in enumerate(leaders, start=1):
+            late = "、".join(str(p["name"]) for p in s["lagging_projects"])
+            yield [
+                (n, styles.int),
+                (s["name"], styles.text),
+                (s["projects"], styles.int),
+                ("、".join(s["units"]), styles.text),
+                shown.money(s["annual_plan"]),
+                shown.money(s["ytd_completed"]),
+                shown.rate(s["completion_rate"], s["status"]),
+                shown.points(s["gap"]),
+                shown.status(s["status"]),
+                (late, styles.text),
+                (s["open_problems"], styles.int),
+            ]
+
+    title = f"{prefix}重点项目推进情况（分包抓领导）  金额单位：{shown.unit}"
+    table_sheet(wb, styles, LEADER_SHEET, title, heads, rows())
 
 
 def _lagging_sheet(

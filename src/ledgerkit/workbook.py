@@ -9,7 +9,7 @@ layout, which the readers of this workbook use too.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,8 @@ from ledgerkit.layout import (
     SOURCE_HEADERS,
 )
 from ledgerkit.merging import FAILED, MergeResult
+from ledgerkit.nodes import LEDGER_HEADERS, Node, ledger_rows
+from ledgerkit.nodes import SHEET as NODE_SHEET
 from ledgerkit.normalise import (
     BLANK,
     FOOTER,
@@ -37,6 +39,7 @@ from ledgerkit.normalise import (
     UNRECOGNISED,
 )
 from ledgerkit.output import FIXED_DATE, atomic_write
+from ledgerkit.period import Period
 from ledgerkit.project import Project
 from ledgerkit.read import column_letter
 from ledgerkit.schema import load_schema
@@ -56,14 +59,17 @@ def write_workbook(
     figures: dict[str, Any] | None = None,
     settings: Settings | None = None,
     kept: KeptSheets | None = None,
+    nodes: Sequence[Node] = (),
 ) -> None:
     """Write the merged ledger (and, given the figures, the summary sheets in front of it) to
     `out` atomically. Rewriting a merged workbook, `kept` holds its 问题清单 and 文件情况 as
-    they were (result.issues then adds what the rewrite found). Raises OutputLocked if the
-    file is open in Excel or WPS."""
+    they were (result.issues then adds what the rewrite found). The units' 节点 sheets go in
+    a 节点 sheet after 项目明细. Raises OutputLocked if the file is open in Excel or WPS."""
     settings = settings or Settings()
     atomic_write(
-        out, lambda tmp: _write(result, tmp, title, figures, settings, kept or {}), "汇总表"
+        out,
+        lambda tmp: _write(result, tmp, title, figures, settings, kept or {}, nodes),
+        "汇总表",
     )
 
 
@@ -74,6 +80,7 @@ def _write(
     figures: dict[str, Any] | None,
     settings: Settings,
     kept: KeptSheets,
+    nodes: Sequence[Node] = (),
 ) -> None:
     import xlsxwriter
 
@@ -90,6 +97,8 @@ def _write(
     if figures is not None:
         add_summary_sheets(wb, styles, figures, settings)
     _detail_sheet(wb, styles, result, title)
+    if result.period is not None and any(n.source == NODE_SHEET for n in nodes):
+        _nodes_sheet(wb, styles, nodes, result.period, title)
     _issues_sheet(wb, styles, result, kept.get(ISSUES_SHEET))
     if FILES_SHEET in kept:
         _kept_sheet(wb, styles, FILES_SHEET, "报送文件情况", kept[FILES_SHEET])
@@ -168,6 +177,21 @@ def _rate_formula(p: Project, letters: dict[str, str], row: int, styles: Styles)
 
 
 # --- 问题清单 and 文件情况 ---------------------------------------------------------------------
+
+
+def _nodes_sheet(
+    wb: Any, styles: Styles, nodes: Sequence[Node], period: Period, title: str
+) -> None:
+    colours = {"逾期": styles.error}
+
+    def rows() -> Iterable[list[tuple[Any, Any]]]:
+        for row in ledger_rows(nodes, period):
+            yield [
+                (v, styles.int if c in (0, 10) else colours.get(str(v), styles.text))
+                for c, v in enumerate(row)
+            ]
+
+    table_sheet(wb, styles, NODE_SHEET, f"{title}（项目节点）", LEDGER_HEADERS, rows())
 
 
 def _issues_sheet(
