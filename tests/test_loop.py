@@ -4,6 +4,7 @@ bulletin."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import builders
@@ -511,3 +512,30 @@ def test_a_problem_ledger_that_is_not_ours_is_kept_and_a_bad_from_stops(
     monkeypatch.chdir(ws)
     code, _, err = run_cli(capsysbinary, "problems", "--from", str(bad), "-o", str(book))
     assert code == 3 and "坏的.xlsx" in err
+
+
+def test_the_scores_read_the_nodes_and_the_problems(four_months: tuple[Path, Settings]) -> None:
+    """考核's 节点按期率 and 问题办结率 come from the month's nodes and the problem ledger:
+    卧龙镇's nodes due by April: A's 环评 done late, B's 施工许可 on time (1 of 2); its problems
+    of the year: 征地拆迁 (逾期), 资金缺口 (handed to 区财政局, still open), 施工队伍 (closed)
+    (1 of 3). 尹集乡: C's 竣工 and D's 环评 not done (0 of 2); 环评批复 closed (1 of 1)."""
+    from ledgerkit.period import Period
+    from ledgerkit.pipeline import score
+
+    ws, settings = four_months
+    run = score(settings, ws, Period.parse("2024-04"))
+    items = {(t["unit"], i["item"]): i for t in run.scores["table"] for i in t["items"]}
+    assert items["卧龙镇", "节点按期率"]["inputs"] == "按期完成节点1个 ÷ 到期节点2个"
+    assert items["卧龙镇", "问题办结率"]["inputs"] == "已办结1个 ÷ 本年交办问题3个"
+    assert items["尹集乡", "节点按期率"]["inputs"] == "按期完成节点0个 ÷ 到期节点2个"
+    assert items["尹集乡", "问题办结率"]["inputs"] == "已办结1个 ÷ 本年交办问题1个"
+    rules = {r.item: r for r in settings.score_rules}
+    for (unit, item), rate in {
+        ("卧龙镇", "节点按期率"): Decimal(1) / 2,
+        ("卧龙镇", "问题办结率"): Decimal(1) / 3,
+        ("尹集乡", "节点按期率"): Decimal(0),
+        ("尹集乡", "问题办结率"): Decimal(1),
+    }.items():
+        rule = rules[item]
+        earned = rule.weight * min(rate * 100 / rule.full_at, Decimal(1))
+        assert abs(items[unit, item]["points"] - earned) < Decimal("0.01")

@@ -1216,11 +1216,38 @@ def score_inputs(
                 )
         end = store.kept(figures["end_month"]) or []
         base = store.kept(figures["base_month"]) if figures["base_month"] else None
+        extra = _supervision_inputs(store, figures["end_month"], settings)
     started = _new_starts(end, base)
     return [
-        UnitData(row["name"], row, months.get(row["name"], []), started.get(row["name"], []))
+        UnitData(
+            row["name"],
+            row,
+            months.get(row["name"], []),
+            started.get(row["name"], []),
+            {
+                "nodes": extra["nodes"].get(row["name"], ()),
+                "problems": extra["problems"].get(row["name"], ()),
+                "end_month": figures["end_month"],
+            },
+        )
         for row in figures["by_unit"]
     ]
+
+
+def _supervision_inputs(store: Store, end_month: str, settings: Settings) -> dict[str, Any]:
+    """Each unit's milestones as of the period's end month and its 交办问题 of the year (the
+    problem's 责任单位 and the project's unit both answer for it), read once for all units."""
+    from ledgerkit.problems import ledger as problem_ledger
+    from ledgerkit.problems import of_year
+
+    nodes: dict[str, list[Any]] = {}
+    for n in store.nodes(end_month):
+        nodes.setdefault(n.unit, []).append(n)
+    problems: dict[str, list[Any]] = {}
+    for p in of_year(problem_ledger(store, end_month, settings).problems, end_month):
+        for unit in {p.unit, p.owner_unit} - {""}:
+            problems.setdefault(unit, []).append(p)
+    return {"nodes": nodes, "problems": problems}
 
 
 def _new_starts(end: list[Kept], base: list[Kept] | None) -> dict[str, list[str]]:

@@ -27,6 +27,7 @@ from decimal import Decimal
 from typing import Any
 
 from ledgerkit.fmt import half_up, pct, wan
+from ledgerkit.period import Period
 from ledgerkit.settings import ScoreRule, Settings
 
 RATE, COUNT = "rate", "count"
@@ -132,13 +133,27 @@ def new_starts(u: UnitData) -> Measure:
     return Measure(len(names), "、".join(names) if names else "本期没有新开工项目")
 
 
-def not_yet(source: str) -> ItemFn:
-    """An item whose data this ledgerkit does not keep yet (scored per the no_data rule)."""
+def node_rate(u: UnitData) -> Measure:
+    """节点按期率: the unit's nodes done by their planned date over the nodes due by the end
+    of the period (the 节点 sheets of its forms, and its ledgers' 计划开工/竣工 dates)."""
+    end = u.extra.get("end_month")
+    due = [n for n in u.extra.get("nodes", ()) if end and n.due_by(Period.parse(end))]
+    if not due:
+        return Measure(None, "本期没有到期的项目节点")
+    on_time = sum(1 for n in due if n.on_time())
+    return Measure(Decimal(on_time) / len(due), f"按期完成节点{on_time}个 ÷ 到期节点{len(due)}个")
 
-    def none(u: UnitData) -> Measure:
-        return Measure(None, f"尚无{source}")
 
-    return none
+def closure_rate(u: UnitData) -> Measure:
+    """问题办结率: of the 交办问题 first reported this year that the unit answers for (as the
+    problem's 责任单位 or the project's unit), the share 已办结 by the period's end."""
+    from ledgerkit.problems import CLOSED
+
+    items = list(u.extra.get("problems", ()))
+    if not items:
+        return Measure(None, "本年没有交办问题")
+    closed = sum(1 for p in items if p.status == CLOSED)
+    return Measure(Decimal(closed) / len(items), f"已办结{closed}个 ÷ 本年交办问题{len(items)}个")
 
 
 def _months(keys: Sequence[str]) -> str:
@@ -148,8 +163,8 @@ def _months(keys: Sequence[str]) -> str:
 register_item("投资完成率", investment_rate)
 register_item("开工率", start_rate)
 register_item("报送及时率", timely_rate)
-register_item("节点按期率", not_yet("项目节点计划"))
-register_item("问题办结率", not_yet("问题台账"))
+register_item("节点按期率", node_rate)
+register_item("问题办结率", closure_rate)
 register_item("新开工项目", new_starts, COUNT)
 register_item("逾期报送", _counter("逾期", "逾期报送"), COUNT)
 register_item("未报送", _counter("未报送", "未报送"), COUNT)
