@@ -500,7 +500,7 @@ def _projects(kept: list[Kept]) -> list[Project]:
     return [k.project for k in kept]
 
 
-def record_month(month: MonthRun, store: Path) -> bool:
+def record_month(month: MonthRun, store: Path, settings: Settings) -> bool:
     """Keep a merged month in the store (one transaction); False if nothing changed.
     Raises StoreProblem when the store cannot be written."""
     period = month.result.period
@@ -508,14 +508,23 @@ def record_month(month: MonthRun, store: Path) -> bool:
         return False
     with Store(store) as s:
         files = month.files or file_meta(month.result.files)
-        return s.record(period.key, files, month.kept, month.nodes)
+        return s.record(period.key, files, month.kept, month.nodes, made_with(settings))
 
 
-def _recorded(month: MonthRun, store: Path) -> MonthRun:
+def made_with(settings: Settings) -> str:
+    """What besides its files' bytes makes a month's kept rows: ledgerkit's version and the
+    settings (all of them, less where they were found: a setting that changes nothing kept
+    costs one more version in the store, a missed one would keep stale rows)."""
+    from ledgerkit import __version__
+
+    return f"{__version__} {replace(settings, workspace=None, warnings=())!r}"
+
+
+def _recorded(month: MonthRun, store: Path, settings: Settings) -> MonthRun:
     """The month kept in the store; a store that cannot take it is a warning on the run (the
     workbook is already written: the store is a convenience, rebuilt from the workbooks)."""
     try:
-        record_month(month, store)
+        record_month(month, store, settings)
     except StoreProblem as exc:
         problem = issue("history-not-recorded", store.name, reason=str(exc))
         return replace(month, result=replace(month.result, issues=(*month.result.issues, problem)))
@@ -546,7 +555,7 @@ def merge(
         month = merge_month(paths, period, settings, store, password=password, on_file=on_file)
         title = ledger_title(settings.region, month.result.period)
         write_workbook(month.result, out, title, month.figures, settings, nodes=month.nodes)
-        return replace(_recorded(month, store), output=out)
+        return replace(_recorded(month, store, settings), output=out)
 
 
 def check(

@@ -299,13 +299,15 @@ class Store:
         files: Sequence[FileMeta],
         kept: Sequence[Kept],
         nodes: Sequence[Node] = (),
+        inputs: str = "",
     ) -> bool:
         """Keep a merged month (and its 节点), in one transaction. False when it is the same
         as the current version (a rerun on the same files), so reruns leave the store
-        unchanged."""
-        rows = [_row(k) for k in kept]
+        unchanged. `inputs` names what else the kept rows were made from (the settings,
+        ledgerkit's version): the month is then told by its files' hashes and `inputs`, not by
+        its rows."""
         node_rows = [tuple(getattr(n, c) for c in NODE_COLUMNS) for n in nodes]
-        fingerprint = _fingerprint(files, rows, node_rows)
+        fingerprint = _fingerprint(files, kept, inputs, node_rows)
         current = self.db.execute(
             "SELECT id, fingerprint, version FROM snapshots WHERE period=? AND current=1", (period,)
         ).fetchone()
@@ -314,6 +316,7 @@ class Store:
         self.db.execute("BEGIN IMMEDIATE")  # a lock not had is no transaction to roll back
         try:
             self.db.execute("UPDATE snapshots SET current=0 WHERE period=?", (period,))
+            rows = [_row(k) for k in kept]
             version = (current["version"] + 1) if current else 1
             sid = self.db.execute(
                 "INSERT INTO snapshots (period, version, current, recorded, fingerprint)"
@@ -527,16 +530,26 @@ def _stored(column: str, value: Any) -> Any:
 
 
 def _fingerprint(
-    files: Sequence[FileMeta], rows: list[dict[str, Any]], nodes: Sequence[tuple[Any, ...]] = ()
+    files: Sequence[FileMeta],
+    kept: Sequence[Kept],
+    inputs: str,
+    nodes: Sequence[tuple[Any, ...]] = (),
 ) -> str:
-    """sha256 of the JSON text of [files, rows], made a thousand rows at a time: the whole
-    text of 200,000 rows would hold hundreds of MB at once for a hash."""
+    """sha256 of what made the month: the files as kept (each with the hash of its bytes) and
+    `inputs`. Rows (and 节点) follow from those, so they are hashed only when something else
+    may have made them: no `inputs` given, or a file without a hash (a month rebuilt from its
+    workbook). Rows go in as JSON a thousand at a time: the whole text of 200,000 rows would
+    hold hundreds of MB at once for a hash."""
     digest = hashlib.sha256()
 
     def dumps(value: Any) -> bytes:
         return json.dumps(value, sort_keys=True, default=str, ensure_ascii=False).encode("utf-8")
 
     digest.update(b"[" + dumps([f.__dict__ for f in files]) + b", [")
+    if inputs and all(f.sha256 for f in files):
+        digest.update(b"]" + dumps(inputs) + b"]")
+        return digest.hexdigest()
+    rows = [_row(k) for k in kept]
     for start in range(0, len(rows), 1000):
         if start:
             digest.update(b", ")
