@@ -245,20 +245,42 @@ def _all_paragraphs(doc: Any) -> list[Any]:
 
 
 def set_east_asian_fonts(doc: Any) -> None:
-    """Give every run an East Asian font (its paragraph style's), so Word and WPS show 仿宋
-    and 黑体 rather than a Western font's idea of Chinese."""
+    """Name an East Asian font in the document's defaults and in every paragraph style (the
+    one its style chain names, else 仿宋_GB2312), so Word and WPS show 仿宋 and 黑体 rather
+    than a theme's or a Western font's idea of Chinese. Done in the styles, once: a run
+    without a font of its own takes its paragraph style's (run by run, this was most of the
+    time of a bulletin of 22,000 projects)."""
+    from docx.enum.style import WD_STYLE_TYPE
     from docx.oxml.ns import qn
 
-    by_style: dict[str | None, str] = {}  # python-docx finds a paragraph's style by scanning
-    for paragraph in _all_paragraphs(doc):
-        style_id = paragraph._p.style
-        if style_id not in by_style:
-            by_style[style_id] = _style_east_asian(paragraph.style) or DEFAULT_EAST_ASIAN
-        font = by_style[style_id]
-        for run in paragraph.runs:
-            fonts = run._element.get_or_add_rPr().get_or_add_rFonts()
-            if not fonts.get(qn("w:eastAsia")):
-                fonts.set(qn("w:eastAsia"), font)
+    fonts = doc.styles.element
+    for tag in ("w:docDefaults", "w:rPrDefault", "w:rPr", "w:rFonts"):  # made where missing
+        child = fonts.find(qn(tag))
+        fonts = child if child is not None else _first(fonts, tag)
+    if not fonts.get(qn("w:eastAsia")):
+        _east_asian(fonts, DEFAULT_EAST_ASIAN)
+    for style in doc.styles:
+        if style.type == WD_STYLE_TYPE.PARAGRAPH:
+            font = _style_east_asian(style) or DEFAULT_EAST_ASIAN
+            _east_asian(style.element.get_or_add_rPr().get_or_add_rFonts(), font)
+
+
+def _first(parent: Any, tag: str) -> Any:
+    """A new first child `tag` of `parent` (docDefaults and rFonts come first in theirs)."""
+    from docx.oxml.parser import OxmlElement
+
+    child = OxmlElement(tag)
+    parent.insert(0, child)
+    return child
+
+
+def _east_asian(fonts: Any, font: str) -> None:
+    """An rFonts element naming `font` for Chinese; a theme's East Asian font would win over
+    it, so none is left beside it."""
+    from docx.oxml.ns import qn
+
+    fonts.set(qn("w:eastAsia"), font)
+    fonts.attrib.pop(qn("w:eastAsiaTheme"), None)
 
 
 def _style_east_asian(style: Any) -> str | None:
