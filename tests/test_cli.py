@@ -443,3 +443,43 @@ def test_text_from_files_and_paths_is_printed_literally(tmp_path, capsysbinary, 
         assert text in merged[1] and text in checked[1]
     assert f"汇总表已写出：{out}" in merged[1]
     assert "[/red]尹集乡:smile:" in reported[1] and MARKUP_UNIT in reported[1]
+
+
+def test_each_stage_of_a_run_has_its_bar_at_a_terminal(monkeypatch):
+    from ledgerkit import cli
+
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    stages = [("读取台账", "检查"), ("写出问题反馈副本", "写完")]
+    with cli._bars(True, stages) as callbacks:
+        assert callbacks == [None, None]  # --json: stderr stays quiet
+    with cli._bars(False, stages) as (on_file, on_written):
+        for done in range(1, 13):
+            on_file(done, 12)
+        for done in range(1, 12):
+            on_written(done, 12)
+    shown = terminal.getvalue()
+    assert "检查" in shown and "写出问题反馈副本" in shown and "11/12" in shown
+
+
+def test_feedback_copies_and_forms_report_their_progress(month, tmp_path, capsysbinary):
+    from ledgerkit.period import Period
+    from ledgerkit.pipeline import check, template
+    from ledgerkit.settings import Settings
+
+    written: list[tuple[int, int]] = []
+    run = check([month], Settings(), feedback=tmp_path / "退回", on_written=_append(written))
+    copies = len(run.written)
+    assert copies and written == [(n, copies) for n in range(1, copies + 1)]
+    book = tmp_path / "2024-04汇总.xlsx"
+    code, _, err = run_cli(capsysbinary, "merge", str(month), "-o", str(book), "--json")
+    assert code in (0, 1), err
+    forms: list[tuple[int, int]] = []
+    made = template(
+        Settings(), tmp_path, Period(2024, 5), tmp_path / "下发", None, book, _append(forms)
+    )
+    assert made and forms == [(n, len(made)) for n in range(1, len(made) + 1)]
+
+
+def _append(calls: list[tuple[int, int]]):
+    return lambda done, total: calls.append((done, total))

@@ -170,7 +170,8 @@ def check(
     from ledgerkit.pipeline import check as check_month
 
     settings = _settings()
-    with _progress(as_json) as on_file:
+    stages = [("读取台账", "检查"), ("写出问题反馈副本", "写完")]
+    with _bars(as_json, stages) as (on_file, on_written):
         run = check_month(
             paths,
             settings,
@@ -178,6 +179,7 @@ def check(
             feedback=feedback,
             password=password,
             on_file=on_file,
+            on_written=on_written,
         )
     for path in run.written:
         typer.echo(f"已写出 {path}", err=as_json)
@@ -589,7 +591,10 @@ def template(
     month = _period(period)
     assert month is not None  # a required option
     try:
-        written = unit_forms(_settings(), Path.cwd(), month, output, unit or [], source)
+        with _bars(False, [("写出填报表", "写完")]) as (on_written,):
+            written = unit_forms(
+                _settings(), Path.cwd(), month, output, unit or [], source, on_written
+            )
     except UnknownUnit as exc:
         raise typer.BadParameter(str(exc), param_hint="--unit") from None
     for path in written:
@@ -674,6 +679,18 @@ def _progress(as_json: bool) -> contextlib.AbstractContextManager[OnFile | None]
     from ledgerkit.console import file_progress
 
     return file_progress()
+
+
+def _bars(
+    as_json: bool, stages: list[tuple[str, str]]
+) -> contextlib.AbstractContextManager[list[OnFile | None]]:
+    """A progress bar on stderr for each stage of a run (what it does, what follows it), as
+    _progress: only for a person at a terminal."""
+    if as_json or not sys.stderr.isatty():
+        return contextlib.nullcontext([None] * len(stages))
+    from ledgerkit.console import progress_bars
+
+    return progress_bars(*stages)  # type: ignore[return-value]  # list is invariant
 
 
 def _finish(run: MonthRun, as_json: bool) -> None:

@@ -123,6 +123,16 @@ def file_progress() -> Iterator[Callable[[int, int], None]]:
     """A progress bar on stderr for the files being read, as `on_file(done, total)` to give
     the pipeline; it appears on the first call for a run of PROGRESS_FROM files or more and is
     wiped when the run ends, so what is printed after it stays as it was."""
+    with progress_bars(("读取台账", "检查、汇总")) as (on_file,):
+        yield on_file
+
+
+@contextmanager
+def progress_bars(*stages: tuple[str, str]) -> Iterator[list[Callable[[int, int], None]]]:
+    """One bar on stderr for each stage of a run, as `on_done(done, total)` callbacks for the
+    pipeline, in the order of `stages` (what it is doing, and what comes once it is done). A
+    stage's bar appears on its first call for PROGRESS_FROM items or more; all are wiped when
+    the run ends. One display for all: a terminal holds one live display at a time."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     bar = Progress(
@@ -132,20 +142,24 @@ def file_progress() -> Iterator[Callable[[int, int], None]]:
         console=_console(stderr=True),
         transient=True,
     )
-    task: list[Any] = []
 
-    def on_file(done: int, total: int) -> None:
-        if total < PROGRESS_FROM:
-            return
-        if not task:
-            bar.start()
-            task.append(bar.add_task("读取台账", total=total))
-        bar.update(task[0], completed=done)
-        if done == total:
-            bar.update(task[0], description="检查、汇总")
+    def follow(doing: str, then: str) -> Callable[[int, int], None]:
+        task: list[Any] = []
+
+        def on_done(done: int, total: int) -> None:
+            if total < PROGRESS_FROM:
+                return
+            if not task:
+                bar.start()  # once: a started display is left as it is
+                task.append(bar.add_task(doing, total=total))
+            bar.update(task[0], completed=done)
+            if done == total:
+                bar.update(task[0], description=then)
+
+        return on_done
 
     try:
-        yield on_file
+        yield [follow(doing, then) for doing, then in stages]
     finally:
         bar.stop()
 

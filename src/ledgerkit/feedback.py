@@ -16,6 +16,7 @@ it replaces only such a copy nobody has saved since, and reads a returned one as
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import re
@@ -23,7 +24,7 @@ import warnings
 import zipfile
 import zlib
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -41,6 +42,7 @@ from ledgerkit.layout import (
 )
 from ledgerkit.merging import FAILED, FileResult, MergeResult
 from ledgerkit.output import FIXED_DATE, atomic_write, file_stem
+from ledgerkit.parallel import ordered_map
 from ledgerkit.read import RawSheet, limits, read_book
 from ledgerkit.read.limits import _mb
 from ledgerkit.read.xlsx import check_zip
@@ -77,27 +79,39 @@ class Feedback:
     issues: tuple[Issue, ...] = ()
 
 
-def write_feedback(result: MergeResult, folder: Path) -> Feedback:
+def write_feedback(
+    result: MergeResult, folder: Path, on_done: Callable[[int, int], None] | None = None
+) -> Feedback:
     """Write `folder/<stem>_问题反馈.xlsx` for every input file with an error or a warning.
-    One file at a time: a file whose copy cannot be written is a `feedback-unwritten`
+    Each file on its own: a file whose copy cannot be written is a `feedback-unwritten`
     finding and the others are still written. The input files are never written to, and
-    neither is any existing file ledgerkit did not write (the copy takes a free name)."""
+    neither is any existing file ledgerkit did not write (the copy takes a free name). The
+    copies are made on every core (`parallel`); `on_done(done, total)` follows them."""
     cross = _cross_file_issues(result)
-    inputs = {f.path.resolve() for f in result.files}
-    written: list[Path] = []
+    taken = {f.path.resolve() for f in result.files}
+    jobs: list[tuple[FileResult, list[Issue], Path]] = []
     notes: list[Issue] = []
     for f in result.files:
         found = [i for i in (*f.issues, *cross.get(f.label, ())) if i.severity != "info"]
         if not found:
             continue
-        out, renamed = _output_path(folder, f.path, inputs | {p.resolve() for p in written})
+        out, renamed = _output_path(folder, f.path, taken)
+        taken.add(out.resolve())
         if renamed is not None:
             notes.append(issue("feedback-renamed", f.label, name=renamed, new=out.name))
-        done, said = _write_one(f, found, out)
+        jobs.append((f, found, out))
+    written: list[Path] = []
+    for (_f, _found, out), (done, said) in zip(
+        jobs, ordered_map(_write_job, jobs, on_done), strict=True
+    ):
         notes += said
         if done:
             written.append(out)
     return Feedback(tuple(written), tuple(notes))
+
+
+def _write_job(job: tuple[FileResult, list[Issue], Path]) -> tuple[bool, list[Issue]]:
+    return _write_one(*job)
 
 
 def _write_one(f: FileResult, found: list[Issue], out: Path) -> tuple[bool, list[Issue]]:
@@ -250,11 +264,45 @@ def _openpyxl_copy(path: Path) -> Workbook:
     from openpyxl import load_workbook
 
     data = _bounded_bytes(path)
-    with warnings.catch_warnings():  # "extension not supported" and the like: not the clerk's
-        warnings.simplefilter("ignore")
+    with warnings.catch_warnings(), _merged_cells_as_saved():
+        warnings.simplefilter("ignore")  # "extension not supported" and the like
         wb = load_workbook(io.BytesIO(data), keep_vba=False, rich_text=True)
     wb.template = False
     return wb
+
+
+@contextlib.contextmanager
+def _merged_cells_as_saved() -> Iterator[None]:
+    """openpyxl, reading a merged range, drops the styles its cells were saved with and
+    rebuilds the edges' borders from the first cell, one `cell.border +=` at a time (each
+    hashes and compares Border objects: two thirds of reading a ledger with 50 merged
+    包抓领导 cells). While this is open, the cells keep the styles Excel saved them with, which
+    are the borders Excel shows. openpyxl has no option for it; another openpyxl without
+    the method reads as it always did."""
+    from openpyxl.cell.cell import MergedCell
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    stock = Worksheet.__dict__.get("_clean_merge_range")
+    if stock is None:
+        yield
+        return
+
+    def as_saved(ws: Worksheet, cells: Any) -> None:
+        kept = ws._cells
+        coords = cells.cells
+        next(coords)  # the first cell holds the value
+        for row, col in coords:
+            merged = MergedCell(ws, row, col)
+            saved = kept.get((row, col))
+            if saved is not None and saved.has_style:
+                merged._style = saved._style
+            kept[row, col] = merged
+
+    Worksheet._clean_merge_range = as_saved  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Worksheet._clean_merge_range = stock  # type: ignore[method-assign]
 
 
 def _bounded_bytes(path: Path) -> bytes:

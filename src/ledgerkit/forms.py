@@ -10,14 +10,16 @@ help sheet with the rules and the deadline. A unit with no history gets the same
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+from ledgerkit.errors import LedgerkitError
 from ledgerkit.nodes import Node, write_form_sheet
 from ledgerkit.output import FIXED_DATE, atomic_write, file_stem, unique_stem
+from ledgerkit.parallel import ordered_map
 from ledgerkit.period import Period
 from ledgerkit.project import FIELDS, Project, name_key
 from ledgerkit.read import column_letter
@@ -87,24 +89,41 @@ def write_forms(
     settings: Settings,
     folder: Path,
     nodes: Sequence[Node] = (),
+    on_done: Callable[[int, int], None] | None = None,
 ) -> list[Path]:
     """One form per unit in `units` for `period`, pre-filled with that unit's `projects` (of
     the last merge, as the history store keeps them), with a 节点 sheet pre-filled from
-    `nodes` (last month's). Returns the files written."""
+    `nodes` (last month's), on every core; `on_done(done, total)` follows them. Returns the
+    files written; raises the first unit's error, in order."""
     by_unit: dict[str, list[Project]] = {u: [] for u in units}
     for p in projects:
         if p.unit in by_unit:
             by_unit[p.unit].append(p)
-    written: list[Path] = []
+    jobs: list[tuple[Path, str, list[Project], Period, Settings, list[Node]]] = []
     taken: set[str] = set()
     for unit, rows in by_unit.items():
         # a unit's text names the file: "../../x", "C:\x" or "CON" must stay a name in `folder`
         out = folder / f"{unique_stem(file_stem(period.title(unit, '重点项目台账')), taken)}.xlsx"
         mine = [n for n in nodes if n.unit == unit]
-        write = partial(_form, unit=unit, rows=rows, period=period, settings=settings, nodes=mine)
+        jobs.append((out, unit, rows, period, settings, mine))
+    for error in ordered_map(_write_form, jobs, on_done):
+        if error is not None:
+            raise error
+    return [job[0] for job in jobs]
+
+
+def _write_form(
+    job: tuple[Path, str, list[Project], Period, Settings, list[Node]],
+) -> LedgerkitError | None:
+    """One unit's form, written on whichever core (`parallel`); the error that stopped it is
+    handed back, to be raised in order, not in the process that met it."""
+    out, unit, rows, period, settings, nodes = job
+    write = partial(_form, unit=unit, rows=rows, period=period, settings=settings, nodes=nodes)
+    try:
         atomic_write(out, write, "填报表")
-        written.append(out)
-    return written
+    except LedgerkitError as exc:
+        return exc
+    return None
 
 
 def _form(
@@ -117,7 +136,8 @@ def _form(
 ) -> None:
     import xlsxwriter
 
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
+    options = {"strings_to_formulas": False, "strings_to_urls": False, "in_memory": True}
+    wb = xlsxwriter.Workbook(str(path), options)  # in memory: no temporary file a part
     wb.set_properties(
         {"title": f"{unit}重点项目台账", "author": "ledgerkit", "created": FIXED_DATE}
     )

@@ -566,10 +566,12 @@ def check(
     feedback: Path | None = None,
     password: str | None = None,
     on_file: OnFile | None = None,
+    on_written: OnFile | None = None,
 ) -> MonthRun:
     """`ledgerkit check`: the month read and checked, nothing merged or kept; with
     `feedback`, each unit's file with its problems marked, written to that folder; a copy
-    written otherwise than asked, or not at all, is a finding of its file."""
+    written otherwise than asked, or not at all, is a finding of its file. `on_file` follows
+    the reading, `on_written` the copies written."""
     if feedback is not None:
         output_folder(feedback, "问题反馈副本")
     store = store_path(settings, default_output(paths).parent)
@@ -578,7 +580,7 @@ def check(
         return month
     from ledgerkit.feedback import write_feedback
 
-    done = write_feedback(month.result, feedback)
+    done = write_feedback(month.result, feedback, on_written)
     result = replace(month.result, issues=month.result.issues + done.issues)
     return replace(month, result=result, written=done.written)
 
@@ -894,11 +896,13 @@ def template(
     folder: Path,
     units: list[str] | None = None,
     source: Path | None = None,
+    on_written: OnFile | None = None,
 ) -> list[Path]:
     """`ledgerkit template`: next period's forms, pre-filled with projects from `source` (a
     merged workbook) or else from the latest stored month before `period`; for the units
     given (each one known: on the roster, else among those projects' units; `UnknownUnit`
-    lists them otherwise), else the roster, else the units of those projects."""
+    lists them otherwise), else the roster, else the units of those projects. `on_written`
+    follows the forms written."""
     from ledgerkit.forms import write_forms
 
     output_folder(folder, "下月台账")
@@ -910,7 +914,7 @@ def template(
     names = _asked_units(units or [], known, where, settings) or known
     if not names:
         raise NoInputs("没有可用的单位：请用 --unit 指定，或在 ledgerkit.toml 中登记单位名册")
-    return write_forms(projects, names, period, settings, folder, nodes)
+    return write_forms(projects, names, period, settings, folder, nodes, on_written)
 
 
 def _last_projects(
