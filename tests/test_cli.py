@@ -483,3 +483,16 @@ def test_feedback_copies_and_forms_report_their_progress(month, tmp_path, capsys
 
 def _append(calls: list[tuple[int, int]]):
     return lambda done, total: calls.append((done, total))
+
+
+def test_a_long_step_without_a_count_shows_a_spinner_at_a_terminal(monkeypatch):
+    from ledgerkit import cli
+
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    with cli._working(True, "读取汇总表、写出通报"):
+        pass
+    assert terminal.getvalue() == ""  # --json: stderr stays quiet
+    with cli._working(False, "读取汇总表、写出通报"):
+        pass
+    assert "读取汇总表、写出通报" in terminal.getvalue()

@@ -273,15 +273,16 @@ def report(
         )
     if lists:
         _report_lists(settings, ledger, _period(period), output, as_json)
-    run = report_month(
-        ledger,
-        settings,
-        period=_period(period),
-        output=output,
-        fmt=fmt,
-        xlsx=xlsx,
-        by_leader=by_leader,
-    )
+    with _working(as_json, "读取汇总表、出数" + ("、写出通报" if output else "")):
+        run = report_month(
+            ledger,
+            settings,
+            period=_period(period),
+            output=output,
+            fmt=fmt,
+            xlsx=xlsx,
+            by_leader=by_leader,
+        )
     if run.preview is not None:
         _print_bytes(run.preview)
     if as_json:
@@ -375,7 +376,8 @@ def notices(
     from ledgerkit.pipeline import notices as write_notices
 
     settings = _settings(region=region)
-    run = write_notices(ledger, settings, output, period=_period(period), by_unit=by_unit)
+    with _working(as_json, "读取汇总表、写出督办通知单"):
+        run = write_notices(ledger, settings, output, period=_period(period), by_unit=by_unit)
     if as_json:
         _print_json(run.to_dict())
         raise typer.Exit(EXIT_OK if run.ok else EXIT_DATA)
@@ -530,7 +532,8 @@ def history(
 
     settings = _settings()
     if target == "rebuild":
-        run = pipeline.rebuild(settings, Path.cwd(), workbooks)
+        with _working(as_json, "从汇总表重建汇总记录"):
+            run = pipeline.rebuild(settings, Path.cwd(), workbooks)
         if as_json:
             _print_json(run.to_dict())
         else:
@@ -679,6 +682,16 @@ def _progress(as_json: bool) -> contextlib.AbstractContextManager[OnFile | None]
     from ledgerkit.console import file_progress
 
     return file_progress()
+
+
+def _working(as_json: bool, text: str) -> contextlib.AbstractContextManager[None]:
+    """A spinner on stderr during one long step, as _progress: only for a person at a
+    terminal."""
+    if as_json or not sys.stderr.isatty():
+        return contextlib.nullcontext()
+    from ledgerkit.console import working
+
+    return working(text)
 
 
 def _bars(

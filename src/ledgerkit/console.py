@@ -128,6 +128,14 @@ def file_progress() -> Iterator[Callable[[int, int], None]]:
 
 
 @contextmanager
+def working(text: str) -> Iterator[None]:
+    """A spinner with `text` on stderr while one long step runs (reading a merged workbook
+    and writing a document have no count to show); wiped when it ends."""
+    with _console(stderr=True).status(text):
+        yield
+
+
+@contextmanager
 def progress_bars(*stages: tuple[str, str]) -> Iterator[list[Callable[[int, int], None]]]:
     """One bar on stderr for each stage of a run, as `on_done(done, total)` callbacks for the
     pipeline, in the order of `stages` (what it is doing, and what comes once it is done). A

@@ -4,12 +4,17 @@ Writing one workbook is Python from start to end (openpyxl, xlsxwriter) and hold
 so threads would take turns on one core. The results come back in the order of the inputs,
 whatever order the processes finish in, so a run's outputs and findings do not depend on
 the machine's mood. Few items run in this process: starting the processes costs more
-(a Windows process imports ledgerkit afresh) than they would save.
+(each imports ledgerkit afresh) than they would save.
+
+The processes are spawned, not forked, on every system: as on Windows, where a clerk runs
+it, and never a copy of a process whose other threads (the progress bar's) may hold a lock
+at the moment of the copy.
 """
 
 from __future__ import annotations
 
 import gc
+import multiprocessing
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -44,7 +49,8 @@ def ordered_map(
 
     if count >= 2 and total >= MIN_ITEMS:
         try:
-            with ProcessPoolExecutor(count, initializer=gc.enable) as pool:
+            spawn = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(count, mp_context=spawn, initializer=gc.enable) as pool:
                 for future in [pool.submit(fn, item) for item in items]:
                     done(future.result())
         except (BrokenProcessPool, OSError):  # killed for memory, or no processes here
