@@ -285,7 +285,11 @@ def _file_row(
         ("、".join(map(str, led.header_rows)) if led else "", styles.text),
         (led.rows_read if led else None, styles.int),
         (len(led.projects) if led else (f.projects if sheet is None else None), styles.int),
-        *((sum(counts[k] for k in kinds), styles.int) for _, kinds in FILE_COUNTS),
+        # a sheet set aside was not read row by row: nothing to count, blank not 0
+        *(
+            (sum(counts[k] for k in kinds) if led or sheet is None else None, styles.int)
+            for _, kinds in FILE_COUNTS
+        ),
         (n_errors, styles.int),
         (n_warnings, styles.int),
     ]
