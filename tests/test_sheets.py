@@ -88,6 +88,31 @@ def test_area_units_from_tabs_are_put_the_rosters_way(folder: Path) -> None:
     assert {p.unit for p in result.projects} == {"经开区", "余家湖"}
 
 
+def test_each_area_sheet_titled_with_its_area_takes_it(folder: Path) -> None:
+    titled = [
+        ("Sheet1", [["襄城经济开发区2024年重点项目台账"], *AREAS[0][1]]),
+        ("Sheet2", [["余家湖工业园区2024年重点项目台账"], *AREAS[1][1]]),
+    ]
+    xlsx_book(folder / "区发改局.xlsx", titled)
+    result = merge_paths([folder])
+    assert [p.unit for p in result.projects] == ["襄城经济开发区"] * 2 + ["余家湖工业园区"]
+    assert {led.unit_source for led in result.files[0].ledgers} == {"标题"}
+
+
+def test_two_versions_of_a_file_of_several_areas_merge_once(folder: Path) -> None:
+    import os
+
+    xlsx_book(folder / "区发改局.xlsx", AREAS)
+    newer = [(name, [row[:] for row in rows]) for name, rows in AREAS]
+    newer[1][1][1][4] = 800
+    path = xlsx_book(folder / "区发改局（修改）.xlsx", newer)
+    os.utime(path, (2_000_000_000, 2_000_000_000))
+    result = merge_paths([folder])
+    assert _sums(result.projects) == (3, 89000, 21000, 5800)
+    (older,) = [f for f in result.files if f.status == "skipped"]
+    assert older.label == "区发改局.xlsx" and not older.ledgers
+
+
 def test_a_one_sheet_file_keeps_the_unit_of_its_file_name(folder: Path) -> None:
     xlsx(folder / "卧龙镇.xlsx", GRADED, sheet="尹集乡")
     (p, *_) = merge_paths([folder]).projects
@@ -325,6 +350,8 @@ def test_files_sheet_has_a_line_per_sheet_and_reads_back(folder: Path, tmp_path:
         ("卧龙镇.xlsx", "已汇总", "台账", "卧龙镇", 1, ""),
     ]
     assert "是汇总表（各行是地区或单位：卧龙镇、尹集乡" in lines[3][5]
+    rows = read_files_sheet(out) or []
+    assert [r["合计行"] for r in rows] == [0, 0, "", "", 0]  # a sheet set aside: no rows read
     with Store(tmp_path / "ledgerkit-history.sqlite") as store:
         units = sorted((f["name"], f["unit"], f["projects"]) for f in store.files("2024-04"))
     assert units == [

@@ -269,9 +269,9 @@ def pick_versions(files: list[FileResult]) -> list[FileResult]:
     by_unit: dict[str, list[int]] = {}  # only files of one unit can be versions of each other
     read = {i: f for i, f in enumerate(files) if f.ledgers}
     for i, f in read.items():
-        # a unit per row (a department's file), or a sheet per area: no one unit's version
-        if len(f.units) == 1 and not any(led.letter_of("unit") for led in f.ledgers):
-            by_unit.setdefault(f.units[0], []).append(i)
+        # a unit per row (a department's file) has no one unit; a sheet per area, its areas
+        if not any(led.letter_of("unit") for led in f.ledgers):
+            by_unit.setdefault("、".join(sorted(f.units)), []).append(i)
     groups = [g for g in by_unit.values() if len(g) > 1] + _copy_pairs(files, read)
     for group in groups:
         names = {
