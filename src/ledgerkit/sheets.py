@@ -124,7 +124,7 @@ def read_book_ledgers(book: RawBook, default_unit: str = "万元", rollup: bool 
             )
         else:
             kept.append(led)
-    counted, views, view_issues = _views(kept, book.label)
+    counted, views, view_issues = _views(kept, book.label) if len(kept) > 1 else (kept, [], ())
     notes += views
     if not counted:
         reasons = [n.reason for n in notes]
@@ -190,12 +190,12 @@ def is_area(name: Any) -> bool:
 
 def _summary_reason(ledger: SheetLedger, others: int) -> str:
     """Why a sheet with a header is a summary, not a list ('' when it is a list)."""
-    names = [p.name for p in ledger.projects]
-    if names and all(is_area(n) for n in names):
-        shown = "、".join(str(n) for n in names[:3]) + ("等" if len(names) > 3 else "")
+    projects = ledger.projects
+    if projects and all(is_area(p.name) for p in projects):  # stops at the first project
+        shown = "、".join(str(p.name) for p in projects[:3]) + ("等" if len(projects) > 3 else "")
         return f"各行是地区或单位：{shown}，没有项目名称"
-    kinds = {s.kind for s in ledger.set_aside}
-    if not names and others and kinds & {TOTAL, SUBTOTAL}:
+    kinds = {s.kind for s in ledger.set_aside} if not projects and others else set()
+    if kinds & {TOTAL, SUBTOTAL}:
         return "只有合计、小计行，没有项目"
     return ""
 
@@ -369,7 +369,7 @@ def _stage_from_tab(ledger: SheetLedger, found: list[Issue]) -> SheetLedger:
     """Projects of a stage's sheet whose rows give no category take the stage of the tab; a
     finding says how many."""
     stage = tab_stage(ledger.sheet)
-    bare = [i for i, p in enumerate(ledger.projects) if not p.category]
+    bare = [i for i, p in enumerate(ledger.projects) if not p.category] if stage else []
     if stage is None or not bare:
         return ledger
     schema = load_schema()
@@ -408,21 +408,28 @@ def card_pairs(sheet: RawSheet) -> list[Pair] | None:
     """The (label, value) pairs of a one-project registration card (项目名称 | …, 项目总投资额
     （万元） | …, 日期 | …), or None when the sheet is not one: three or more rows must start
     with a field's label followed by a value that is no label, one of them 项目名称. Every
-    row of label | value pairs is then read, labels of no field (日期) kept as they are."""
-    pairs: list[Pair] = []
-    card_rows, names = 0, 0
+    row of label | value pairs is then read, labels of no field (日期) kept as they are.
+    A list's rows start with a number (序号) or a header row of labels: rejected at a look."""
+    rows: list[int] = []
+    card_rows = 0
     for r, row in enumerate(sheet.rows[:CARD_SCAN_ROWS]):
-        cells = [v for v in row if _filled(v)]
-        if not cells or not isinstance(cells[0], str):
+        if row and row[0].__class__ in (int, float):  # a list's 序号: the common case, first
             continue
-        label = match_field(cells[0])
-        if (len(cells) == 1 and label is None) or (len(cells) > 1 and match_field(_text(cells[1]))):
+        first = next((c for c, v in enumerate(row) if _filled(v)), None)
+        if first is None or not isinstance(row[first], str):
+            continue
+        label = match_field(row[first])
+        second = next((v for v in row[first + 1 :] if _filled(v)), None)
+        if (second is None and label is None) or (
+            second is not None and match_field(_text(second))
+        ):
             continue  # a title, or a header row of labels (a list's)
-        row_pairs = _row_pairs(r, row)
+        rows.append(r)
         card_rows += label is not None
-        names += sum(1 for p in row_pairs if match_field(p[3]) == "name")
-        pairs += row_pairs
-    return pairs if card_rows >= 3 and names >= 1 else None
+    if card_rows < 3:
+        return None
+    pairs = [p for r in rows for p in _row_pairs(r, sheet.rows[r])]
+    return pairs if any(match_field(p[3]) == "name" for p in pairs) else None
 
 
 def _row_pairs(r: int, row: list[Any]) -> list[Pair]:
