@@ -414,3 +414,26 @@ def test_feedback_copy_marks_problems_on_every_sheet(folder: Path, tmp_path: Pat
     assert "问题清单" in wb.sheetnames
     assert wb["襄城经济开发区2024年项目"]["E2"].comment is not None
     assert wb["余家湖工业园区2024年项目"]["D2"].comment is not None
+
+
+def test_a_rebuilt_feedback_copy_holds_every_sheet_counted(
+    folder: Path, tmp_path: Path, monkeypatch
+):
+    import ledgerkit.feedback as fb
+
+    def refuse(path):
+        raise TypeError("an odd workbook")  # the unit's workbook cannot be copied as it is
+
+    monkeypatch.setattr(fb, "_openpyxl_copy", refuse)
+    areas = [(name, [row[:] for row in rows]) for name, rows in AREAS]
+    areas[0][1][1][4] = "三千"
+    areas[1][1][1][3] = "一千"
+    view = [HEAD, areas[0][1][2], areas[1][1][1], areas[0][1][1]]
+    xlsx_book(folder / "区发改局.xlsx", [*areas, ("分行业", view)])
+    run = check([folder], Settings(), feedback=tmp_path / "反馈")
+    assert "feedback-rebuilt" in _codes(run.result.issues)
+    wb = openpyxl.load_workbook(tmp_path / "反馈" / "区发改局_问题反馈.xlsx")
+    assert wb.sheetnames == ["问题清单", "襄城经济开发区2024年项目", "余家湖工业园区2024年项目"]
+    assert wb["襄城经济开发区2024年项目"]["E2"].comment is not None
+    assert wb["余家湖工业园区2024年项目"]["D2"].comment is not None
+    assert wb["余家湖工业园区2024年项目"]["B2"].value == "热电联产"
