@@ -265,6 +265,24 @@ def test_a_sheet_of_figures_with_no_name_column_is_named(folder: Path) -> None:
     assert note.kind == "非项目清单" and "2行数字" in note.reason and "未读取" in note.reason
 
 
+def test_a_sheet_that_cannot_be_understood_fails_alone(folder: Path) -> None:
+    shifted = [
+        ["项目名称", "总投资", "年度计划投资", "累计完成投资"],
+        ["责任单位"],
+        ["城北学校", 1, 1, 1],
+    ]
+    xlsx_book(folder / "区发改局.xlsx", [("分级管理", GRADED), ("新增", shifted)])
+    result = merge_paths([folder])
+    assert _sums(result.projects) == (3, 92000, 23000, 6000)
+    (f,) = result.files
+    assert f.status == "merged" and [(n.sheet, n.kind) for n in f.notes] == [("新增", "无法读取")]
+    (bad,) = [i for i in result.issues if i.code == "sheet-unreadable"]
+    assert (bad.severity, bad.sheet) == ("error", "新增") and "表头错位" in bad.message
+    assert not result.ok  # the clerk must have it fixed: exit 1
+    alone = load_file(xlsx_book(folder.parent / "新增.xlsx", [("新增", shifted)]))
+    assert alone.status == "failed" and "表头错位" in alone.reason
+
+
 # --- registration cards --------------------------------------------------------------------
 
 CARD = [

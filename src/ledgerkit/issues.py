@@ -24,6 +24,7 @@ CODES: dict[str, tuple[Severity, str]] = {
         "如果其中一张是另一张的重排或摘录，请删去后重新报送",
     ),
     "sheet-set-aside": ("info", "{reason}"),
+    "sheet-unreadable": ("error", "{reason}；该表未汇总，其余工作表照常汇总"),
     "sheet-card": ("info", "工作表“{tab}”是单个项目的登记表，按一个项目“{name}”读取"),
     "category-from-sheet": (
         "info",

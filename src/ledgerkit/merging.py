@@ -57,7 +57,7 @@ class SheetLine:
 
     sheet: str
     ledger: SheetLedger | None = None
-    kind: str = ""  # sheets.VIEW / SUMMARY / NOT_A_LIST / CARD for a sheet set aside
+    kind: str = ""  # sheets.VIEW / SUMMARY / NOT_A_LIST / CARD / UNREADABLE: not counted
     reason: str = ""
 
     def to_dict(self) -> dict[str, Any]:

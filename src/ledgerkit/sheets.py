@@ -33,7 +33,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
-from ledgerkit.errors import NotALedger
+from ledgerkit.errors import NotALedger, UnreadableFile
 from ledgerkit.issues import Issue, issue
 from ledgerkit.layout import DETAIL_SHEET
 from ledgerkit.normalise import (
@@ -54,6 +54,7 @@ from ledgerkit.values import category_in, clean_text, is_empty
 
 # what became of a sheet not counted (the 文件情况 sheet shows the kind in its 状态 column)
 VIEW, SUMMARY, NOT_A_LIST, CARD = "重复视图", "汇总表", "非项目清单", "登记表"
+UNREADABLE = "无法读取"  # a sheet whose header cannot be understood, beside sheets that can
 
 CARD_REFUSED = "这是单个项目的登记表，不是项目清单"
 NO_HEADER = "没有找到台账表头（需要有“项目名称”一列），不是项目台账，已跳过"
@@ -77,7 +78,7 @@ class SheetNote:
     """A visible sheet holding something a person would count, not counted, and why."""
 
     sheet: str
-    kind: str  # VIEW | SUMMARY | NOT_A_LIST | CARD
+    kind: str  # VIEW | SUMMARY | NOT_A_LIST | CARD | UNREADABLE
     reason: str
 
 
@@ -126,6 +127,9 @@ def read_book_ledgers(book: RawBook, default_unit: str = "万元", rollup: bool 
             kept.append(led)
     counted, views, view_issues = _views(kept, book.label) if len(kept) > 1 else (kept, [], ())
     notes += views
+    broken = [n for n in notes if n.kind == UNREADABLE]
+    if not counted and broken:
+        raise UnreadableFile(book.label, broken[0].reason)
     if not counted:
         reasons = [n.reason for n in notes]
         raise NotALedger(book.label, "；".join(reasons)[:300] if reasons else NO_HEADER)
@@ -143,6 +147,7 @@ _NOTE_CODES = {
     SUMMARY: "sheet-set-aside",
     NOT_A_LIST: "sheet-set-aside",
     CARD: "sheet-set-aside",
+    UNREADABLE: "sheet-unreadable",
 }
 
 
@@ -171,7 +176,10 @@ def _read_sheet(
         return read_card(book, sheet, card, default_unit)
     header = find_header(sheet.rows, schema)
     if header is not None:
-        return normalise_sheet(book, sheet, header, default_unit)
+        try:
+            return normalise_sheet(book, sheet, header, default_unit)
+        except UnreadableFile as exc:  # the file fails only if no other sheet can be read
+            return SheetNote(sheet.name, UNREADABLE, exc.reason)
     why = _no_list_reason(sheet, schema)
     if why is None:
         return None
