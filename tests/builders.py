@@ -51,6 +51,24 @@ def xlsx(
     return path
 
 
+def xlsx_book(
+    path: Path, sheets: Sequence[tuple[str, Rows]], hidden: Sequence[tuple[str, Rows]] = ()
+) -> Path:
+    """An .xlsx of several sheets in tab order (a sheet per area, per stage, a view …); the
+    `hidden` ones after them, hidden."""
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, rows in [*sheets, *hidden]:
+        ws = wb.create_sheet(name)
+        for row in rows:
+            ws.append(list(row))
+        if (name, rows) in hidden:
+            ws.sheet_state = "hidden"
+    wb.active = 0
+    wb.save(path)
+    return path
+
+
 def xls(path: Path, rows: Rows, merges: Sequence[tuple[int, int, int, int]] = ()) -> Path:
     """A real BIFF8 .xls written by xlwt; merges as (r0, r1, c0, c1), 0-based inclusive."""
     import xlwt

@@ -38,6 +38,17 @@ def test_merge_json_is_one_object_with_the_promised_keys(month, tmp_path, capsys
         "status": "merged",
         "projects": 3,
         "reason": "",
+        "sheets": [
+            {
+                "sheet": "台账",
+                "counted": True,
+                "unit": "卧龙镇",
+                "unit_source": "标题",
+                "projects": 3,
+                "set_aside_as": None,
+                "reason": "",
+            }
+        ],
     }
     assert files["欧庙镇.xlsx"]["status"] == "failed" and "损坏" in files["欧庙镇.xlsx"]["reason"]
     assert files["~$卧龙镇.xlsx"]["status"] == "skipped"

@@ -17,8 +17,8 @@ from rich.table import Table
 from rich.text import Text
 
 from ledgerkit.fmt import amount, pct, vs_time, wan, yi
-from ledgerkit.layout import FILE_STATUS_LABEL, SEVERITY_LABEL
-from ledgerkit.merging import FAILED, MergeResult
+from ledgerkit.layout import FILE_STATUS_LABEL, SEVERITY_LABEL, SHEET_SET_ASIDE
+from ledgerkit.merging import FAILED, MergeResult, sheet_lines
 from ledgerkit.metrics import LAGGING, SEVERE, low_label, totals
 from ledgerkit.period import Period
 from ledgerkit.settings import Settings
@@ -185,14 +185,25 @@ def render_result(result: MergeResult, out: Path | None) -> None:
     )
     for f in result.files:
         style = "red" if f.status == FAILED else ("dim" if f.status == "skipped" else "")
+        lines = sheet_lines(f)
         files.add_row(
             f.label,
             FILE_STATUS_LABEL[f.status],
-            f.ledger.unit if f.ledger else "",
+            "、".join(f.units),
             str(f.projects),
-            f.reason,
+            f.reason or (f"{len(lines)}张工作表" if len(lines) > 1 else ""),
             style=style,
         )
+        for line in lines if len(lines) > 1 else ():  # each sheet, under its file
+            led = line.ledger
+            files.add_row(
+                f"  工作表“{line.sheet}”",
+                FILE_STATUS_LABEL[f.status] if led else SHEET_SET_ASIDE,
+                led.unit if led else "",
+                str(len(led.projects)) if led else "",
+                line.reason,
+                style=style if led else "dim",
+            )
     console.print(files)
     t = totals(result.projects)
     say(

@@ -331,33 +331,45 @@ def _bounded_bytes(path: Path) -> bytes:
 
 
 def _raw_copy_of(f: FileResult) -> Workbook | None:
-    """The ledger sheet rebuilt from the raw cells, read again within the reader's limits;
-    past MAX_COPY_CELLS, or when the file cannot be read now, _Refused (the list alone)."""
+    """The ledger sheets (each sheet counted) rebuilt from the raw cells, read again within
+    the reader's limits; past MAX_COPY_CELLS, or when the file cannot be read now, _Refused
+    (the list alone)."""
     try:
         book = read_book(f.path)
     except UnreadableFile as exc:
         raise _Refused("feedback-list-only", exc.reason) from exc
-    sheet = f.ledger.sheet if f.ledger else ""
-    raw = next((s for s in book.sheets if s.name == sheet), book.sheets[0] if book.sheets else None)
-    if raw is None:
+    by_name = {s.name: s for s in book.sheets}
+    wanted = [(by_name[led.sheet], led.header_rows) for led in f.ledgers if led.sheet in by_name]
+    if not wanted and book.sheets:
+        wanted = [(book.sheets[0], ())]
+    if not wanted:
         return None
-    cells = len(raw.rows) * max((len(r) for r in raw.rows), default=0)
+    cells = sum(len(raw.rows) * max((len(r) for r in raw.rows), default=0) for raw, _ in wanted)
     if cells > limits.MAX_COPY_CELLS:
+        names = "、".join(f"“{raw.name}”" for raw, _ in wanted)
         raise _Refused(
             "feedback-list-only",
-            f"工作表“{raw.name}”有 {cells:,} 个单元格，超过附上原表的上限"
-            f" {limits.MAX_COPY_CELLS:,} 个",
+            f"工作表{names}有 {cells:,} 个单元格，超过附上原表的上限 {limits.MAX_COPY_CELLS:,} 个",
         )
-    return _raw_copy(raw, f.ledger.header_rows if f.ledger else ())
+    wb = _raw_copy(*wanted[0])
+    for raw, header_rows in wanted[1:]:  # the other sheets counted, each after the first
+        _raw_sheet(wb.create_sheet(), raw, header_rows)
+    return wb
 
 
 def _raw_copy(raw: RawSheet, header_rows: tuple[int, ...]) -> Workbook:
     """A new workbook holding the ledger sheet's values and merged ranges, cell for cell."""
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
 
     wb = Workbook()
-    ws = wb.active
+    _raw_sheet(wb.active, raw, header_rows)
+    return wb
+
+
+def _raw_sheet(ws: Worksheet, raw: RawSheet, header_rows: tuple[int, ...]) -> None:
+    """`raw`'s values and merged ranges, cell for cell, into the empty sheet `ws`."""
+    from openpyxl.styles import Alignment, Font
+
     ws.title = _sheet_title(raw.name)
     for r, row in enumerate(raw.rows, start=1):
         for c, value in enumerate(row, start=1):
@@ -372,7 +384,6 @@ def _raw_copy(raw: RawSheet, header_rows: tuple[int, ...]) -> Workbook:
     if header_rows:
         ws.freeze_panes = f"A{max(header_rows) + 1}"  # by name: A5 may be a merged cell
     _fit_columns(ws, raw)
-    return wb
 
 
 def _disjoint(merged: Iterable[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:

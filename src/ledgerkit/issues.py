@@ -12,6 +12,24 @@ CODES: dict[str, tuple[Severity, str]] = {
     "file-unreadable": ("error", "文件无法读取：{reason}"),
     "file-skipped": ("info", "已跳过：{reason}"),
     "sheet-hidden": ("info", "隐藏的工作表“{name}”未汇总"),
+    "sheet-view": ("info", "{reason}"),
+    "sheet-view-differs": (
+        "warning",
+        "工作表“{tab}”与“{other}”是同一批项目，但“{field}”不同（{here}万元，“{other}”为{there}万元）："
+        "汇总采用“{other}”，请核实",
+    ),
+    "sheet-overlap": (
+        "warning",
+        "工作表“{tab}”与“{other}”有{n}个项目相同（“{tab}”共{a}个，“{other}”共{b}个），两张表都已计入；"
+        "如果其中一张是另一张的重排或摘录，请删去后重新报送",
+    ),
+    "sheet-set-aside": ("info", "{reason}"),
+    "sheet-unreadable": ("error", "{reason}；该表未汇总，其余工作表照常汇总"),
+    "sheet-card": ("info", "工作表“{tab}”是单个项目的登记表，按一个项目“{name}”读取"),
+    "category-from-sheet": (
+        "info",
+        "工作表“{tab}”的{n}个项目没有填写项目类别，按工作表名称计为“{category}”",
+    ),
     "no-money-columns": ("warning", "没有找到投资金额列（总投资、年度计划投资、累计完成投资）"),
     "missing-name": ("error", "第{row}行有数据但没有项目名称"),
     "bad-number": ("error", "“{field}”的值“{text}”{problem}，请改为数字（单位{money_unit}）"),

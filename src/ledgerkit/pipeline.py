@@ -31,14 +31,14 @@ from ledgerkit.issues import CELL_CODES, Issue, issue
 from ledgerkit.layout import DETAIL_SHEET, FEEDBACK_SUFFIX, is_merged_workbook
 from ledgerkit.leaders import by_leader, with_problem_ledger
 from ledgerkit.lock import workspace_lock
-from ledgerkit.merging import FAILED, MERGED, SKIPPED, FileResult, MergeResult
+from ledgerkit.merging import FAILED, MERGED, SKIPPED, FileResult, MergeResult, sheet_lines
 from ledgerkit.merging import merge as merge_files
 from ledgerkit.metrics import Assessed, assess, breakdown, figures, to_json, totals
 from ledgerkit.nodes import SHEET as NODE_SHEET
 from ledgerkit.nodes import Node, month_nodes, name_overdue, read_nodes
 from ledgerkit.nodes import check as check_nodes
 from ledgerkit.nodes import summary as node_summary
-from ledgerkit.normalise import TITLE, SheetLedger, normalise_book
+from ledgerkit.normalise import TITLE, SheetLedger
 from ledgerkit.period import Period, from_paths, from_titles
 from ledgerkit.problems import summary as problem_summary
 from ledgerkit.project import Project, name_key, units_of
@@ -46,6 +46,7 @@ from ledgerkit.queries import expected_units, submissions
 from ledgerkit.rates import honest_rates
 from ledgerkit.read import LEDGER_SUFFIXES, RawBook, is_lock_file, read_book
 from ledgerkit.settings import Settings
+from ledgerkit.sheets import read_book_ledgers
 from ledgerkit.store import (
     STORE_NAME,
     FileMeta,
@@ -174,7 +175,7 @@ def load_file(
     book: RawBook | None = None
     try:
         book = read_book(path, password)
-        ledger = normalise_book(book, default_unit, rollup)
+        read = read_book_ledgers(book, default_unit, rollup)
     except NotALedger as exc:
         skipped = (issue("file-skipped", path.name, reason=exc.reason),)
         return FileResult(path, SKIPPED, exc.reason, issues=skipped, sha256=_read(book, exc))
@@ -182,9 +183,19 @@ def load_file(
         failed = (issue("file-unreadable", path.name, reason=exc.reason),)
         return FileResult(path, FAILED, exc.reason, issues=failed, sha256=_read(book, exc))
     hidden = tuple(issue("sheet-hidden", path.name, name, name=name) for name in book.hidden)
-    nodes, bad_dates = read_nodes(book, ledger.unit)  # its 节点 sheet, if it has one
-    found = ledger.issues + check_sheet(ledger) + hidden + bad_dates
-    return FileResult(path, MERGED, "", ledger, found, sha256=book.sha256, nodes=nodes)
+    found = [i for led in read.ledgers for i in (*led.issues, *check_sheet(led))]
+    # its 节点 sheet, if it has one, for the unit of its (first) list
+    nodes, bad_dates = read_nodes(book, read.ledgers[0].unit if read.ledgers else "")
+    return FileResult(
+        path,
+        MERGED,
+        "",
+        read.ledgers,
+        (*found, *read.issues, *hidden, *bad_dates),
+        sha256=book.sha256,
+        nodes=nodes,
+        notes=read.notes,
+    )
 
 
 def _read(book: RawBook | None, exc: UnreadableFile) -> str:
@@ -223,7 +234,7 @@ def merge_paths(
     explicit = {p.resolve() for p in paths if p.is_file()}
     loaded = pick_versions(skip_own_outputs(loaded, explicit))
     files = loaded + skipped
-    ledgers = [f.ledger for f in loaded if f.ledger is not None]
+    ledgers = [led for f in loaded for led in f.ledgers]
     period = period or from_paths(paths, settings.year) or from_titles(_titles(ledgers))
     return merge_files(files, period, check_duplicates(ledgers), settings.canonical_unit)
 
@@ -251,7 +262,7 @@ def skip_own_outputs(files: list[FileResult], explicit: set[Path]) -> list[FileR
     skip = issue("file-skipped", "", reason=OWN_OUTPUT)
     return [
         replace(
-            f, status=SKIPPED, reason=OWN_OUTPUT, ledger=None, issues=(replace(skip, file=f.label),)
+            f, status=SKIPPED, reason=OWN_OUTPUT, ledgers=(), issues=(replace(skip, file=f.label),)
         )
         if i in walked
         else f
@@ -272,16 +283,16 @@ def pick_versions(files: list[FileResult]) -> list[FileResult]:
     nothing is dropped on a guess."""
     kept = list(files)
     by_unit: dict[str, list[int]] = {}  # only files of one unit can be versions of each other
-    ledgers: dict[int, SheetLedger] = {}
-    for i, f in enumerate(files):
-        if f.ledger is None:
-            continue
-        ledgers[i] = f.ledger
-        if not f.ledger.letter_of("unit"):  # a unit per row: a department's file
-            by_unit.setdefault(f.ledger.unit, []).append(i)
-    groups = [g for g in by_unit.values() if len(g) > 1] + _copy_pairs(files, ledgers)
+    read = {i: f for i, f in enumerate(files) if f.ledgers}
+    for i, f in read.items():
+        # a unit per row (a department's file) has no one unit; a sheet per area, its areas
+        if not any(led.letter_of("unit") for led in f.ledgers):
+            by_unit.setdefault("、".join(sorted(f.units)), []).append(i)
+    groups = [g for g in by_unit.values() if len(g) > 1] + _copy_pairs(files, read)
     for group in groups:
-        names = {i: {name_key(p.name) for p in ledgers[i].projects} for i in group}
+        names = {
+            i: {name_key(p.name) for led in files[i].ledgers for p in led.projects} for i in group
+        }
         for i in group:
             for j in group:
                 if i == j or kept[i] is not files[i] or kept[j] is not files[j]:
@@ -294,7 +305,7 @@ def pick_versions(files: list[FileResult]) -> list[FileResult]:
     return kept
 
 
-def _copy_pairs(files: list[FileResult], ledgers: dict[int, SheetLedger]) -> list[list[int]]:
+def _copy_pairs(files: list[FileResult], ledgers: dict[int, FileResult]) -> list[list[int]]:
     """Each feedback copy read as a ledger with the files it was made from, by name:
     卧龙镇_问题反馈.xlsx and 卧龙镇（xls）_问题反馈.xlsx go with 卧龙镇.xls."""
     groups = []
@@ -326,7 +337,7 @@ def _set_aside(older: FileResult, newer: FileResult) -> FileResult:
     else:
         reason = f"ledgerkit 写出后未经修改的问题反馈副本，已采用“{newer.label}”"
         found = issue("feedback-unchanged", older.label, original=newer.label)
-    return replace(older, status=SKIPPED, reason=reason, ledger=None, issues=(found,))
+    return replace(older, status=SKIPPED, reason=reason, ledgers=(), issues=(found,))
 
 
 # --- a month with its figures and its history --------------------------------------------
@@ -381,6 +392,7 @@ class MonthRun:
                     "status": f.status,
                     "projects": f.projects,
                     "reason": f.reason,
+                    "sheets": [line.to_dict() for line in sheet_lines(f)],
                 }
                 for f in result.files
             ],

@@ -22,7 +22,7 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
@@ -35,6 +35,7 @@ from ledgerkit.layout import (
     FILE_REASON,
     FILE_STATUS,
     FILE_UNIT,
+    SHEET_SET_ASIDE,
     read_files_sheet,
     status_of_label,
 )
@@ -43,6 +44,7 @@ from ledgerkit.project import Project, Source, make, name_key
 
 if TYPE_CHECKING:
     from ledgerkit.merging import FileResult
+    from ledgerkit.normalise import SheetLedger
 
 STORE_NAME = "ledgerkit-history.sqlite"
 SCHEMA_VERSION = 2  # PRAGMA user_version of the stores this ledgerkit writes (0: before versions)
@@ -163,41 +165,51 @@ def file_meta(files: Sequence[FileResult]) -> list[FileMeta]:
             )
         except OSError:
             sha256, received = hashlib.sha256(b"").hexdigest(), ""
-        led = f.ledger
-        has_text = bool(led and any(p.has_text for p in led.projects))
-        metas.append(
-            FileMeta(
-                f.label,
-                sha256,
-                led.unit if led else "",
-                f.status,
-                f.reason,
-                received,
-                f.projects,
-                has_text,
+        for unit, ledgers in _by_unit(f):  # a file of a sheet per area reports for each
+            metas.append(
+                FileMeta(
+                    f.label,
+                    sha256,
+                    unit,
+                    f.status,
+                    f.reason,
+                    received,
+                    sum(len(led.projects) for led in ledgers),
+                    any(p.has_text for led in ledgers for p in led.projects),
+                )
             )
-        )
     return metas
+
+
+def _by_unit(f: FileResult) -> list[tuple[str, list[SheetLedger]]]:
+    """The sheets counted of a file, by unit ('' and none for a file not read)."""
+    if not f.ledgers:
+        return [("", [])]
+    groups: dict[str, list[SheetLedger]] = {}
+    for led in f.ledgers:
+        groups.setdefault(led.unit, []).append(led)
+    return list(groups.items())
 
 
 def files_from_workbook(book: Path) -> list[FileMeta]:
     """The 文件情况 sheet of a merged workbook, as the store keeps files (hashes and receive
-    times are not in the workbook and stay empty)."""
-    out = []
+    times are not in the workbook and stay empty). The lines of one file's sheets with one
+    unit are that unit's file; a sheet not counted is no file."""
+    out: dict[tuple[str, str], FileMeta] = {}
     for r in read_files_sheet(book) or []:
-        out.append(
-            FileMeta(
-                str(r.get(FILE_NAME, "")),
-                "",
-                str(r.get(FILE_UNIT, "")),
-                status_of_label(r.get(FILE_STATUS, "")),
-                str(r.get(FILE_REASON, "")),
-                "",
-                int(float(str(r.get(FILE_PROJECTS) or 0))),
-                True,
-            )
+        if r.get(FILE_STATUS) == SHEET_SET_ASIDE:
+            continue
+        name, unit = str(r.get(FILE_NAME, "")), str(r.get(FILE_UNIT, ""))
+        projects = int(float(str(r.get(FILE_PROJECTS) or 0)))
+        if (name, unit) in out:
+            before = out[(name, unit)]
+            out[(name, unit)] = replace(before, projects=before.projects + projects)
+            continue
+        status = status_of_label(r.get(FILE_STATUS, ""))
+        out[(name, unit)] = FileMeta(
+            name, "", unit, status, str(r.get(FILE_REASON, "")), "", projects, True
         )
-    return out
+    return list(out.values())
 
 
 _P = ParamSpec("_P")

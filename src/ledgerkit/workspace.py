@@ -156,11 +156,10 @@ def roster_of(result: MergeResult, region: str = "") -> tuple[tuple[Unit, ...], 
         if project.unit:
             counts[project.unit] = counts.get(project.unit, 0) + 1
     own = set(counts)
-    for f in result.files:
-        if f.ledger is not None and f.ledger.unit:
-            counts.setdefault(f.ledger.unit, 0)
-            if not f.ledger.projects:
-                own.add(f.ledger.unit)  # a unit that sent an empty ledger still reports
+    for led in (led for f in result.files for led in f.ledgers if led.unit):
+        counts.setdefault(led.unit, 0)
+        if not led.projects:
+            own.add(led.unit)  # a unit that sent an empty ledger still reports
     unread = tuple(f"{f.label}（{f.reason}）" for f in result.files if f.status == FAILED)
     return group_spellings(counts, own, region), unread
 
