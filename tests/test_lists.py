@@ -85,8 +85,8 @@ def test_the_lists_workbook_of_the_samples(tmp_path, capsysbinary, monkeypatch):
     data = json.loads(out)
     assert [(lst["title"], lst["totals"]["projects"]) for lst in data["lists"]] == [
         ("前期（储备）项目清单", 5),
-        ("新开工项目清单", 20),
-        ("续建（在建）项目清单", 16),
+        ("新开工项目清单", 22),
+        ("续建（在建）项目清单", 18),
         ("收尾（竣工）项目清单", 0),
     ]
     wb = openpyxl.load_workbook(tmp_path / "三个清单.xlsx")
@@ -98,8 +98,8 @@ def test_the_lists_workbook_of_the_samples(tmp_path, capsysbinary, monkeypatch):
         last = [c.value for c in ws[ws.max_row]]
         assert last[0] == "合计" and last[1] == f"{lst['totals']['projects']}个项目"
         plans.append(last[4])
-    assert sum(plans) == data["whole"]["annual_plan"] == 201506
+    assert sum(plans) == data["whole"]["annual_plan"] == 230006
     overview = {r[0]: r for r in wb["汇总"].iter_rows(min_row=3, values_only=True)}
-    assert overview["各清单合计"][1] == overview["全部项目"][1] == 41
+    assert overview["各清单合计"][1] == overview["全部项目"][1] == 45
     assert overview["各清单合计"][7] == "与全部项目一致"
     assert "开工率" in overview["前期（储备）项目清单"][7]
