@@ -31,7 +31,23 @@ CODES: dict[str, tuple[Severity, str]] = {
         "工作表“{tab}”的{n}个项目没有填写项目类别，按工作表名称计为“{category}”",
     ),
     "no-money-columns": ("warning", "没有找到投资金额列（总投资、年度计划投资、累计完成投资）"),
-    "missing-name": ("error", "第{row}行有数据但没有项目名称"),
+    "missing-name": (
+        "error",
+        "第{row}行有金额但没有项目名称，这一行的金额未计入汇总；请补上项目名称后重新报送",
+    ),
+    "continuation-row": (
+        "info",
+        "第{row}行没有项目名称，是上一项目“{name}”的附属行（{text}），金额不重复计入",
+    ),
+    "column-choice": (
+        "info",
+        "“{used}”（{used_col}列）和“{other}”（{other_col}列）都可作{field}：用{used_col}列，"
+        "{other_col}列未作{field}（{why}）；如需改用另一列，在 ledgerkit.toml 的 [columns] 中指定",
+    ),
+    "column-period": (
+        "warning",
+        "“{header}”写的是“{named}”，与报告期{period}不符，请核实是否报错了月份",
+    ),
     "bad-number": ("error", "“{field}”的值“{text}”{problem}，请改为数字（单位{money_unit}）"),
     "formula-no-value": (
         "error",

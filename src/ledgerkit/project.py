@@ -51,6 +51,7 @@ class Project:
     month_completed: Money | None = None
     ytd_completed: Money | None = None
     last_ytd: Money | None = None  # a reference column (上月累计): read, never summed
+    cumulative_completed: Money | None = None  # since the start (开工累计): read, never summed
     started: bool | None = None
     planned_start: Cell | None = None  # ISO date text '2024-03' or as typed
     actual_start: Cell | None = None
