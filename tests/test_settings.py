@@ -108,14 +108,14 @@ def test_an_unknown_key_is_a_warning_naming_it_and_the_likely_key(tmp_path, toml
 
 def test_unknown_keys_without_a_likely_spelling_and_keys_in_the_wrong_place(tmp_path):
     (tmp_path / CONFIG_NAME).write_text(
-        'region = "襄城区"\nyellow_gap = 5\ncolour = "红"\n[status]\ntarget = 3\n'
+        'region = "襄城区"\nyellow_gap = 5\nfont = "宋体"\n[status]\ntarget = 3\n'
         '[units]\nname = "卧龙镇"\n',
         "utf-8",
     )
     s = load_settings(tmp_path, env={})
     assert s.warnings == (
         "ledgerkit.toml 中的设置项“yellow_gap”无法识别，已忽略；是否想写“status.yellow_gap”？",
-        "ledgerkit.toml 中的设置项“colour”无法识别，已忽略。",
+        "ledgerkit.toml 中的设置项“font”无法识别，已忽略。",
         "ledgerkit.toml 中的设置项“status.target”无法识别，已忽略；是否想写“start_rate.target”？",
         "ledgerkit.toml 中的责任单位名册应写成 [[units]]（两层方括号，每个单位一节），现在的写法已忽略。",
     )

@@ -159,15 +159,25 @@ def check(
             metavar="文件夹",
         ),
     ] = None,
+    explain: Annotated[
+        bool,
+        typer.Option(
+            "--explain",
+            help="逐张工作表说明读法：哪些行是标题、表头、合计、项目，每一列读作什么字段、依据是什么，"
+            "金额单位从哪里来；读错了可在 ledgerkit.toml 的 [columns] 中改",
+        ),
+    ] = False,
 ) -> None:
     """只检查、不汇总：列出台账里的问题，不写汇总表，也不记入汇总记录。
 
-    单位改好后重新报来时，用它复查。
+    单位改好后重新报来时，用它复查；加 --explain 看 ledgerkit 是怎样读懂每张表的。
 
     例：ledgerkit check 2024-04/卧龙镇.xlsx
     例：ledgerkit check 2024-04 --feedback 2024-04退回
+    例：ledgerkit check 2024-04/卧龙镇.xlsx --explain
     """
     from ledgerkit.pipeline import check as check_month
+    from ledgerkit.pipeline import explain_month
 
     settings = _settings()
     stages = [("读取台账", "检查"), ("写出问题反馈副本", "写完")]
@@ -183,7 +193,12 @@ def check(
         )
     for path in run.written:
         typer.echo(f"已写出 {path}", err=as_json)
-    _finish(run, as_json)
+    explained = {"explain": explain_month(run.result)} if explain else {}
+    if explained and not as_json:
+        from ledgerkit.console import render_explain
+
+        render_explain(explained["explain"])
+    _finish(run, as_json, explained)
 
 
 ReportPeriod = Annotated[
@@ -706,9 +721,9 @@ def _bars(
     return progress_bars(*stages)  # type: ignore[return-value]  # list is invariant
 
 
-def _finish(run: MonthRun, as_json: bool) -> None:
+def _finish(run: MonthRun, as_json: bool, more: dict[str, Any] | None = None) -> None:
     if as_json:
-        _print_json(run.to_dict())
+        _print_json({**run.to_dict(), **(more or {})})
     else:
         from ledgerkit.console import render_result
 

@@ -70,6 +70,18 @@ class ColumnRules:
     def __bool__(self) -> bool:
         return bool(self.columns or self.aliases)
 
+    @classmethod
+    def of(
+        cls, columns: Iterable[tuple[str, str]], aliases: Iterable[tuple[str, str]]
+    ) -> ColumnRules:
+        """The rules from Settings.column_map and Settings.header_aliases."""
+        from ledgerkit.normalise import normalise_header  # normalise imports this module
+
+        return cls(
+            {compact(h): key for h, key in columns},
+            {normalise_header(s): key for s, key in aliases},
+        )
+
     def named(self, parts: Sequence[str]) -> str | None:
         """The field the clerk set for a column whose header (joined, or any of its rows,
         the lowest first) is written in [columns]."""
@@ -193,7 +205,7 @@ def _total(h: str) -> Reading:
     for word, rank, why in _TOTAL_RANKS:
         if word in h:
             return Reading(TOTAL, rank, why)
-    return Reading(TOTAL, 3, "总投资")
+    return Reading(TOTAL, 3)
 
 
 # --- the choice -----------------------------------------------------------------------------
@@ -462,7 +474,11 @@ def explain(ledger: SheetLedger) -> dict[str, Any]:
         "period_from": u.period_from,
         "money_unit": u.money_unit,
         "money_unit_from": u.money_unit_from,
-        "rows": {kind: ranges(numbers) for kind, numbers in rows.items() if numbers},
+        "rows": {
+            kind: ranges(numbers)
+            for kind, numbers in sorted(rows.items(), key=lambda kv: min(kv[1], default=0))
+            if numbers
+        },
         "columns": [n.to_dict() for n in u.columns],
     }
 

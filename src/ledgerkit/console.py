@@ -216,6 +216,33 @@ def render_result(result: MergeResult, out: Path | None) -> None:
         console.print(f"汇总表已写出：{out}")
 
 
+def render_explain(sheets: list[dict[str, Any]]) -> None:
+    """check --explain: for each sheet, what its rows were taken as and what each column
+    became, and why (the data is pipeline.explain_month's, as --json prints it)."""
+    console = _console()
+    for sheet in sheets:
+        say(
+            console,
+            f"{sheet['file']} 工作表“{sheet['sheet']}”：责任单位 {sheet['unit']}"
+            f"（取自{sheet['unit_from']}）；报告期 {sheet['period']}"
+            + (f"（取自{sheet['period_from']}）" if sheet["period_from"] else "")
+            + f"；金额单位 {sheet['money_unit']}（{sheet['money_unit_from']}）",
+        )
+        rows = "；".join(f"{kind} {where}" for kind, where in sheet["rows"].items())
+        say(console, f"各行读作：{rows}")
+        table = _table(
+            f"工作表“{sheet['sheet']}”的各列",
+            ("列", WORD),
+            ("表头", TEXT),
+            ("读作", TEXT),
+            ("依据", TEXT),
+        )
+        for c in sheet["columns"]:
+            became = c["became"] + (f"，{c['money_unit']}" if c["money_unit"] else "")
+            table.add_row(c["column"], c["header"], Sentence(became), Sentence(c["why"]))
+        console.print(table)
+
+
 def _issues(console: Console, result: MergeResult) -> None:
     counts = Counter(i.severity for i in result.issues)
     if not result.issues:

@@ -167,9 +167,16 @@ def slice_figures(
 
 
 def level_tags(value: Any) -> list[str]:
-    """'省重点、列入市考核' -> ['省级', '列入市考核']: each tag once, canonical where known."""
-    levels = load_schema().levels
-    tags = [levels.get(t, t) for t in _TAG_SPLIT.split(str(value or "")) if t]
+    """'省重点、列入市考核' -> ['省级', '列入市考核']: each tag once, canonical where known;
+    '省A' -> ['省级', '省A'] (a sub-list counted under its level and on its own)."""
+    schema = load_schema()
+    levels, sublists = schema.levels, schema.level_sublists
+    tags = []
+    for t in _TAG_SPLIT.split(str(value or "")):
+        if t:
+            tags.append(levels.get(t, t))
+            if t in sublists:
+                tags.append(t)
     return list(dict.fromkeys(tags))
 
 

@@ -85,6 +85,7 @@ _SECTION = re.compile(
 _SECTION_NUMBERED = re.compile(
     r"^(?:[一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十]+[)）])\S"
 )
+_FOOTNOTE = re.compile(r"^\d{1,2}[、.．][^\d:：]{1,12}[:：]")
 _SECTION_NUMBER = re.compile(r"^[(（]?[一二三四五六七八九十]+[)）]?[、.．]?$")
 _TITLE_CUT = re.compile(r"\d{4}\s*年|重点|项目|台账|年度|\d{1,2}\s*[-—~至]\s*\d{1,2}\s*月|[(（]")
 _STEM_NOISE = re.compile(
@@ -453,6 +454,8 @@ def classify_row(raw: list[Any], name: Any, schema: Schema) -> tuple[str, str]:
             return TOTAL, first
     if compact.startswith(schema.footer_words):
         return FOOTER, first
+    if len(cells) <= 2 and not _has_number(raw) and _FOOTNOTE.match(compact):
+        return FOOTER, first  # "1、项目性质：指前期、续建…", a numbered note under the table
     if _SECTION_NUMBERED.match(compact):  # "一、续建项目（45个）", maybe carrying its 小计
         return SECTION, first
     if len(cells) <= 2 and not _has_number(raw) and _SECTION.match(compact):

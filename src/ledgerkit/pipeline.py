@@ -18,6 +18,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from ledgerkit.columns import ColumnRules, explain
 from ledgerkit.errors import (
     BadOutput,
     LedgerkitError,
@@ -168,14 +169,17 @@ def load_file(
     *,
     password: str | None = None,
     rollup: bool = True,
+    period: Period | None = None,
+    rules: ColumnRules | None = None,
 ) -> FileResult:
     """Read, understand and check one file; a bad file becomes a FileResult, never a crash.
     `password` opens workbooks protected by an open password; without `rollup`, a workbook
-    ledgerkit wrote is read back as written, not as a district's ledger."""
+    ledgerkit wrote is read back as written, not as a district's ledger. `period` (when known
+    before reading) and `rules` (the clerk's [columns], [aliases]) tell which column is which."""
     book: RawBook | None = None
     try:
         book = read_book(path, password)
-        read = read_book_ledgers(book, default_unit, rollup)
+        read = read_book_ledgers(book, default_unit, rollup, period=period, rules=rules)
     except NotALedger as exc:
         skipped = (issue("file-skipped", path.name, reason=exc.reason),)
         return FileResult(path, SKIPPED, exc.reason, issues=skipped, sha256=_read(book, exc))
@@ -220,9 +224,13 @@ def merge_paths(
     progress bar)."""
     settings = settings or Settings()
     candidates, skipped = discover(paths)
+    known = period or from_paths(paths, settings.year)  # this year's columns are told by it
+    rules = ColumnRules.of(settings.column_map, settings.header_aliases)
 
     def load(path: Path) -> FileResult:
-        return load_file(path, settings.money_unit, password=password, rollup=rollup)
+        return load_file(
+            path, settings.money_unit, password=password, rollup=rollup, period=known, rules=rules
+        )
 
     loaded = []
     with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -235,7 +243,7 @@ def merge_paths(
     loaded = pick_versions(skip_own_outputs(loaded, explicit))
     files = loaded + skipped
     ledgers = [led for f in loaded for led in f.ledgers]
-    period = period or from_paths(paths, settings.year) or from_titles(_titles(ledgers))
+    period = known or from_titles(_titles(ledgers))
     return merge_files(files, period, check_duplicates(ledgers), settings.canonical_unit)
 
 
@@ -595,6 +603,12 @@ def check(
     done = write_feedback(month.result, feedback, on_written)
     result = replace(month.result, issues=month.result.issues + done.issues)
     return replace(month, result=result, written=done.written)
+
+
+def explain_month(result: MergeResult) -> list[dict[str, Any]]:
+    """`check --explain`: how each sheet read was understood (its rows, its columns, its
+    money unit and period), in file order; `--json` prints this list as it is."""
+    return [explain(led) for f in result.files for led in f.ledgers]
 
 
 def read_merged(ledger: Path, settings: Settings, period: Period | None) -> MonthRun:

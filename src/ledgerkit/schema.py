@@ -30,6 +30,7 @@ class Schema:
     total_words: tuple[str, ...]
     footer_words: tuple[str, ...]
     levels: dict[str, str]  # spelling -> 省级 / 市级 / 区级
+    level_sublists: frozenset[str]  # 省A, 省B: counted under their level and on their own
     problem_topics: dict[str, tuple[str, ...]]  # topic -> keywords
     category_names: tuple[str, ...]  # 续建, 新建, 前期, 竣工: in the order tables list them
     level_names: tuple[str, ...]  # 省级, 市级, 区级
@@ -79,6 +80,7 @@ def load_schema() -> Schema:
         total_words=tuple(raw["rows"]["totals"]),
         footer_words=tuple(raw["rows"]["footers"]),
         levels={s: level for level, spellings in raw["levels"].items() for s in spellings},
+        level_sublists=frozenset(s for v in raw.get("level_sublists", {}).values() for s in v),
         problem_topics={k: tuple(v) for k, v in raw["problem_topics"].items()},
         category_names=tuple(raw["categories"]),
         level_names=tuple(raw["levels"]),

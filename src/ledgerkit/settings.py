@@ -119,6 +119,8 @@ class Settings:
     problem_days: int = 30  # 问题台账: 时限 when the ledger gives none, days after the month's end
     problem_similarity: float = 0.6  # 问题台账: texts this alike (0-1) are the same problem
     problem_stale_months: int = 3  # 问题台账: a problem open this many months is named
+    column_map: tuple[tuple[str, str], ...] = ()  # [columns]: (header text, field key or ignore)
+    header_aliases: tuple[tuple[str, str], ...] = ()  # [aliases]: (spelling, field key)
     workspace: Path | None = None
     warnings: tuple[str, ...] = ()  # for the clerk: keys of ledgerkit.toml that were ignored
 
@@ -218,6 +220,8 @@ _TOML_KEYS = {
     ("problems", "days"): "problem_days",
     ("problems", "similarity"): "problem_similarity",
     ("problems", "stale_months"): "problem_stale_months",
+    ("columns",): "column_map",
+    ("aliases",): "header_aliases",
 }
 TARGET_KEYS = ("unit", "investment", "money_unit", "starts", "quarters")  # each [[targets]]
 UNIT_KEYS = ("name", "short", "aliases")  # what each [[units]] entry of the roster may hold
@@ -347,6 +351,8 @@ def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
         "targets",
         "fixed_asset_unit",
         "score_rules",
+        "column_map",
+        "header_aliases",
     }
     return {
         name: env[ENV_PREFIX + name.upper()]
@@ -427,6 +433,8 @@ def _convert(name: str, value: Any) -> Any:
         return tuple(_target(t, n) for n, t in enumerate(value, 1))
     if name == "score_rules":
         return tuple(_score_rule(r, n) for n, r in enumerate(value, 1))
+    if name in ("column_map", "header_aliases"):
+        return _header_rules(name, value)
     return str(value)
 
 
@@ -480,3 +488,33 @@ def _unit(spec: Any) -> Unit:
         raise ValueError("每个责任单位都要写 name（单位全称）")
     aliases = spec.get("aliases", [])
     return Unit(str(spec["name"]), str(spec.get("short", "")), tuple(map(str, aliases)))
+
+
+def _header_rules(name: str, value: Any) -> tuple[tuple[str, str], ...]:
+    """[columns] "表头" = "字段" (or "ignore"), [aliases] 字段 = ["写法", …], the field by its
+    key or its Chinese label: checked here, so a typo stops the run with the list of fields."""
+    from ledgerkit.columns import IGNORE, field_key
+    from ledgerkit.schema import load_schema
+
+    schema = load_schema()
+    section = "columns" if name == "column_map" else "aliases"
+    if not isinstance(value, dict):
+        raise BadSettings(
+            f"{CONFIG_NAME} 中的 [{section}] 应是一节：单独一行写 [{section}]，下面逐行写"
+        )
+    fields = "、".join(f.label for f in schema.fields.values())
+    out: list[tuple[str, str]] = []
+    for left, right in value.items():
+        target = left if section == "aliases" else right
+        key = field_key(str(target), schema) if isinstance(target, str) else None
+        if key is None or (section == "aliases" and key == IGNORE):
+            raise BadSettings(
+                f"{CONFIG_NAME} 的 [{section}] 中“{target}”不是 ledgerkit 的字段；可写的字段有："
+                f"{fields}" + ("，或 ignore（忽略该列）" if section == "columns" else "")
+            )
+        if section == "columns":
+            out.append((str(left), key))
+        else:
+            spellings = [right] if isinstance(right, str) else right
+            out += [(str(s), key) for s in spellings]
+    return tuple(out)

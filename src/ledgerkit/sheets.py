@@ -33,6 +33,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
+from ledgerkit.columns import ColumnRules
 from ledgerkit.errors import NotALedger, UnreadableFile
 from ledgerkit.issues import Issue, issue
 from ledgerkit.layout import DETAIL_SHEET
@@ -48,6 +49,7 @@ from ledgerkit.normalise import (
     match_field,
     normalise_sheet,
 )
+from ledgerkit.period import Period
 from ledgerkit.project import name_key
 from ledgerkit.read import RawBook, RawSheet, column_letter
 from ledgerkit.schema import Schema, load_schema
@@ -93,23 +95,32 @@ class BookLedger:
     issues: tuple[Issue, ...] = ()
 
 
-def read_book_ledgers(book: RawBook, default_unit: str = "万元", rollup: bool = True) -> BookLedger:
+def read_book_ledgers(
+    book: RawBook,
+    default_unit: str = "万元",
+    rollup: bool = True,
+    *,
+    period: Period | None = None,
+    rules: ColumnRules | None = None,
+) -> BookLedger:
     """Every visible sheet of `book` that holds a ledger, each understood; views, summaries and
     cards decided as the module says. Raises NotALedger when no sheet is counted. A workbook
     ledgerkit wrote is its 项目明细 sheet alone (a district's, rolled up unless `rollup` is
-    False)."""
+    False). `period` and `rules` (the clerk's [columns], [aliases]) tell which column of a
+    sheet is which field (columns.py)."""
+    how = {"period": period, "rules": rules}
     schema = load_schema()
     links = tuple(issue("external-link", book.label, target=t) for t in book.links)
     # a 节点 sheet names projects too: it is read by nodes.read_nodes, never as a list
     sheets = [s for s in book.sheets if not is_feedback_list(s) and not is_node_sheet(s)]
-    own = _merged_detail(book, sheets, schema, default_unit, rollup)
+    own = _merged_detail(book, sheets, schema, default_unit, rollup, **how)
     if own is not None:
         return BookLedger((own,), (), links)
     read: list[SheetLedger] = []
     notes: list[SheetNote] = []
     found: list[Issue] = []
     for sheet in sheets:
-        got = _read_sheet(book, sheet, schema, default_unit)
+        got = _read_sheet(book, sheet, schema, default_unit, **how)
         if isinstance(got, SheetNote):
             notes.append(got)
         elif isinstance(got, tuple):
@@ -154,32 +165,37 @@ _NOTE_CODES = {
 
 
 def _merged_detail(
-    book: RawBook, sheets: list[RawSheet], schema: Schema, default_unit: str, rollup: bool
+    book: RawBook,
+    sheets: list[RawSheet],
+    schema: Schema,
+    default_unit: str,
+    rollup: bool,
+    **how: Any,
 ) -> SheetLedger | None:
     """The 项目明细 sheet of a workbook ledgerkit wrote, read as before: summary sheets that
     also name projects are its own, never read."""
     detail = next((s for s in sheets if s.name == DETAIL_SHEET), None)
-    header = find_header(detail.rows, schema) if detail is not None else None
+    header = find_header(detail.rows, schema, how["rules"]) if detail is not None else None
     if detail is None or header is None:
         return None
-    ledger = normalise_sheet(book, detail, header, default_unit)
+    ledger = normalise_sheet(book, detail, header, default_unit, **how)
     if ledger.letter_of("unit"):
         ledger = as_rollup(ledger, detail.rows[: header[0]]) if rollup else as_written(ledger)
     return ledger
 
 
 def _read_sheet(
-    book: RawBook, sheet: RawSheet, schema: Schema, default_unit: str
+    book: RawBook, sheet: RawSheet, schema: Schema, default_unit: str, **how: Any
 ) -> SheetLedger | tuple[SheetLedger, Issue] | SheetNote | None:
     """One sheet: its ledger, a card read as one project (with the finding saying so), a note
     when it holds figures but no list, None when it holds nothing to count (a help sheet)."""
     card = card_pairs(sheet)
     if card is not None:
         return read_card(book, sheet, card, default_unit)
-    header = find_header(sheet.rows, schema)
+    header = find_header(sheet.rows, schema, how["rules"])
     if header is not None:
         try:
-            return normalise_sheet(book, sheet, header, default_unit)
+            return normalise_sheet(book, sheet, header, default_unit, **how)
         except UnreadableFile as exc:  # the file fails only if no other sheet can be read
             return SheetNote(sheet.name, UNREADABLE, exc.reason)
     why = _no_list_reason(sheet, schema)

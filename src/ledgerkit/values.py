@@ -13,7 +13,11 @@ from ledgerkit.schema import Schema
 
 _SPACES = re.compile(r"\s+")
 _NUMBER = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(亿元|万元|千元|元|亿|万)?$")
-_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:[-/.月]\s*(\d{1,2})\s*日?|月份?)?$")
+# a date typed as text, maybe with the time an export added ("2018/3/1 0:00:00")
+_DATE = re.compile(
+    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:[-/.月]\s*(\d{1,2})\s*日?|月份?)?"
+    r"(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$"
+)
 _YEAR = re.compile(r"^(\d{4})\s*年?$")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 
