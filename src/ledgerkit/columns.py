@@ -183,7 +183,7 @@ def _plan(h: str, ctx: Context) -> Reading:
     if year is not None:
         return Reading(PLAN, 0, f"是{year}年的计划，报告期在{ctx.year}年", f"{year}年")
     if "二级" in h:
-        return Reading(PLAN, 1, "二级计划")
+        return Reading(PLAN, 1)
     if _YEAR.search(h) or _THIS_YEAR.search(h):
         return Reading(PLAN, 3, "表头写明是本年的计划")
     return Reading(PLAN, 2)
@@ -198,14 +198,11 @@ def _month(h: str, ctx: Context) -> Reading:
     return Reading(MONTH, 2)
 
 
-_TOTAL_RANKS = (("批复", 4, "批复的总投资"), ("估算", 1, "估算的总投资"), ("概算", 2, "概算"))
+_TOTAL_RANKS = (("批复", 4), ("估算", 1), ("概算", 2))  # the more final the amount, the higher
 
 
 def _total(h: str) -> Reading:
-    for word, rank, why in _TOTAL_RANKS:
-        if word in h:
-            return Reading(TOTAL, rank, why)
-    return Reading(TOTAL, 3)
+    return Reading(TOTAL, next((rank for word, rank in _TOTAL_RANKS if word in h), 3))
 
 
 # --- the choice -----------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cache, lru_cache
@@ -549,11 +549,12 @@ def normalise_sheet(
     stated_total: dict[str, Any] | None = None
     name_col = by_field["name"].index
     plan = _plan(columns, schema)
-    rows_of = _RowContext(columns)
+    rows_of = _RowContext()
+    tidy = [k for k in ("unit", "owner", "leader") if k in by_field]  # names one per line
     for r in range(header[-1] + 1, len(rows)):
         raw = sheet.rows[r]
         kind, text = classify_row(raw, raw[name_col] if name_col < len(raw) else None, schema)
-        if kind == "project" and rows_of.in_block(raw, text):
+        if kind == "project" and rows_of.block and rows_of.in_block(raw):
             kind = SUBTOTAL  # "     预备重点项目（10项）": the 其中 block's next line
         if kind == "project":
             parsed = _parse_project(rows[r], r, plan, sheet.bad_cells, schema, out)
@@ -572,9 +573,10 @@ def normalise_sheet(
             if not values.get("category") and section_category:
                 values["category"] = section_category
             values["started"] = _started(values)
-            _tidy(values)
+            if tidy:
+                _tidy(values, tidy)
             out.projects.append(make(Source(out.file, out.sheet, r + 1), values, extras))
-            rows_of.after("project", text)
+            rows_of.last, rows_of.block = "project", False  # after(), without its call
             continue
         if kind == SECTION:
             section_category = category_in(text.replace(" ", ""), schema) or section_category
@@ -627,10 +629,10 @@ _UNIT_END = tuple("局办委镇乡处站所队院馆心司厂场园校会部社�
 _NAME_SPLIT = re.compile(r"\s*\n\s*")
 
 
-def _tidy(values: dict[str, Any]) -> None:
+def _tidy(values: dict[str, Any], keys: Sequence[str]) -> None:
     """A unit's name broken over two lines in its cell ('区农业\n农村局') is one name; two
     leaders (or two units) one per line are two, written 张三、李四."""
-    for key in ("unit", "owner", "leader"):
+    for key in keys:
         text = values.get(key)
         if text.__class__ is str and "\n" in text:
             lines = [t for t in _NAME_SPLIT.split(text) if t]
@@ -642,7 +644,7 @@ class _RowContext:
     """What the rows above tell about the next one: the project a funding-source row belongs
     to, and the 其中 block an indented line continues."""
 
-    def __init__(self, columns: tuple[Column, ...]) -> None:
+    def __init__(self) -> None:
         self.last = ""  # the kind of the last row that was not blank nor a funding line
         self.block = False  # inside a 其中 block: a 其中 line, then its indented lines
 
@@ -652,10 +654,8 @@ class _RowContext:
         self.block = kind == SUBTOTAL and (self.block or text.replace(" ", "").startswith("其中"))
         self.last = kind
 
-    def in_block(self, raw: list[Any], text: str) -> bool:
-        """An indented line right under a 其中 line (or another such line)."""
-        if not self.block:
-            return False
+    def in_block(self, raw: list[Any]) -> bool:
+        """Inside a 其中 block: is this line indented (a line of the block)?"""
         first = next((v for v in raw if isinstance(v, str) and v.strip()), None)
         return bool(first and _INDENT.match(first))
 
