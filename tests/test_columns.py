@@ -400,3 +400,52 @@ def test_check_explain_prints_and_json_is_the_librarys(
     became = {c["header"]: c["became"] for c in sheet["columns"]}
     assert became["累计完成"] == "开工累计完成投资"  # generic, beside this year's 今年完成数
     assert became["备用列"] == "按设置忽略"
+
+
+def test_a_unit_broken_over_two_lines_is_one_name_in_the_markdown_preview(tmp_path: Path) -> None:
+    from ledgerkit.bulletin import bulletin
+    from ledgerkit.metrics import assess, figures
+    from ledgerkit.settings import Settings
+
+    folder = tmp_path / "2024-04"
+    folder.mkdir()
+    rows = [
+        ["序号", "项目名称", "责任单位", "总投资", "年度计划投资", "1-4月完成投资", "存在问题"],
+        [1, "甲项目", "区农业\n农村局", 1000, 500, 10, "征地\n拆迁慢"],
+        [2, "乙项目", "卧龙镇", 1000, 500, 200, None],
+    ]
+    xlsx(folder / "汇总.xlsx", rows)
+    settings = Settings(region="某区")
+    merged = merge_paths([folder], APRIL, settings)
+    assert {p.unit for p in merged.projects} == {"区农业农村局", "卧龙镇"}
+    got = figures(tuple(assess(merged.projects, APRIL, settings)), APRIL, settings)
+    md = bulletin(got, settings, "md").decode("utf-8")
+    assert "区农业农村局" in md and "区农业\n" not in md
+    tables: list[list[str]] = [[]]
+    for line in md.splitlines():
+        if line.startswith("|"):
+            tables[-1].append(line)
+        elif tables[-1]:
+            tables.append([])
+    tables = [t for t in tables if t]
+    assert tables
+    for table in tables:  # every row is one line with the header's number of cells
+        widths = {line.replace("\\|", "").count("|") for line in table}
+        assert len(widths) == 1, table
+
+
+def test_the_since_start_figure_survives_a_roll_up(tmp_path: Path) -> None:
+    from ledgerkit.workbook import write_workbook
+
+    folder = tmp_path / "2024-04"
+    folder.mkdir()
+    rows = [
+        ["序号", "项目名称", "总投资", "年度计划投资", "开工累计完成投资", "1-4月完成投资"],
+        [1, "甲项目", 10000, 2000, 6000, 500],
+    ]
+    xlsx(folder / "甲镇.xlsx", rows)
+    out = tmp_path / "区" / "某区2024年1-4月汇总.xlsx"
+    out.parent.mkdir()
+    write_workbook(merge_paths([folder], APRIL), out, "某区2024年1-4月重点项目汇总台账")
+    (p,) = merge_paths([out], APRIL).projects
+    assert (p.ytd_completed, p.cumulative_completed) == (Decimal(500), Decimal(6000))
