@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from builders import assert_accounted, csv_file, html_xls, run_cli, xlsx
 
-from ledgerkit.columns import ColumnRules
+from ledgerkit.columns import ColumnRules, explain
 from ledgerkit.merging import FileResult
 from ledgerkit.metrics import level_tags
 from ledgerkit.period import Period
@@ -289,7 +289,7 @@ def test_yes_no_columns_are_level_tags(tmp_path: Path) -> None:
     result = load(xlsx(tmp_path / "甲镇.xlsx", rows))
     levels = [level_tags(p.level) for p in result.ledger.projects]
     assert levels == [["市级", "列入市考核", "亿元以上"], ["省级"], ["区级"]]
-    notes = {n.header: n.became for n in result.ledger.understanding.columns}
+    notes = {c["header"]: c["became"] for c in explain(result.ledger)["columns"]}
     assert notes["列入市考核"] == "标签“列入市考核”"
     assert notes["层次"] == "项目级别"
 

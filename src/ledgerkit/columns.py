@@ -19,9 +19,10 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from ledgerkit.schema import Schema
+from ledgerkit.schema import Schema, load_schema
 from ledgerkit.values import clean_text, is_empty
 
 if TYPE_CHECKING:
@@ -134,6 +135,7 @@ class Reading:
     demote: str | None = None  # what it becomes when a column of this period is beside it
 
 
+@lru_cache(maxsize=4096)  # every file spells its headers again: few spellings, many files
 def read_header(key: str | None, text: str, ctx: Context) -> Reading:
     """The meaning of a header matched to `key`, judged against the period: a since-start
     cumulative, another year's figure, this period's, or the generic spelling."""
@@ -313,12 +315,13 @@ def choose(
     return Choice(tuple(out), why, filled, findings)
 
 
+_READ = frozenset((YTD, CUMULATIVE, PLAN, MONTH, TOTAL))  # fields whose headers are read
+
+
 def _candidate(
     col: Column, data: Sequence[Sequence[Any]], ctx: Context, schema: Schema
 ) -> _Candidate:
-    reading = read_header(col.field, col.header, ctx) if col.field else Reading(None)
-    if col.field and reading.field != col.field and col.field not in (YTD, PLAN, MONTH, TOTAL):
-        reading = Reading(col.field)
+    reading = read_header(col.field, col.header, ctx) if col.field in _READ else Reading(col.field)
     if col.override:  # the clerk's [columns] wins over any reading
         reading = Reading(col.field, 9, "")
     return _Candidate(col, reading, _filled(col.index, data, schema))
@@ -406,20 +409,28 @@ class ColumnNote:
 
 @dataclass(frozen=True)
 class Understanding:
-    """How one sheet was read, for `check --explain`: its columns, money unit and period."""
+    """How one sheet was read, for `check --explain`: why each column became what it did,
+    which columns hold data, the columns ignored by the clerk's settings, the money unit and
+    the period, and where they came from. The notes are written only when asked (`notes`)."""
 
-    columns: tuple[ColumnNote, ...] = ()
+    why: Mapping[int, str] = field(default_factory=dict)
+    filled: Mapping[int, bool] = field(default_factory=dict)
+    ignored: tuple[Column, ...] = ()
     money_unit: str = "万元"
     money_unit_from: str = ""
     period: str = "未定"
     period_from: str = ""
+
+    def notes(self, columns: Iterable[Column], schema: Schema) -> tuple[ColumnNote, ...]:
+        """Every source column of the sheet described, in sheet order."""
+        return notes(columns, self.why, self.filled, self.ignored, schema)
 
 
 def notes(
     columns: Iterable[Column],
     why: Mapping[int, str],
     filled: Mapping[int, bool],
-    ignored: Iterable[tuple[Column, str]],
+    ignored: Iterable[Column],
     schema: Schema,
 ) -> tuple[ColumnNote, ...]:
     """Every source column described, in sheet order."""
@@ -448,7 +459,8 @@ def notes(
             became = KEPT if filled.get(col.index, True) else EMPTY
             reason = why.get(col.index, "") or "不是 ledgerkit 的标准字段，原样保留在明细表中"
             out.append((col.index, ColumnNote(col.letter, col.header, became, None, reason)))
-    for col, reason in ignored:
+    for col in ignored:
+        reason = "ledgerkit.toml 的 [columns] 设为忽略"
         out.append((col.index, ColumnNote(col.letter, col.header, IGNORED, None, reason)))
     return tuple(note for _, note in sorted(out, key=lambda t: t[0]))
 
@@ -476,7 +488,7 @@ def explain(ledger: SheetLedger) -> dict[str, Any]:
             for kind, numbers in sorted(rows.items(), key=lambda kv: min(kv[1], default=0))
             if numbers
         },
-        "columns": [n.to_dict() for n in u.columns],
+        "columns": [n.to_dict() for n in u.notes(ledger.columns, load_schema())],
     }
 
 

@@ -25,7 +25,6 @@ from ledgerkit.columns import (
     Understanding,
     choose,
     is_tag_yes,
-    notes,
 )
 from ledgerkit.errors import NotALedger, UnreadableFile
 from ledgerkit.issues import Issue, issue
@@ -381,6 +380,11 @@ def _column_field(parts: list[str], rules: ColumnRules | None) -> tuple[str | No
             key = rules.aliases.get(normalise_header(part))
             if key:
                 return key, f"ledgerkit.toml 的 [aliases] 写法“{part}”", False
+    return _known_field(tuple(parts))
+
+
+@lru_cache(maxsize=4096)  # every file spells its headers again
+def _known_field(parts: tuple[str, ...]) -> tuple[str | None, str, bool]:
     for part in reversed(parts):
         key = match_field(part)
         if key:
@@ -512,7 +516,7 @@ def normalise_sheet(
     # group cells merged across (投资情况（亿元） over D:F) name every column under them
     heads = fill_merged(sheet, header, set(), upto=header[-1] + 1)
     found = build_columns(heads, header, default, schema, rules, unit_from)
-    ignored = [(c, "ledgerkit.toml 的 [columns] 设为忽略") for c in found if c.field == IGNORE]
+    ignored = tuple(c for c in found if c.field == IGNORE)
     ctx = _context(period, sheet.rows[: header[0]])
     choice = choose(
         [c for c in found if c.field != IGNORE], sheet.rows[header[-1] + 1 :], ctx, schema
@@ -550,7 +554,7 @@ def normalise_sheet(
     name_col = by_field["name"].index
     plan = _plan(columns, schema)
     rows_of = _RowContext()
-    tidy = [k for k in ("unit", "owner", "leader") if k in by_field]  # names one per line
+    tidy = _broken_names(sheet.rows[header[-1] + 1 :], by_field)
     for r in range(header[-1] + 1, len(rows)):
         raw = sheet.rows[r]
         kind, text = classify_row(raw, raw[name_col] if name_col < len(raw) else None, schema)
@@ -586,7 +590,9 @@ def normalise_sheet(
         rows_of.after(kind, text)
     _flag_formula_columns(sheet, columns, {p.source.row - 1 for p in out.projects}, out)
     understanding = Understanding(
-        notes(columns, choice.why, choice.filled, ignored, schema),
+        choice.why,
+        choice.filled,
+        ignored,
         default[0],
         unit_from,
         ctx.text,
@@ -627,6 +633,20 @@ _INDENT = re.compile(r"^[ \t\u3000]{2,}")
 _FUNDING = re.compile(r"资金来源|资金渠道|资金构成|资金筹措|筹资方式")
 _UNIT_END = tuple("局办委镇乡处站所队院馆心司厂场园校会部社区县行")
 _NAME_SPLIT = re.compile(r"\s*\n\s*")
+
+
+def _broken_names(data: list[list[Any]], by_field: Mapping[str, Column]) -> list[str]:
+    """The name columns (unit, owner, leader) with a line break in some cell: looked for once
+    per sheet, so that only their projects are tidied."""
+    keys = []
+    for key in ("unit", "owner", "leader"):
+        col = by_field.get(key)
+        c = col.index if col is not None else -1
+        if c >= 0 and any(
+            c < len(row) and isinstance(row[c], str) and "\n" in row[c] for row in data
+        ):
+            keys.append(key)
+    return keys
 
 
 def _tidy(values: dict[str, Any], keys: Sequence[str]) -> None:
