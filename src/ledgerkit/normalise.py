@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cache, lru_cache
@@ -312,6 +312,12 @@ def _is_subheader(row: list[Any], above: list[Any]) -> bool:
         return False
     if any(len(t) > 30 or _SENTENCE.search(t) for t in texts):
         return False
+    # under 项目名称 a sub-header row is blank or names a field; a project row names a project
+    name_col = next((c for c, v in enumerate(above) if match_field(v) == "name"), None)
+    if name_col is not None and name_col < len(row):
+        under = row[name_col]
+        if isinstance(under, str) and under.strip() and not match_field(under):
+            return False
     new = [
         c
         for c, v in enumerate(row)
@@ -554,7 +560,6 @@ def normalise_sheet(
     name_col = by_field["name"].index
     plan = _plan(columns, schema)
     rows_of = _RowContext()
-    tidy = _broken_names(sheet.rows[header[-1] + 1 :], by_field)
     for r in range(header[-1] + 1, len(rows)):
         raw = sheet.rows[r]
         kind, text = classify_row(raw, raw[name_col] if name_col < len(raw) else None, schema)
@@ -577,8 +582,6 @@ def normalise_sheet(
             if not values.get("category") and section_category:
                 values["category"] = section_category
             values["started"] = _started(values)
-            if tidy:
-                _tidy(values, tidy)
             out.projects.append(make(Source(out.file, out.sheet, r + 1), values, extras))
             rows_of.last, rows_of.block = "project", False  # after(), without its call
             continue
@@ -631,33 +634,17 @@ def _context(period: Period | None, title_rows: list[list[Any]]) -> Context:
 _TITLE_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 _INDENT = re.compile(r"^[ \t\u3000]{2,}")
 _FUNDING = re.compile(r"资金来源|资金渠道|资金构成|资金筹措|筹资方式")
+_NAMES = {"unit": "name", "owner": "name", "leader": "name"}  # text fields of names (_one_line)
 _UNIT_END = tuple("局办委镇乡处站所队院馆心司厂场园校会部社区县行")
 _NAME_SPLIT = re.compile(r"\s*\n\s*")
 
 
-def _broken_names(data: list[list[Any]], by_field: Mapping[str, Column]) -> list[str]:
-    """The name columns (unit, owner, leader) with a line break in some cell: looked for once
-    per sheet, so that only their projects are tidied."""
-    keys = []
-    for key in ("unit", "owner", "leader"):
-        col = by_field.get(key)
-        c = col.index if col is not None else -1
-        if c >= 0 and any(
-            c < len(row) and isinstance(row[c], str) and "\n" in row[c] for row in data
-        ):
-            keys.append(key)
-    return keys
-
-
-def _tidy(values: dict[str, Any], keys: Sequence[str]) -> None:
+def _one_line(key: str, text: str) -> str:
     """A unit's name broken over two lines in its cell ('区农业\n农村局') is one name; two
     leaders (or two units) one per line are two, written 张三、李四."""
-    for key in keys:
-        text = values.get(key)
-        if text.__class__ is str and "\n" in text:
-            lines = [t for t in _NAME_SPLIT.split(text) if t]
-            two = key == "leader" or all(len(t) >= 3 and t.endswith(_UNIT_END) for t in lines)
-            values[key] = ("、" if two else "").join(lines)
+    lines = [t for t in _NAME_SPLIT.split(text) if t]
+    two = key == "leader" or all(len(t) >= 3 and t.endswith(_UNIT_END) for t in lines)
+    return ("、" if two else "").join(lines)
 
 
 class _RowContext:
@@ -719,7 +706,7 @@ def _plan(columns: tuple[Column, ...], schema: Schema) -> Plan:
     is the field, or the header of a column kept as an extra (kind '')."""
     fields = schema.fields
     return [
-        (c.index, c.field, fields[c.field].kind, fields[c.field].label, c)
+        (c.index, c.field, _NAMES.get(c.field, fields[c.field].kind), fields[c.field].label, c)
         if c.field
         else (c.index, c.tag, "tag", "", c)
         if c.tag
@@ -771,6 +758,14 @@ def _parse_project(
                 parsed = parse_money(value, col.factor, schema)
             except ValueError:
                 parsed = _UNREADABLE
+        elif kind == "name":  # 责任单位, 项目业主, 包抓领导: text, one name per line tidied
+            parsed = _text_value(value, schema)
+            if parsed.__class__ is str:
+                if parsed:
+                    project[key] = _one_line(key, parsed) if "\n" in parsed else parsed
+                continue
+            if parsed is None:
+                continue
         elif kind == "tag":  # 列入市考核: 是 puts the project on that list; the cell is kept
             if not is_empty(value, schema):
                 extras[col.header] = _plain(value)
