@@ -377,6 +377,18 @@ def test_columns_and_aliases_in_ledgerkit_toml(tmp_path: Path) -> None:
     assert "备用列" not in p.extras
 
 
+def test_a_header_in_columns_matches_with_or_without_its_unit(tmp_path: Path) -> None:
+    rows = [
+        ["序号", "项目名称", "总投资", "年度计划投资（万元）", "完成数（万元）"],
+        [1, "甲项目", 1000, 500, 80],
+    ]
+    rules = ColumnRules.of([("完成数", "ytd_completed"), ("年度计划投资(万元)", "ignore")], [])
+    result = load(xlsx(tmp_path / "甲镇.xlsx", rows), rules=rules)
+    (p,) = result.ledger.projects
+    assert (p.ytd_completed, p.annual_plan) == (Decimal(80), None)
+    assert not any("年度计划" in k for k in p.extras)  # ignored: not even kept
+
+
 def test_a_wrong_field_in_columns_stops_with_the_list(tmp_path: Path) -> None:
     (tmp_path / "ledgerkit.toml").write_text('[columns]\n"累计完成" = "完成数"\n', "utf-8")
     with pytest.raises(BadSettings, match=r"完成数.*累计完成投资"):

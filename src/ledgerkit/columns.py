@@ -60,6 +60,11 @@ def compact(text: Any) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text or "")))
 
 
+def bare(text: Any) -> str:
+    """`compact`, without what brackets hold: '1-4月完成投资（万元）' -> '1-4月完成投资'."""
+    return re.sub(r"\([^)]*\)|\[[^]]*\]|【[^】]*】", "", compact(text))
+
+
 @dataclass(frozen=True)
 class ColumnRules:
     """The clerk's corrections from ledgerkit.toml, resolved once: `[columns]` maps a header
@@ -79,7 +84,7 @@ class ColumnRules:
         from ledgerkit.normalise import normalise_header  # normalise imports this module
 
         return cls(
-            {compact(h): key for h, key in columns},
+            {form(h): key for h, key in columns for form in (bare, compact)},
             {normalise_header(s): key for s, key in aliases},
         )
 
@@ -87,7 +92,7 @@ class ColumnRules:
         """The field the clerk set for a column whose header (joined, or any of its rows,
         the lowest first) is written in [columns]."""
         for text in ("/".join(parts), *reversed(parts)):
-            key = self.columns.get(compact(text))
+            key = self.columns.get(compact(text)) or self.columns.get(bare(text))
             if key:
                 return key
         return None
