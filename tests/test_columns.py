@@ -403,7 +403,7 @@ def test_check_explain_prints_and_json_is_the_librarys(
     monkeypatch.chdir(tmp_path)
     code, out, _ = run_cli(capsysbinary, "check", str(folder), "--explain")
     assert code == 0
-    assert "工作表“台账”的各列" in out and "按设置忽略" in out and "表头 2" in out
+    assert "甲镇.xlsx 工作表“台账”的各列" in out and "按设置忽略" in out and "表头 2" in out
     code, out, _ = run_cli(capsysbinary, "check", str(folder), "--explain", "--json")
     data = json.loads(out)
     settings = load_settings(tmp_path, env={})

@@ -221,9 +221,10 @@ def render_explain(sheets: list[dict[str, Any]]) -> None:
     became, and why (the data is pipeline.explain_month's, as --json prints it)."""
     console = _console()
     for sheet in sheets:
+        where = f"{sheet['file']} 工作表“{sheet['sheet']}”" if sheet["sheet"] else sheet["file"]
         say(
             console,
-            f"{sheet['file']} 工作表“{sheet['sheet']}”：责任单位 {sheet['unit']}"
+            f"{where}：责任单位 {sheet['unit']}"
             f"（取自{sheet['unit_from']}）；报告期 {sheet['period']}"
             + (f"（取自{sheet['period_from']}）" if sheet["period_from"] else "")
             + f"；金额单位 {sheet['money_unit']}（{sheet['money_unit_from']}）",
@@ -231,7 +232,7 @@ def render_explain(sheets: list[dict[str, Any]]) -> None:
         rows = "；".join(f"{kind} {where}" for kind, where in sheet["rows"].items())
         say(console, f"各行读作：{rows}")
         table = _table(
-            f"工作表“{sheet['sheet']}”的各列",
+            f"{where}的各列",
             ("列", WORD),
             ("表头", TEXT),
             ("读作", TEXT),
