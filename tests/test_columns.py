@@ -15,6 +15,7 @@ import pytest
 from builders import assert_accounted, csv_file, html_xls, run_cli, xlsx
 
 from ledgerkit.columns import ColumnRules, explain
+from ledgerkit.leaders import leaders_of
 from ledgerkit.merging import FileResult
 from ledgerkit.metrics import level_tags
 from ledgerkit.period import Period
@@ -342,7 +343,7 @@ def test_real_spellings_and_values(tmp_path: Path) -> None:
     result = load(xlsx(tmp_path / "甲镇.xlsx", rows))
     (p,) = result.ledger.projects
     assert (p.unit, p.leader, p.owner) == ("区农业农村局", "张三、李四", "某某公司")
-    assert p.leaders == ("张三", "李四")
+    assert leaders_of(p.leader) == ["张三", "李四"]  # counted for both, wherever leaders are
     assert (p.sector, p.category, p.build_period) == ("农业农村", "续建", "09.10-11.3")
     assert (p.month_completed, p.ytd_completed) == (Decimal(20), Decimal(100))
     assert p.planned_start == "2018-03-01"

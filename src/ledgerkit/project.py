@@ -15,8 +15,6 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-_LEADER_SPLIT = re.compile(r"[、，,；;/\s]+")
-
 # a text field holds what the unit typed: mostly text, sometimes a number (a code, 序号)
 Cell = str | int | float
 Money = Decimal
@@ -81,12 +79,6 @@ class Project:
     def get(self, key: str) -> Any:
         """A canonical field by its schema key (None for a field the type does not hold)."""
         return getattr(self, key, None)
-
-    @property
-    def leaders(self) -> tuple[str, ...]:
-        """The leaders one cell names ('张三、李四', or one per line): each answers for the
-        project, so wherever leaders are counted, the project counts for both."""
-        return tuple(t for t in _LEADER_SPLIT.split(str(self.leader or "")) if t)
 
     @property
     def has_text(self) -> bool:
