@@ -465,3 +465,20 @@ def test_the_since_start_figure_survives_a_roll_up(tmp_path: Path) -> None:
     write_workbook(merge_paths([folder], APRIL), out, "某区2024年1-4月重点项目汇总台账")
     (p,) = merge_paths([out], APRIL).projects
     assert (p.ytd_completed, p.cumulative_completed) == (Decimal(500), Decimal(6000))
+
+
+def test_explain_is_per_sheet_when_a_file_holds_several_lists(tmp_path: Path) -> None:
+    head = ["序号", "项目名称", "总投资", "年度计划投资", "至2023年底累计完成投资", "1-4月完成投资"]
+    first = [["甲开发区2024年项目"], head, [1, "甲项目", 1000, 500, 300, 100]]
+    second = [["乙园区2024年项目"], head, [1, "乙项目", 2000, 800, 900, 200]]
+    folder = tmp_path / "2024-04"
+    folder.mkdir()
+    xlsx(folder / "开发区.xlsx", second, sheet="乙园区", before=[("甲开发区", first)])
+    result = merge_paths([folder], APRIL)
+    assert sum(p.ytd_completed for p in result.projects) == Decimal(300)
+    assert sum(p.cumulative_completed for p in result.projects) == Decimal(1200)
+    sheets = explain_month(result)
+    assert [s["sheet"] for s in sheets] == ["甲开发区", "乙园区"]
+    for s in sheets:
+        became = {c["header"]: c["became"] for c in s["columns"]}
+        assert became["至2023年底累计完成投资"] == "开工累计完成投资"
