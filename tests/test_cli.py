@@ -115,6 +115,8 @@ COMMANDS = [
     "check",
     "report",
     "notices",
+    "screen",
+    "photos",
     "score",
     "problems",
     "status",

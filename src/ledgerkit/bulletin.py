@@ -364,6 +364,12 @@ def bulletin(figures: dict[str, Any], settings: Settings, fmt: str = "docx") -> 
     data = render_docx(
         find_template(BULLETIN_TEMPLATE, settings), context(figures, settings), settings
     )
+    if settings.bulletin_chart and fmt == "docx":
+        from ledgerkit.chart import add_chart, unit_chart_png
+
+        png = unit_chart_png(figures, settings.rate_decimals)
+        if png is not None:  # no unit, or no Chinese font on this computer: no chart
+            data = add_chart(data, png)
     if fmt == "md":
         return to_markdown(data).encode("utf-8")
     if fmt == "html":

@@ -408,6 +408,87 @@ def notices(
     raise typer.Exit(EXIT_OK if run.ok else EXIT_DATA)
 
 
+PhotosFolder = Annotated[
+    Path | None,
+    typer.Option(
+        "--photos",
+        help="本月的照片文件夹；默认为汇总表旁边月份文件夹里的“照片”（如 2024-04/照片）",
+        metavar="文件夹",
+    ),
+]
+
+
+@app.command(cls=ChineseCommand)
+def screen(
+    ledger: Annotated[Path, typer.Argument(help="merge 写出的汇总表（.xlsx）", metavar="汇总表")],
+    output: Annotated[
+        Path,
+        typer.Option("-o", "--output", help="大屏网页写到这里（.html）", metavar="文件"),
+    ],
+    png: Annotated[
+        Path | None,
+        typer.Option(
+            "--png",
+            help="同时把每一页导出为 1920×1080 的图片，写到这个文件夹（需要本机装有 Chromium、Chrome 或 Edge）",
+            metavar="文件夹",
+        ),
+    ] = None,
+    photos: PhotosFolder = None,
+    period: LedgerPeriod = None,
+    region: Region = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """写大屏：一个网页文件，在会议室大屏或 LED 屏上轮播本月的指标、排名、滞后项目和照片。
+
+    网页不联网、不用另外的文件，复制到大屏电脑上用浏览器打开即可（按 F11 全屏）；每页停留的秒数见 ledgerkit.toml 的 [screen]。左右方向键翻页，空格暂停；打印时每屏一页。
+
+    例：ledgerkit screen 2024-04汇总.xlsx -o 2024-04大屏.html
+    例：ledgerkit screen 2024-04汇总.xlsx -o 大屏.html --png 大屏图片
+    """
+    from ledgerkit.pipeline import screen as make_screen
+
+    settings = _settings(region=region)
+    run = make_screen(ledger, settings, output, period=_period(period), png=png, photos=photos)
+    if as_json:
+        _print_json(run.to_dict())
+    else:
+        typer.echo(f"大屏共 {len(run.pages)} 页，已写出 {run.output}")
+        for image in run.images:
+            typer.echo(f"已写出 {image}")
+    raise typer.Exit(EXIT_OK if run.ok else EXIT_DATA)
+
+
+@app.command(cls=ChineseCommand)
+def photos(
+    ledger: Annotated[Path, typer.Argument(help="merge 写出的汇总表（.xlsx）", metavar="汇总表")],
+    output: Annotated[
+        Path,
+        typer.Option("-o", "--output", help="图册写到这里（.docx）", metavar="文件"),
+    ],
+    folder: PhotosFolder = None,
+    period: LedgerPeriod = None,
+    region: Region = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """写形象进度图册：每个有照片的项目一页（项目概况和最多四张照片），合在一个 Word 文件里。
+
+    照片放在月份文件夹的“照片”里，每个项目一个文件夹（以项目名称或编码命名），也可以先按单位分文件夹。照片已缩小，文件便于发送。
+
+    例：ledgerkit photos 2024-04汇总.xlsx -o 2024-04形象进度图册.docx
+    """
+    from ledgerkit.pipeline import photos as photo_book
+
+    settings = _settings(region=region)
+    run = photo_book(ledger, settings, output, period=_period(period), folder=folder)
+    if as_json:
+        _print_json(run.to_dict())
+    else:
+        typer.echo(f"{run.projects} 个项目、{run.photos} 张照片，图册已写出：{run.output}")
+        for path, reason in run.skipped:
+            typer.echo(f"未采用 {path.name}：{reason}")
+    raise typer.Exit(EXIT_OK if run.ok else EXIT_DATA)
+
+
 @app.command(cls=ChineseCommand)
 def score(
     period: Annotated[

@@ -133,6 +133,13 @@ CODES: dict[str, tuple[Severity, str]] = {
     ),
     "idle-months": ("warning", "“{name}”已连续{n}个月未开工"),
     "lagging-months": ("warning", "“{name}”已连续{n}个月落后于时间进度"),
+    # photos of 形象进度 in the month's 照片 folder (photos.py)
+    "photo-skipped": ("warning", "照片未采用：{reason}"),
+    "photo-unmatched": (
+        "warning",
+        "照片文件夹“{name}”对不上任何项目（应以项目名称或项目编码命名），其中的照片未计入",
+    ),
+    "photo-missing": ("info", "已开工项目“{name}”（{unit}）本月没有报送形象进度照片"),
     # the history store, not the data: the month's outputs are written all the same
     "history-unreadable": ("warning", "本月没有与往月核对：{reason}"),
     "history-not-recorded": ("warning", "汇总表已照常写出，但本月没有记入汇总记录：{reason}"),

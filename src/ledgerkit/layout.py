@@ -19,6 +19,17 @@ DETAIL_SHEET = "项目明细"
 ISSUES_SHEET = "问题清单"
 FILES_SHEET = "文件情况"
 TREND_SHEET = "趋势"
+PHOTO_COUNT_HEADER = "照片张数"  # 项目明细's column, before the source, when there are photos
+PHOTOS_SHEET = "照片"  # when the month's folder has a 照片 folder: the photos per project
+PHOTO_HEADERS = (
+    "序号",
+    "责任单位",
+    "项目名称",
+    "是否开工",
+    "照片张数",
+    "最近拍摄日期",
+    "照片文件夹",
+)
 
 SOURCE_HEADERS = ("来源文件", "来源工作表", "来源行")  # the last columns of 项目明细
 ROLLUP_PREFIX = "原"  # a district's own source columns, kept by the city as 原来源文件 …

@@ -41,6 +41,14 @@ from ledgerkit.nodes import check as check_nodes
 from ledgerkit.nodes import summary as node_summary
 from ledgerkit.normalise import TITLE, SheetLedger
 from ledgerkit.period import Period, from_paths, from_titles
+from ledgerkit.photos import (
+    PHOTO_FOLDER,
+    PhotoIndex,
+    index_photos,
+    is_photo_path,
+    photo_folder,
+    photo_issues,
+)
 from ledgerkit.problems import summary as problem_summary
 from ledgerkit.project import Project, name_key, units_of
 from ledgerkit.queries import expected_units, submissions
@@ -79,10 +87,12 @@ __all__ = [
     "merge_paths",
     "notices",
     "period_report",
+    "photos",
     "problems",
     "rebuild",
     "report",
     "score",
+    "screen",
     "status",
     "template",
 ]
@@ -144,6 +154,8 @@ def discover(paths: list[Path]) -> tuple[list[Path], list[FileResult]]:
     for path in paths:
         if path.is_dir():
             for child in sorted(p for p in path.rglob("*") if p.is_file()):
+                if is_photo_path(child, path):  # the month's photos: indexed, not ledgers
+                    continue
                 if child.suffix.lower() not in LEDGER_SUFFIXES:
                     skipped.append(FileResult(child, SKIPPED, "不是表格文件"))
                 else:
@@ -362,6 +374,7 @@ class MonthRun:
     kept: tuple[Kept, ...] = ()
     files: tuple[FileMeta, ...] = ()  # what the store keeps of the input files
     nodes: tuple[Node, ...] = ()  # the month's 节点, joined to its projects
+    photos: PhotoIndex | None = None  # the month's 照片 folder, when it has one
     output: Path | None = None
     written: tuple[Path, ...] = ()
 
@@ -428,8 +441,13 @@ def merge_month(
     the workbook's 文件情况 sheet (the inputs are then one workbook, not the units' files)."""
     rollup = merged_workbook is None
     result = merge_paths(paths, period, settings, password=password, rollup=rollup, on_file=on_file)
+    photos = None
+    if (folder := photo_folder(paths)) is not None:
+        photos = index_photos(folder, result.projects)
+        found = tuple(photo_issues(photos, result.projects))
+        result = replace(result, issues=result.issues + found)
     if result.period is None:
-        return MonthRun(result)
+        return MonthRun(result, photos=photos)
     p = result.period
     assessed = tuple(assess(result.projects, p, settings))
     renames = rename_keys(settings.renames)
@@ -495,7 +513,7 @@ def merge_month(
         _projects(last_year) if last_year is not None else None,
         expected,
     )
-    return MonthRun(result, assessed, month_figures, kept, metas, tuple(nodes))
+    return MonthRun(result, assessed, month_figures, kept, metas, tuple(nodes), photos)
 
 
 def _across_months(
@@ -574,7 +592,15 @@ def merge(
     with workspace_lock(store):  # a second merge here would leave workbook and store apart
         month = merge_month(paths, period, settings, store, password=password, on_file=on_file)
         title = ledger_title(settings.region, month.result.period)
-        write_workbook(month.result, out, title, month.figures, settings, nodes=month.nodes)
+        write_workbook(
+            month.result,
+            out,
+            title,
+            month.figures,
+            settings,
+            nodes=month.nodes,
+            photos=month.photos,
+        )
         return replace(_recorded(month, store, settings), output=out)
 
 
@@ -730,6 +756,151 @@ def _bulletin_output(output: Path | None, fmt: str | None, ledger: Path) -> tupl
     suffixes = tuple(s for s, f in BULLETIN_FORMATS.items() if fmt in (None, f))
     output = output_file(output, suffixes, f"{ledger.stem}通报.{fmt or 'docx'}", "通报")
     return output, BULLETIN_FORMATS[output.suffix.lower()]
+
+
+@dataclass(frozen=True)
+class ScreenRun:
+    """`screen`: the pages made (their keys, in order), the HTML and any PNGs written."""
+
+    month: MonthRun
+    pages: tuple[str, ...]
+    output: Path
+    images: tuple[Path, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.month.ok
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "period": self.month.result.period.key if self.month.result.period else None,
+            "output": str(self.output),
+            "pages": list(self.pages),
+            "images": [str(p) for p in self.images],
+        }
+
+
+def screen(
+    ledger: Path,
+    settings: Settings,
+    output: Path,
+    *,
+    period: Period | None = None,
+    png: Path | None = None,
+    photos: Path | None = None,
+) -> ScreenRun:
+    """`ledgerkit screen`: the big screen of a merged workbook as one offline HTML file,
+    and with `png` each page as a 1920×1080 image (needs Chromium, Chrome or Edge)."""
+    from ledgerkit.output import atomic_write
+    from ledgerkit.screen import pages, render
+
+    output = output_file(output, (".html", ".htm"), f"{ledger.stem}大屏.html", "大屏")
+    if png is not None:
+        output_folder(png, "大屏图片")
+    month = read_merged(ledger, settings, period)
+    figures = month.figures or {}
+    made = pages(figures, settings, screen_photos(month_photos(ledger, month, photos)))
+    data = render(figures, settings, made)
+    atomic_write(output, lambda tmp: tmp.write_bytes(data), "大屏")
+    images: tuple[Path, ...] = ()
+    if png is not None:
+        from ledgerkit.browser import screenshots
+
+        images = tuple(screenshots(output, [p.key for p in made], png))
+    return ScreenRun(month, tuple(p.key for p in made), output, images)
+
+
+def month_photos(ledger: Path, month: MonthRun, folder: Path | None) -> PhotoIndex | None:
+    """The month's photos indexed again against the workbook's projects: from `folder`, or
+    from the month's folder beside the workbook (2024-04/照片 beside 2024-04汇总.xlsx)."""
+    if folder is None:
+        period = month.result.period
+        folder = ledger.resolve().parent / (period.key if period else "") / PHOTO_FOLDER
+        if not folder.is_dir():
+            return None
+    elif not folder.is_dir():
+        raise NoInputs(f"找不到照片文件夹“{folder}”")
+    return index_photos(folder, month.result.projects)
+
+
+def screen_photos(index: PhotoIndex | None) -> list[Any]:
+    """One photo per project (its latest), downscaled for the screen; a photo that cannot be
+    read now is left out (the merge named it)."""
+    from ledgerkit.photos import BadPhoto, downscaled
+    from ledgerkit.screen import PHOTO_PAGES, PHOTOS_PER_PAGE, ScreenPhoto
+
+    if index is None:
+        return []
+    shown: list[ScreenPhoto] = []
+    seen: set[tuple[str, str]] = set()
+    for photo in index.photos:
+        if (photo.unit, photo.project) in seen or len(shown) >= PHOTO_PAGES * PHOTOS_PER_PAGE:
+            continue
+        latest = index.of(photo.unit, photo.project)[0]
+        try:
+            data = downscaled(latest.path, SCREEN_PHOTO_SIDE, SCREEN_PHOTO_QUALITY)
+        except (BadPhoto, OSError):
+            continue
+        seen.add((photo.unit, photo.project))
+        shown.append(ScreenPhoto(photo.project, photo.unit, latest.taken, data))
+    return shown
+
+
+SCREEN_PHOTO_SIDE, SCREEN_PHOTO_QUALITY = 900, 70  # a quarter of the screen, ~60 KB each
+
+
+@dataclass(frozen=True)
+class PhotosRun:
+    """`photos`: the photo book written, how many projects and photos it shows."""
+
+    month: MonthRun
+    output: Path
+    projects: int
+    photos: int
+    skipped: tuple[tuple[Path, str], ...]
+
+    @property
+    def ok(self) -> bool:
+        return self.month.ok
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "period": self.month.result.period.key if self.month.result.period else None,
+            "output": str(self.output),
+            "projects": self.projects,
+            "photos": self.photos,
+            "skipped": [{"path": str(p), "reason": r} for p, r in self.skipped],
+        }
+
+
+def photos(
+    ledger: Path,
+    settings: Settings,
+    output: Path,
+    *,
+    period: Period | None = None,
+    folder: Path | None = None,
+) -> PhotosRun:
+    """`ledgerkit photos`: the photo book (形象进度图册) of a merged month, a page per project."""
+    from ledgerkit.output import atomic_write
+    from ledgerkit.photobook import PHOTOS_PER_PAGE, photo_book
+
+    output = output_file(output, (".docx",), "形象进度图册.docx", "形象进度图册")
+    month = read_merged(ledger, settings, period)
+    index = month_photos(ledger, month, folder)
+    if index is None:
+        raise NoInputs(
+            f"没有找到本月的照片文件夹（{ledger.resolve().parent}/{month.result.period.key if month.result.period else ''}/{PHOTO_FOLDER}），"
+            "请用 --photos 指明"
+        )
+    title = (month.result.period.title(settings.region, "重点项目形象进度图册")
+             if month.result.period else "重点项目形象进度图册")  # fmt: skip
+    data = photo_book(title, month.assessed, index, settings.rate_decimals)
+    atomic_write(output, lambda tmp: tmp.write_bytes(data), "形象进度图册")
+    counts = [
+        min(index.count(a.unit, str(a.project.name or "")), PHOTOS_PER_PAGE) for a in month.assessed
+    ]
+    return PhotosRun(month, output, sum(1 for c in counts if c), sum(counts), index.skipped)
 
 
 @dataclass(frozen=True)

@@ -121,6 +121,8 @@ class Settings:
     problem_stale_months: int = 3  # 问题台账: a problem open this many months is named
     column_map: tuple[tuple[str, str], ...] = ()  # [columns]: (header text, field key or ignore)
     header_aliases: tuple[tuple[str, str], ...] = ()  # [aliases]: (spelling, field key)
+    screen_seconds: int = 15  # the big screen shows each page this many seconds
+    bulletin_chart: bool = False  # the bulletin carries the units' completion chart as an image
     workspace: Path | None = None
     warnings: tuple[str, ...] = ()  # for the clerk: keys of ledgerkit.toml that were ignored
 
@@ -203,6 +205,7 @@ _TOML_KEYS = {
     ("bulletin", "date"): "report_date",
     ("bulletin", "reply_by"): "reply_by",
     ("bulletin", "next_steps"): "next_steps",
+    ("bulletin", "chart"): "bulletin_chart",
     ("history", "file"): "history_file",
     ("history", "deadline_day"): "deadline_day",
     ("history", "streak_months"): "streak_months",
@@ -222,6 +225,7 @@ _TOML_KEYS = {
     ("problems", "stale_months"): "problem_stale_months",
     ("columns",): "column_map",
     ("aliases",): "header_aliases",
+    ("screen", "seconds"): "screen_seconds",
 }
 TARGET_KEYS = ("unit", "investment", "money_unit", "starts", "quarters")  # each [[targets]]
 UNIT_KEYS = ("name", "short", "aliases")  # what each [[units]] entry of the roster may hold
@@ -407,11 +411,14 @@ def _convert(name: str, value: Any) -> Any:
         "score_black",
         "problem_days",
         "problem_stale_months",
+        "screen_seconds",
     ):
         number = int(value)
         if number < 0:
             raise ValueError("不能为负数")
         return number or (None if name == "start_target" else 0)
+    if name == "bulletin_chart":
+        return _flag(value)
     if name in ("yellow_gap", "red_gap", "low_rate", "fixed_asset_plan"):
         return Decimal(str(value))
     if name == "problem_similarity":
@@ -479,6 +486,18 @@ def _score_rule(spec: Any, number: int) -> ScoreRule:
         number_of("per"),
         number_of("max"),
     )
+
+
+def _flag(value: Any) -> bool:
+    """true/false in ledgerkit.toml; 1/0, true/false, 是/否 in an environment variable."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on", "是"):
+        return True
+    if text in ("0", "false", "no", "off", "否", ""):
+        return False
+    raise ValueError("应为 true 或 false")
 
 
 def _unit(spec: Any) -> Unit:

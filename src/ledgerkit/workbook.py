@@ -22,6 +22,9 @@ from ledgerkit.layout import (
     FILES_SHEET,
     ISSUE_HEADERS,
     ISSUES_SHEET,
+    PHOTO_COUNT_HEADER,
+    PHOTO_HEADERS,
+    PHOTOS_SHEET,
     SEVERITY_LABEL,
     SHEET_SET_ASIDE,
     SOURCE_HEADERS,
@@ -42,6 +45,7 @@ from ledgerkit.normalise import (
 )
 from ledgerkit.output import FIXED_DATE, atomic_write
 from ledgerkit.period import Period
+from ledgerkit.photos import PhotoIndex
 from ledgerkit.project import Project
 from ledgerkit.read import column_letter
 from ledgerkit.schema import load_schema
@@ -62,6 +66,7 @@ def write_workbook(
     settings: Settings | None = None,
     kept: KeptSheets | None = None,
     nodes: Sequence[Node] = (),
+    photos: PhotoIndex | None = None,
 ) -> None:
     """Write the merged ledger (and, given the figures, the summary sheets in front of it) to
     `out` atomically. Rewriting a merged workbook, `kept` holds its 问题清单 and 文件情况 as
@@ -70,7 +75,7 @@ def write_workbook(
     settings = settings or Settings()
     atomic_write(
         out,
-        lambda tmp: _write(result, tmp, title, figures, settings, kept or {}, nodes),
+        lambda tmp: _write(result, tmp, title, figures, settings, kept or {}, nodes, photos),
         "汇总表",
     )
 
@@ -83,6 +88,7 @@ def _write(
     settings: Settings,
     kept: KeptSheets,
     nodes: Sequence[Node] = (),
+    photos: PhotoIndex | None = None,
 ) -> None:
     import xlsxwriter
 
@@ -98,7 +104,7 @@ def _write(
     styles = Styles(wb, settings)
     if figures is not None:
         add_summary_sheets(wb, styles, figures, settings)
-    _detail_sheet(wb, styles, result, title)
+    _detail_sheet(wb, styles, result, title, photos)
     if result.period is not None and any(n.source == NODE_SHEET for n in nodes):
         _nodes_sheet(wb, styles, nodes, result.period, title)
     _issues_sheet(wb, styles, result, kept.get(ISSUES_SHEET))
@@ -106,6 +112,8 @@ def _write(
         _kept_sheet(wb, styles, FILES_SHEET, "报送文件情况", kept[FILES_SHEET])
     else:
         _files_sheet(wb, styles, result)
+    if photos is not None:
+        _photos_sheet(wb, styles, result, photos)
     close_fast(wb)
 
 
@@ -135,9 +143,14 @@ def detail_headers(result: MergeResult) -> list[str]:
     return heads + result.extra_columns + list(SOURCE_HEADERS)
 
 
-def _detail_sheet(wb: Any, styles: Styles, result: MergeResult, title: str) -> None:
+def _detail_sheet(
+    wb: Any, styles: Styles, result: MergeResult, title: str, photos: PhotoIndex | None = None
+) -> None:
     keys = detail_keys(result)
     extras = result.extra_columns
+    # the photos counted per project, unless the column came in already (a merged workbook
+    # read back, a district's in a city's roll-up)
+    counted = photos if photos is not None and PHOTO_COUNT_HEADER not in extras else None
     letters = {k: column_letter(2 + i) for i, k in enumerate(keys)}
     kinds = {k: load_schema().fields[k].kind for k in keys}
     formats = {
@@ -158,11 +171,15 @@ def _detail_sheet(wb: Any, styles: Styles, result: MergeResult, title: str) -> N
             ]
             if extras:
                 cells += [(p.extras.get(h), text) for h in extras]
+            if counted is not None:
+                cells.append((counted.count(p.unit or "", str(p.name or "")), whole))
             src = p.origin or p.source  # a workbook read back keeps the units' files
             cells += [(src.file, text), (src.sheet, text), (src.row, whole)]
             yield cells
 
     heads = detail_headers(result)
+    if counted is not None:
+        heads.insert(len(heads) - len(SOURCE_HEADERS), PHOTO_COUNT_HEADER)
     key = heads.index(load_schema().fields["name"].label) + 1  # 序号 … 项目名称 on every page
     table_sheet(wb, styles, DETAIL_SHEET, title, heads, rows(), key_columns=key)
 
@@ -248,6 +265,22 @@ FILE_COUNTS = (
     ("表尾行", (FOOTER,)),
     ("未识别行", (UNRECOGNISED,)),
 )
+
+
+def _photos_sheet(wb: Any, styles: Styles, result: MergeResult, photos: PhotoIndex) -> None:
+    """照片: every project with how many photos of 形象进度 it has this month (0 shown)."""
+    text, whole = styles.text, styles.int
+
+    def rows() -> Iterable[list[tuple[Any, Any]]]:
+        for n, p in enumerate(result.projects, start=1):
+            mine = photos.of(p.unit or "", str(p.name or ""))
+            folder = mine[0].path.parent.relative_to(photos.folder.parent) if mine else ""
+            started = "" if p.started is None else "是" if p.started else "否"
+            yield [(n, whole), (p.unit, text), (p.name, text), (started, text),
+                   (len(mine), whole), (mine[0].taken if mine else "", text),
+                   (str(folder), text)]  # fmt: skip
+
+    table_sheet(wb, styles, PHOTOS_SHEET, "形象进度照片", PHOTO_HEADERS, rows())
 
 
 def _files_sheet(wb: Any, styles: Styles, result: MergeResult) -> None:
