@@ -32,6 +32,7 @@ NAME_CHARS = 12  # a unit's name on the ranking: longer ones end in …
 UNITS_PER_PAGE = 14  # bars of the ranking on one page, tall enough to read from the back
 LAGGING_PER_PAGE = 6  # rows of the lagging list on one page
 LAGGING_PAGES = 4  # at most: the severe ones first; the rest are in the workbook
+SUPERVISION_PER_PAGE = 4  # rows of a problem or node list (a problem's text runs long)
 HONOUR_SIZE = 5  # units on the 红榜 and on the 黑榜
 PHOTOS_PER_PAGE = 4
 PHOTO_PAGES = 6  # at most 24 photos, so the file stays a few MB
@@ -230,7 +231,7 @@ def supervision_pages(f: dict[str, Any], settings: Settings) -> list[Page]:
     for key, (title, rows_of, columns) in SUPERVISION.items():
         rows = rows_of(f)
         if rows:
-            shown = rows[:LAGGING_PER_PAGE]
+            shown = rows[:SUPERVISION_PER_PAGE]
             body = _plain_table(shown, columns, len(rows) - len(shown))
             out.append(Page(key, f"{title} {len(rows)} 个", body))
     return out
@@ -515,7 +516,7 @@ def _lagging_table(rows: Sequence[dict[str, Any]], settings: Settings, more: int
     )
     note = Markup('<p class="more">另有 {} 个滞后项目，见汇总表“滞后项目”</p>').format(more)
     return Markup(
-        '<table class="list"><thead><tr><th>项目名称</th><th>责任单位</th><th>包抓领导</th>'
+        '<table class="list lagging"><thead><tr><th>项目名称</th><th>责任单位</th><th>包抓领导</th>'
         "<th>完成率</th><th>滞后原因 / 存在问题</th></tr></thead><tbody>{}</tbody></table>{}"
     ).format(body, note if more else "")
 
@@ -523,6 +524,14 @@ def _lagging_table(rows: Sequence[dict[str, Any]], settings: Settings, more: int
 def _plain_table(
     rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]], more: int
 ) -> Markup:
+    # the problem's text gets the room; the other columns share the rest
+    wide = {"text": 40}
+    rest = (100 - sum(wide.get(k, 0) for k, _ in columns)) / max(
+        sum(1 for k, _ in columns if k not in wide), 1
+    )
+    cols = Markup("").join(
+        Markup('<col style="width:{}%">').format(_f(wide.get(k, rest))) for k, _ in columns
+    )
     head = Markup("").join(Markup("<th>{}</th>").format(label) for _, label in columns)
     body = Markup("").join(
         Markup("<tr>{}</tr>").format(
@@ -530,10 +539,11 @@ def _plain_table(
         )
         for r in rows
     )
-    note = Markup('<p class="more">另有 {} 条，见问题台账</p>').format(more)
+    note = Markup('<p class="more">另有 {} 条未列出，见问题台账和汇总表</p>').format(more)
     return Markup(
-        '<table class="list"><thead><tr>{}</tr></thead><tbody>{}</tbody></table>{}'
-    ).format(head, body, note if more else "")
+        '<table class="list"><colgroup>{}</colgroup><thead><tr>{}</tr></thead>'
+        "<tbody>{}</tbody></table>{}"
+    ).format(cols, head, body, note if more else "")
 
 
 def _photo_cell(p: ScreenPhoto) -> Markup:
@@ -647,8 +657,8 @@ svg .legend text{font-size:32px}
 .list th{font-size:36px;color:#bae6fd;text-align:left;padding:12px 14px;border-bottom:3px solid #38bdf8}
 .list td{font-size:34px;padding:14px;border-bottom:1px solid #1e4b8f;vertical-align:top;
  overflow:hidden;display:table-cell}
-.list th:nth-child(1){width:34%}.list th:nth-child(2){width:15%}.list th:nth-child(3){width:11%}
-.list th:nth-child(4){width:11%}
+.lagging th:nth-child(1){width:34%}.lagging th:nth-child(2){width:15%}
+.lagging th:nth-child(3){width:11%}.lagging th:nth-child(4){width:11%}
 .list td.name{font-weight:700}
 .list td.num{font-weight:700;font-size:40px}
 .list td.why{font-size:30px;color:#e2e8f0}
