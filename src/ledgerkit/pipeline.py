@@ -12,8 +12,8 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from ledgerkit.errors import (
     UnknownUnit,
     UnreadableFile,
 )
+from ledgerkit.isolation import Guard, default_workers, load_all
 from ledgerkit.issues import CELL_CODES, Issue, issue
 from ledgerkit.layout import DETAIL_SHEET, FEEDBACK_SUFFIX, is_merged_workbook
 from ledgerkit.lock import workspace_lock
@@ -173,6 +174,12 @@ def load_file(
     return FileResult(path, MERGED, "", ledger, found, sha256=book.sha256)
 
 
+def reading_guard(settings: Settings) -> Guard:
+    """How files are read: the settings' worker processes (one per core unless set)."""
+    workers = default_workers() if settings.read_workers is None else settings.read_workers
+    return Guard(workers, float(settings.read_timeout), settings.read_memory_mb)
+
+
 def _read(book: RawBook | None, exc: UnreadableFile) -> str:
     """The hash of the bytes read: the book's when it was read, else the refused bytes'."""
     return book.sha256 if book is not None else exc.sha256
@@ -182,7 +189,6 @@ def merge_paths(
     paths: list[Path],
     period: Period | None = None,
     settings: Settings | None = None,
-    workers: int = 2,
     *,
     password: str | None = None,
     rollup: bool = True,
@@ -190,21 +196,14 @@ def merge_paths(
 ) -> MergeResult:
     """Merge every ledger under `paths` into one checked ledger. The period is the one given,
     else the folder's, else the one most titles name. Workbooks ledgerkit wrote are districts'
-    ledgers to roll up, unless `rollup` is False (one read back as written). `on_file(done,
-    total)` is called once per file read, in order, from this thread (the command line draws a
-    progress bar)."""
+    ledgers to roll up, unless `rollup` is False (one read back as written). Each file is read
+    in a worker process (`reading_guard`), so a file that crashes, hangs or floods the memory
+    of its reader is that file's `file-unreadable`. `on_file(done, total)` is called once per
+    file read, from this thread (the command line draws a progress bar)."""
     settings = settings or Settings()
     candidates, skipped = discover(paths)
-
-    def load(path: Path) -> FileResult:
-        return load_file(path, settings.money_unit, password=password, rollup=rollup)
-
-    loaded = []
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        for done, file in enumerate(pool.map(load, candidates), 1):
-            loaded.append(file)
-            if on_file is not None:
-                on_file(done, len(candidates))
+    load = partial(load_file, default_unit=settings.money_unit, password=password, rollup=rollup)
+    loaded = load_all(candidates, load, reading_guard(settings), on_file)
 
     explicit = {p.resolve() for p in paths if p.is_file()}
     loaded = pick_versions(skip_own_outputs(loaded, explicit))

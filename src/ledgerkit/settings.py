@@ -63,6 +63,9 @@ class Settings:
     deadline_day: int = 5  # units report by this day of the following month
     streak_months: int = 3  # 连续N个月未开工 / 滞后 are flagged from N months on
     renames: tuple[tuple[str, str], ...] = ()  # (old name, new name) confirmed as one project
+    read_workers: int | None = None  # processes reading files; None: one per core; 0: this one
+    read_timeout: int = 300  # seconds one file may take to read before it is named unreadable
+    read_memory_mb: int = 2048  # memory one file's reading may take; 0: no cap
     workspace: Path | None = None
     warnings: tuple[str, ...] = ()  # for the clerk: keys of ledgerkit.toml that were ignored
 
@@ -145,6 +148,9 @@ _TOML_KEYS = {
     ("history", "deadline_day"): "deadline_day",
     ("history", "streak_months"): "streak_months",
     ("history", "same_project"): "renames",
+    ("reading", "workers"): "read_workers",
+    ("reading", "timeout"): "read_timeout",
+    ("reading", "memory_mb"): "read_memory_mb",
 }
 UNIT_KEYS = ("name", "short", "aliases")  # what each [[units]] entry of the roster may hold
 
@@ -282,10 +288,15 @@ def _convert(name: str, value: Any) -> Any:
         "start_target",
         "deadline_day",
         "streak_months",
+        "read_workers",
+        "read_timeout",
+        "read_memory_mb",
     ):
         number = int(value)
         if number < 0:
             raise ValueError("不能为负数")
+        if name == "read_timeout" and number == 0:
+            raise ValueError("至少 1 秒")
         return number or (None if name == "start_target" else 0)
     if name in ("yellow_gap", "red_gap", "low_rate"):
         return Decimal(str(value))
