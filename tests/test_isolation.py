@@ -137,3 +137,36 @@ def test_in_process_reading_gives_the_same_results(tmp_path: Path) -> None:
     apart = merge_paths([folder], settings=Settings(read_workers=2))
     here = merge_paths([folder], settings=Settings(read_workers=0))
     assert apart.files == here.files and apart.projects == here.projects
+
+
+def test_workers_start_from_an_unguarded_script_and_from_python_m(tmp_path: Path) -> None:
+    # spawn makes a worker import the main script: an analyst's script without the
+    # `if __name__ == "__main__":` guard must neither fail nor run twice
+    import json
+    import subprocess
+    import sys
+
+    import ledgerkit
+
+    src = str(Path(ledgerkit.__file__).parent.parent)
+    folder = tmp_path / "2024-04"
+    folder.mkdir()
+    _folder(folder)
+    script = tmp_path / "analyst.py"
+    script.write_text(
+        "from pathlib import Path\nimport ledgerkit.pipeline as p\n"
+        f"r = p.merge_paths([Path({str(folder)!r})])\nprint('merged', len(r.projects))\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "PYTHONPATH": src}
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, env=env)
+    assert done.returncode == 0, done.stderr.decode("utf-8", "replace")[-2000:]
+    assert done.stdout.decode().splitlines() == ["merged 6"]
+    done = subprocess.run(
+        [sys.executable, "-m", "ledgerkit", "check", str(folder), "--json"],
+        capture_output=True,
+        env=env,
+        cwd=tmp_path,
+    )
+    files = json.loads(done.stdout)["files"]
+    assert sorted(f["status"] for f in files) == ["merged"] * 3

@@ -257,17 +257,16 @@ def sheet_extent(xml: bytes, file: str = "", part: str = "") -> tuple[tuple[int,
     The part is first parsed whole by expat (C speed, no callbacks): malformed XML (a
     duplicated attribute, a tag cut short) and any DOCTYPE are refused. Once it is known to
     be well-formed, its start tags are read by a pattern that honours quoted attributes, so a
-    `>` in a value or a namespace prefix cannot hide a cell; a comment or CDATA can only add
-    cells. Parts where a pattern could still be wrong (another encoding, a prefixed `r`) are
-    read element by element instead (`_Extent`). Either way the result is an upper bound:
+    `>` in a value or a namespace prefix cannot hide a cell (well-formed XML has no `<` in a
+    value or in text). Parts where a pattern could still be wrong (another encoding, a
+    prefixed `r`, a comment, CDATA or a processing instruction, where `<` may stand
+    unescaped) are read element by element instead (`_Extent`). Either way the result is an upper bound:
     a cell without a reference stands one further out than the last, as calamine places it."""
     _well_formed(xml, file, part)
-    if _ODD_PART.search(xml[:200]) or b"\x00" in xml[:200] or _PREFIXED_R.search(xml):
+    if _odd(xml):
         return _parsed_extent(xml, file, part)
     tags = _C_TAG.findall(xml)
     refs = [(c, r) for named, c, r in tags if named]
-    if any(b"&" in c + r for c, r in refs):  # a character reference in r: let expat decode it
-        return _parsed_extent(xml, file, part)
     col_of, row_of = [c for c, _ in refs], [r for _, r in refs]
     row_names, col_names = set(row_of), set(col_of)
     rows = max((int(r or 0) for r in row_names), default=0)
@@ -289,18 +288,32 @@ def sheet_extent(xml: bytes, file: str = "", part: str = "") -> tuple[tuple[int,
 
 # a start tag's attribute, its value quoted: a `>` inside the quotes is no end of the tag
 _ATTR = rb"""\s+[\w.:-]+\s*=\s*(?:"[^"]*"|'[^']*')"""
-_NOT_R = rb"""\s+(?!(?:[\w.-]+:)?r\s*=)[\w.:-]+\s*=\s*(?:"[^"]*"|'[^']*')"""
+_NOT_R = rb"""\s+(?!r\s*=)[\w.:-]+\s*=\s*(?:"[^"]*"|'[^']*')"""
 # a cell holding something (not <c/>), and its reference if it has one: one pass, not two
-_C_TAG = re.compile(
+_C_TAG = re.compile(  # (a prefixed r never reaches it: such a part is `_odd`)
     rb"<(?:[\w.-]+:)?c(?:" + _NOT_R + rb")*"
-    rb"""(?:\s+(?:[\w.-]+:)?(r)\s*=\s*["']\s*([A-Za-z]*)(\d*)\s*["'])?"""
+    rb"""(?:\s+(r)\s*=\s*["']\s*([A-Za-z]*)(\d*)\s*["'])?"""
     rb"(?:" + _ATTR + rb")*\s*>"
 )
-_ROW_REF = re.compile(
-    rb"<(?:[\w.-]+:)?row(?:" + _NOT_R + rb""")*\s+(?:[\w.-]+:)?r\s*=\s*["']\s*(\d*)"""
-)
+_ROW_REF = re.compile(rb"<(?:[\w.-]+:)?row(?:" + _NOT_R + rb""")*\s+r\s*=\s*["']\s*(\d*)""")
 _ROW_ANY = re.compile(rb"<(?:[\w.-]+:)?row[\s/>]")
-_PREFIXED_R = re.compile(rb"\s[\w.-]+:r\s*=")
+
+
+def _odd(xml: bytes) -> bool:
+    """A part a pattern could misread: another encoding; a comment, CDATA or processing
+    instruction (where `<` stands unescaped); a character reference (`&#88;` is X); an
+    attribute with a prefix that might be an `r` (more `:r` than `xmlns:r` declarations)."""
+    return bool(
+        _ODD_PART.search(xml[:200])
+        or b"\x00" in xml[:200]
+        or b"<!--" in xml
+        or b"<![CDATA[" in xml
+        or xml.count(b"<?") > 1
+        or b"&#" in xml
+        or xml.count(b":r") > xml.count(b"xmlns:r")
+    )
+
+
 _ODD_PART = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["'](?!utf-?8["'])""", re.I)
 
 
