@@ -17,6 +17,7 @@ Every sqlite failure (a damaged file, a lock held too long, a read-only folder) 
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import json
 import sqlite3
@@ -189,6 +190,10 @@ def _translated(path: Path) -> Iterator[None]:
     except sqlite3.Error as exc:
         raise StoreProblem(_explain(path, exc)) from exc
     except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            raise StoreProblem(
+                f"汇总记录“{path}”所在的磁盘空间不足（汇总记录未改动），请腾出空间后重新运行"
+            ) from exc
         raise StoreProblem(
             f"汇总记录“{path}”无法打开或写入（{exc.strerror or exc}）；{REBUILD_HINT}"
         ) from exc
@@ -202,6 +207,8 @@ def _explain(path: Path, exc: sqlite3.Error) -> str:
         what = "所在的文件夹或文件是只读的，无法写入"
     elif name.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")):
         what = "已损坏，不是有效的汇总记录"
+    elif name.startswith("SQLITE_FULL"):
+        what = "所在的磁盘空间不足（汇总记录未改动），请腾出空间后重新运行"
     else:
         what = f"无法使用（{exc}）"
     return f"汇总记录“{path}”{what}；{REBUILD_HINT}"
