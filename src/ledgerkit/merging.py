@@ -27,6 +27,7 @@ class FileResult:
     ledger: SheetLedger | None = None
     issues: tuple[Issue, ...] = ()
     sha256: str = ""  # of the bytes read; "" when the file was never read (skipped unseen)
+    mtime: float | None = None  # the file's modification time when those bytes were read
 
     @property
     def label(self) -> str:

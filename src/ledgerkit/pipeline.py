@@ -165,13 +165,15 @@ def load_file(
         ledger = normalise_book(book, default_unit, rollup)
     except NotALedger as exc:
         skipped = (issue("file-skipped", path.name, reason=exc.reason),)
-        return FileResult(path, SKIPPED, exc.reason, issues=skipped, sha256=_read(book, exc))
+        sha256, mtime = _read(book, exc)
+        return FileResult(path, SKIPPED, exc.reason, None, skipped, sha256, mtime)
     except UnreadableFile as exc:
         failed = (issue("file-unreadable", path.name, reason=exc.reason),)
-        return FileResult(path, FAILED, exc.reason, issues=failed, sha256=_read(book, exc))
+        sha256, mtime = _read(book, exc)
+        return FileResult(path, FAILED, exc.reason, None, failed, sha256, mtime)
     hidden = tuple(issue("sheet-hidden", path.name, name, name=name) for name in book.hidden)
     found = ledger.issues + check_sheet(ledger) + hidden
-    return FileResult(path, MERGED, "", ledger, found, sha256=book.sha256)
+    return FileResult(path, MERGED, "", ledger, found, book.sha256, book.mtime)
 
 
 def reading_guard(settings: Settings) -> Guard:
@@ -180,9 +182,10 @@ def reading_guard(settings: Settings) -> Guard:
     return Guard(workers, float(settings.read_timeout), settings.read_memory_mb)
 
 
-def _read(book: RawBook | None, exc: UnreadableFile) -> str:
-    """The hash of the bytes read: the book's when it was read, else the refused bytes'."""
-    return book.sha256 if book is not None else exc.sha256
+def _read(book: RawBook | None, exc: UnreadableFile) -> tuple[str, float | None]:
+    """The hash of the bytes read and the file's time when they were: the book's when it
+    was read, else the refused bytes'."""
+    return (book.sha256, book.mtime) if book is not None else (exc.sha256, exc.mtime)
 
 
 def merge_paths(

@@ -129,16 +129,16 @@ class FileMeta:
 
 
 def file_meta(files: Sequence[FileResult]) -> list[FileMeta]:
-    """Hash and received time (the file's modification time) of every input file. The hash is
+    """Hash and received time (the file's modification time) of every input file. Both are
     of the bytes that were parsed, carried from the one read; only a file never read (skipped
-    by its name, refused for its size) is hashed here, from the disk."""
+    by its name, refused for its size) is hashed and dated here, from the disk."""
     metas = []
     for f in files:
         try:
             sha256 = f.sha256 or _digest(f.path)
-            received = dt.datetime.fromtimestamp(f.path.stat().st_mtime).isoformat(
-                timespec="seconds"
-            )
+            # the time of the version read, taken with its bytes; a file never read: now's
+            mtime = f.mtime if f.mtime is not None else f.path.stat().st_mtime
+            received = dt.datetime.fromtimestamp(mtime).isoformat(timespec="seconds")
         except OSError:
             sha256, received = hashlib.sha256(b"").hexdigest(), ""
         led = f.ledger
