@@ -77,8 +77,8 @@ def load_all(
             if on_file is not None:
                 on_file(done, len(paths))
         return results
-    with _Pool(min(guard.workers, len(paths)), guard) as pool:
-        return pool.run(paths, task, on_file)
+    with _Pool(min(guard.workers, len(paths)), guard, task) as pool:
+        return pool.run(paths, on_file)
 
 
 def unreadable(path: Path, reason: str) -> FileResult:
@@ -94,13 +94,13 @@ def unreadable(path: Path, reason: str) -> FileResult:
 class _Worker:
     """One worker process, its pipe, the file of its error output, and the file it reads."""
 
-    def __init__(self, guard: Guard) -> None:
+    def __init__(self, guard: Guard, task: Task) -> None:
         ctx = get_context("spawn")
         fd, self.errors = tempfile.mkstemp(prefix=".ledgerkit-", suffix=".log")
         os.close(fd)
         self.conn, child = ctx.Pipe()
         self.proc = ctx.Process(
-            target=_serve, args=(child, guard.memory_mb, self.errors), daemon=True
+            target=_serve, args=(child, task, guard.memory_mb, self.errors), daemon=True
         )
         _start_without_main(self.proc)
         child.close()
@@ -108,10 +108,10 @@ class _Worker:
         self.job: tuple[int, Path] | None = None
         self.deadline = time.monotonic() + START_TIMEOUT
 
-    def give(self, index: int, path: Path, task: Task, timeout: float) -> None:
+    def give(self, index: int, path: Path, timeout: float) -> None:
         self.job = (index, path)
         self.deadline = time.monotonic() + timeout
-        self.conn.send((task, path, _limits()))
+        self.conn.send((path, _limits()))
 
     def stop(self) -> None:
         if self.proc.is_alive():
@@ -150,12 +150,12 @@ def _start_without_main(proc: BaseProcess) -> None:
 
 
 class _Pool:
-    def __init__(self, size: int, guard: Guard) -> None:
-        self.guard = guard
+    def __init__(self, size: int, guard: Guard, task: Task) -> None:
+        self.guard, self.task = guard, task
         self.workers: list[_Worker] = []
         try:
             for _ in range(size):
-                self.workers.append(_Worker(guard))
+                self.workers.append(_Worker(guard, task))
         except BaseException:
             self.__exit__()
             raise
@@ -167,13 +167,13 @@ class _Pool:
         for w in self.workers:
             w.stop()
 
-    def run(self, paths: list[Path], task: Task, on_file: OnFile | None) -> list[FileResult]:
+    def run(self, paths: list[Path], on_file: OnFile | None) -> list[FileResult]:
         results: dict[int, FileResult] = {}
         queue = deque(enumerate(paths))
         while len(results) < len(paths):
             for w in self.workers:
                 if w.ready and w.job is None and queue:
-                    w.give(*queue.popleft(), task, self.guard.timeout)
+                    w.give(*queue.popleft(), self.guard.timeout)
             soonest = min(w.deadline for w in self.workers)
             waited = [w.conn for w in self.workers] + [w.proc.sentinel for w in self.workers]
             wait(waited, timeout=max(0.0, soonest - time.monotonic()))
@@ -226,7 +226,7 @@ class _Pool:
         at = self.workers.index(w)
         w.stop()
         if needed:
-            self.workers[at] = _Worker(self.guard)
+            self.workers[at] = _Worker(self.guard, self.task)
         else:
             del self.workers[at]
 
@@ -272,8 +272,10 @@ def _limits() -> dict[str, Any]:
 # --- the worker's side ------------------------------------------------------------------
 
 
-def _serve(conn: Connection, memory_mb: int, errors: str) -> None:
-    """A worker: read files sent down `conn` until told to stop (None) or the pipe closes."""
+def _serve(conn: Connection, task: Task, memory_mb: int, errors: str) -> None:
+    """A worker: `task` each file sent down `conn` until told to stop (None) or the pipe
+    closes. The task came with the worker's start, its modules imported before "ready":
+    what a file's time limit counts is the reading of that file."""
     _quiet(errors)
     # as in the command line: a file's objects hold next to no reference cycles, and the
     # collector's passes over them cost a fifth of the reading; they are freed file by file
@@ -288,7 +290,7 @@ def _serve(conn: Connection, memory_mb: int, errors: str) -> None:
             return
         if job is None:
             return
-        task, path, lowered = job
+        path, lowered = job
         for name, value in lowered.items():
             setattr(limits, name, value)
         try:
@@ -362,7 +364,7 @@ def _job_object(limit: int) -> bool:
     kernel32.SetInformationJobObject.argtypes = [
         wintypes.HANDLE,
         ctypes.c_int,
-        ctypes.c_void_p,
+        ctypes.POINTER(Extended),
         wintypes.DWORD,
     ]
     kernel32.AssignProcessToJobObject.argtypes = [wintypes.HANDLE, wintypes.HANDLE]
