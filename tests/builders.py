@@ -881,6 +881,9 @@ HOSTILE_XLSX: dict[str, Any] = {
         ).replace(b"</sheetData>", b'<x:row><x:c ' + _FAR + b"><x:v>1</x:v></x:c></x:row></sheetData>")
     },
     "没有引用的远处单元格.xlsx": _in_sheet(b"<c><v>1</v></c>" * 3 + b"<c " + _FAR + b"><v>1</v></c>"),
+    # a comment holding half a tag: a pattern would take the real cell for an attribute value
+    "注释里的半个标签.xlsx": _in_sheet(b'<!-- <c a="--><c r=\'XFD1048576\'><v>1</v></c><!--" > -->'),
+    "字符引用的引用.xlsx": _in_sheet(b'<c r="XFD104857&#54;"><v>1</v></c>'),
 }  # fmt: skip
 
 
