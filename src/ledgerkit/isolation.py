@@ -102,8 +102,13 @@ class _Worker:
         self.proc = ctx.Process(
             target=_serve, args=(child, task, guard.memory_mb, self.errors), daemon=True
         )
-        _start_without_main(self.proc)
-        child.close()
+        try:
+            _start_without_main(self.proc)
+        except BaseException:
+            os.unlink(self.errors)  # no temporary file is left behind by a worker never started
+            raise
+        finally:
+            child.close()
         self.ready = False
         self.job: tuple[int, Path] | None = None
         self.deadline = time.monotonic() + START_TIMEOUT
