@@ -2,7 +2,7 @@
 and their ratio. Not a test: a clerk's machine is what matters, so run it there too.
 
     python bench/bench_all.py                  # all targets
-    python bench/bench_all.py merge startup    # some of them: merge, scale, startup, report
+    python bench/bench_all.py merge startup    # some: merge, scale, startup, report, cli, outputs
     python bench/bench_all.py --repeat 5       # best of 5 (default 3); the machine may be busy
 
 Every figure is the wall time of a fresh process (as a clerk or a .bat file runs it), the best
@@ -19,6 +19,7 @@ import os
 import pickle
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -33,6 +34,7 @@ PY = sys.executable
 _SCRIPT = Path(PY).with_name("ledgerkit")
 LEDGERKIT = [str(_SCRIPT)] if _SCRIPT.exists() else [PY, "-m", "ledgerkit"]
 FLOORS = [PY, str(HERE / "floors.py")]
+BARE_TYPER = [PY, str(HERE / "bare_typer.py")]
 # as on a clerk's PC, Python keeps the compiled modules (__pycache__, git-ignored) between runs
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 ENV["PYTHONIOENCODING"] = "utf-8"
@@ -85,6 +87,38 @@ def floor(args: list[str], repeat: int) -> tuple[float, dict[str, float]]:
 def record(target: str, ours: float, floor_s: float, bound: str, ok: bool, unit: str = "s") -> None:
     ratio = f"{ours / floor_s:.2f}x" if floor_s else "-"
     RESULTS.append((target, f"{ours:.3f} {unit}", f"{floor_s:.3f} {unit}", ratio, bound, ok))
+
+
+def paired(a: list[str], b: list[str], repeat: int) -> tuple[float, float, list[float]]:
+    """A and B run in turn, A B A B …, so that a machine busy for a while slows both: the
+    median of each, and the ratios A/B pair by pair (sorted)."""
+    ta, tb = [], []
+    for _ in range(repeat):
+        ta.append(run(a)[0])
+        tb.append(run(b)[0])
+    ratios = sorted(x / y for x, y in zip(ta, tb, strict=True))
+    return statistics.median(ta), statistics.median(tb), ratios
+
+
+def record_paired(target: str, a: list[str], b: list[str], repeat: int, bound: float) -> None:
+    """A target of issue 18: ledgerkit's command A within `bound` times its floor B, both
+    run in turn; the medians and the median ratio, with the spread of the ratios."""
+    ours, floor_s, ratios = paired(a, b, repeat)
+    ratio = statistics.median(ratios)
+    say(
+        f"  {target}: {ours:.3f} s, floor {floor_s:.3f} s; ratio median {ratio:.2f}"
+        f" (pairs {ratios[0]:.2f}-{ratios[-1]:.2f}, {len(ratios)} pairs)"
+    )
+    RESULTS.append(
+        (
+            target,
+            f"{ours:.3f} s",
+            f"{floor_s:.3f} s",
+            f"{ratio:.2f}x ({ratios[0]:.2f}-{ratios[-1]:.2f})",
+            f"<= {bound}x",
+            ratio <= bound,
+        )
+    )
 
 
 def say(text: str) -> None:
@@ -305,6 +339,65 @@ def bench_report(repeat: int) -> None:
         record(f"{name}, 300 projects", seconds, fl, "< 1 s", seconds < 1.0)
 
 
+def bench_cli(repeat: int) -> None:
+    say("\n## Start-up against a bare Typer app (issue 18), paired runs")
+    n = max(10, repeat)
+    record_paired(
+        "--help vs bare Typer --help", [*LEDGERKIT, "--help"], [*BARE_TYPER, "--help"], n, 1.1
+    )
+    folder, _ = build(200, 110)
+    ledger = OUT / "check" / "2024-04" / "卧龙镇.xlsx"
+    ledger.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(folder / "卧龙镇.xlsx", ledger)
+    record_paired(
+        "check one ledger vs bare Typer + calamine read",
+        [*LEDGERKIT, "check", str(ledger), "--json"],
+        [*BARE_TYPER, "check", str(ledger), "--json"],
+        n,
+        1.5,
+    )
+
+
+def bench_outputs(repeat: int) -> None:
+    say("\n## Outputs of 200 files and 22,000 projects against their floors (issue 18)")
+    folder, expected = build(200, 110)
+    where = OUT / "outputs-200x110"
+    book = where / "2024-04汇总.xlsx"
+    merge_once(folder, book, 0, expected)
+    merge = [*LEDGERKIT, "merge", str(folder), "-o", str(book), "--json"]
+    n = max(3, repeat)
+    record_paired(
+        "report -o, 22,000 projects vs report --json",
+        [*LEDGERKIT, "report", str(book), "-o", str(where / "通报.docx")],
+        [*LEDGERKIT, "report", str(book), "--json"],
+        n,
+        3,
+    )
+    record_paired(
+        "check --feedback, 200 files vs merge",
+        [*LEDGERKIT, "check", str(folder), "--feedback", str(where / "退回"), "--json"],
+        merge,
+        n,
+        2,
+    )
+    record_paired(
+        "template, 200 units vs merge",
+        [
+            *LEDGERKIT,
+            "template",
+            "--period",
+            "2024-05",
+            "-o",
+            str(where / "下发"),
+            "--from",
+            str(book),
+        ],
+        merge,
+        n,
+        2,
+    )
+
+
 def machine() -> str:
     cpu = ""
     try:
@@ -321,7 +414,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("targets", nargs="*", default=["merge", "scale", "startup", "report"])
+    parser.add_argument(
+        "targets", nargs="*", default=["merge", "scale", "startup", "report", "cli", "outputs"]
+    )
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
@@ -332,6 +427,8 @@ def main() -> None:
         "scale": bench_scale,
         "startup": bench_startup,
         "report": bench_report,
+        "cli": bench_cli,
+        "outputs": bench_outputs,
     }
     for name in args.targets:
         steps[name](args.repeat)

@@ -1,4 +1,4 @@
-"""Build samples/2024-04/: one month (2024年1-4月) of 8 unit ledgers of 襄城区, as units send them.
+"""Build samples/2024-04/: one month (2024年1-4月) of 9 unit ledgers of 襄城区, as units send them.
 
     python samples/build_samples.py [OUTDIR]
 
@@ -1351,6 +1351,83 @@ def build_longzhong(out: Path) -> None:
     wb.close()
 
 
+# --------------------------------------------------------------------------- 余家湖街道.xlsx
+
+
+def build_yujiahu(out: Path) -> None:
+    """Several sheets: one per stage (续建项目, 加速开工) with no 类别 column, the stage only in
+    the tab; 分行业 listing the same 4 projects by sector (a view: not counted again); 汇总 by
+    category with counts and no project names (a summary: not counted)."""
+    file, unit = "余家湖街道.xlsx", "余家湖街道"
+    stages = {
+        "续建项目": [
+            ("余家湖港区码头二期工程", "交通运输", 68000, 15000, 4800, "2023-06-18", "堆场施工"),
+            (
+                "余家湖污水处理厂提标改造工程",
+                "社会民生",
+                9600,
+                4000,
+                1350,
+                "2023-09-01",
+                "设备安装",
+            ),
+        ],
+        "加速开工": [
+            ("余家湖物流仓储中心", "服务业", 32000, 8000, 900, "2024-03-15", "场平完成"),
+            ("余家湖街道农贸市场改造", "社会民生", 3500, 1500, 0, "", "施工图审查"),
+        ],
+    }
+    category = {"续建项目": "续建", "加速开工": "新建"}
+    heads = ["序号", "项目名称", "行业领域", "总投资", "2024年计划投资", "1-4月完成投资"]
+    heads += ["实际开工时间", "形象进度"]
+    wb = new_xlsxwriter(out / file)
+    b = {"border": 1, "valign": "vcenter", "font_size": 11}
+    f_title = wb.add_format({"bold": True, "font_size": 14, "align": "center"})
+    f_head = wb.add_format({**b, "bold": True, "align": "center", "text_wrap": True})
+    f_text = wb.add_format({**b, "text_wrap": True})
+    f_num = wb.add_format({**b, "num_format": "0"})
+
+    def sheet(name: str, title: str, rows: list[tuple]) -> None:
+        ws = wb.add_worksheet(name)
+        for c, w in enumerate([5, 30, 10, 10, 10, 10, 12, 14]):
+            ws.set_column(c, c, w)
+        ws.merge_range(0, 0, 0, len(heads) - 1, title, f_title)
+        ws.write_string(1, len(heads) - 1, "单位：万元")
+        for c, h in enumerate(heads):
+            ws.write_string(2, c, h, f_head)
+        for i, (name_, sector, total, plan, ytd, start, progress) in enumerate(rows, 1):
+            r = 2 + i
+            ws.write_number(r, 0, i, f_num)
+            ws.write_string(r, 1, name_, f_text)
+            ws.write_string(r, 2, sector, f_text)
+            for c, v in ((3, total), (4, plan), (5, ytd)):
+                ws.write_number(r, c, v, f_num)
+            ws.write_string(r, 6, start, f_text) if start else ws.write_blank(r, 6, None, f_text)
+            ws.write_string(r, 7, progress, f_text)
+
+    for tab, rows in stages.items():
+        sheet(tab, f"余家湖街道2024年重点项目台账（{tab}）", rows)
+        for name, _sector, total, plan, ytd, start, _ in rows:
+            started = category[tab] == "续建" or bool(start)
+            expect(file, unit, name, category[tab], started, total, plan, ytd)
+    everything = [row for rows in stages.values() for row in rows]
+    sheet(
+        "分行业", "余家湖街道2024年重点项目台账（分行业）", sorted(everything, key=lambda r: r[1])
+    )
+    ws = wb.add_worksheet("汇总")
+    ws.write_string(0, 0, "余家湖街道2024年重点项目汇总（1-4月）")
+    for c, h in enumerate(["项目类别", "项目个数", "总投资", "年度计划投资", "累计完成投资"]):
+        ws.write_string(1, c, h, f_head)
+    r = 2
+    for tab, rows in [*stages.items(), ("合计", everything)]:
+        ws.write_string(r, 0, category.get(tab, tab), f_text)
+        ws.write_number(r, 1, len(rows), f_num)
+        for c, k in ((2, 2), (3, 3), (4, 4)):
+            ws.write_number(r, c, sum(row[k] for row in rows), f_num)
+        r += 1
+    wb.close()
+
+
 # --------------------------------------------------------------------------- lock file
 
 
@@ -1412,6 +1489,8 @@ FINDINGS = [
     "重复项目：襄阳绿能新材料产业园项目 同时出现在 卧龙镇.xlsx 与 襄城经济开发区.xlsx",
     "尹集乡.xlsx 隐藏工作表“3月”（1-3月旧数据）不得合并；“填表说明”表不是数据",
     "~$卧龙镇.xlsx 为 Excel 锁文件，应跳过",
+    "余家湖街道.xlsx 四张表：“续建项目”“加速开工”两张都汇总，没有类别列，按表名计为续建、新建；"
+    "“分行业”与这两张合起来是同一批项目，不得重复计入；“汇总”是按类别的汇总表，不是项目",
     "区交通运输局.csv 中 “—”“/”“无” 为空值标记（不是错误），合计行在最后",
 ]
 
@@ -1438,6 +1517,7 @@ def main(argv: list[str]) -> int:
     build_tanxi(out)
     build_kaifaqu(out)
     build_longzhong(out)
+    build_yujiahu(out)
     build_lockfile(out)
     summary = summarize(EXPECTED)
     if len(argv) <= 1:

@@ -1,4 +1,5 @@
-"""Build the default Word templates: src/ledgerkit/templates/通报.docx and 督办通知单.docx.
+"""Build the default Word templates: src/ledgerkit/templates/通报.docx, 督办通知单.docx,
+季度通报.docx (a quarter's, a half's or a year's bulletin), 交办督办函.docx and 包抓领导.docx.
 
     python templates/make_templates.py
 
@@ -370,10 +371,41 @@ def bulletin() -> Document:
     )
     para(
         doc,
-        "截至{{ period.month }}月底，已开工项目{{ overall.started }}个，开工率{{ overall.start_rate|pct }}；"
+        "截至{{ period.month }}月底，已开工项目{{ overall.started }}个，开工率{{ overall.start_rate|pct }}"
+        "（{{ start_rule }}）；"
         "完成投资{{ overall.ytd_completed|yi }}亿元，占年度投资计划的{{ overall.completion_rate|pct }}，"
         "{{ overall.gap|vs_time }}。",
     )
+    para(doc, "{%p if stages.finish or stages.production or stages.resume %}")
+    para(
+        doc,
+        "{% set parts = [] %}"
+        "{% if stages.finish %}{% set _ = parts.append('应竣工项目' ~ stages.finish.due ~ '个，已竣工'"
+        " ~ stages.finish.done ~ '个，竣工率' ~ (stages.finish.rate|pct)) %}{% endif %}"
+        "{% if stages.production %}{% set _ = parts.append('已竣工项目中投产' ~ stages.production.done"
+        " ~ '个，投产率' ~ (stages.production.rate|pct)) %}{% endif %}"
+        "{% if stages.resume %}{% set _ = parts.append('应复工项目' ~ stages.resume.due ~ '个，已复工'"
+        " ~ stages.resume.done ~ '个，复工率' ~ (stages.resume.rate|pct)) %}{% endif %}"
+        "{{ parts|join('；') }}。",
+    )
+    para(doc, "{%p endif %}")
+    para(doc, "{%p if bands.above.projects %}")
+    para(
+        doc,
+        "从投资规模看，{% for b in bands.bands if b.projects or b.last_year %}{{ b.name }}项目{{ b.projects }}个"
+        "{% if b.change is not none %}（同比{{ b.change|change_n }}）{% endif %}"
+        "{% if not loop.last %}，{% endif %}{% endfor %}"
+        "{% if bands.unfilled %}，另有{{ bands.unfilled }}个项目未填总投资{% endif %}；"
+        "{{ bands.above.name }}项目{{ bands.above.projects }}个，占总投资的{{ bands.above.share|pct }}。",
+    )
+    para(doc, "{%p endif %}")
+    para(doc, "{%p if fixed_asset %}")
+    para(
+        doc,
+        "重点项目年度计划投资占全区计划固定资产投资规模（{{ fixed_asset.plan|yi }}亿元）的"
+        "{{ fixed_asset.share|pct }}，完成投资占{{ fixed_asset.ytd_share|pct }}。",
+    )
+    para(doc, "{%p endif %}")
     para(doc, "{%p if trend.mom or trend.yoy %}")
     para(
         doc,
@@ -441,6 +473,37 @@ def bulletin() -> Document:
     para(doc, "{%p endfor %}")
     para(doc, "{%p endif %}")
 
+    para(doc, "{%p if problem_ledger.total or nodes.due %}")
+    heading(doc, "问题办理和节点推进情况")
+    para(doc, "{%p if problem_ledger.total %}")
+    para(
+        doc,
+        "截至{{ period.month }}月底，交办问题{{ problem_ledger.total }}个，已办结"
+        "{{ problem_ledger.closed }}个，办结率{{ problem_ledger.closure_rate|pct }}；逾期未办结"
+        "{{ problem_ledger.overdue|length }}个{% if problem_ledger.overdue %}："
+        "{% for p in problem_ledger.overdue %}{{ p.project }}“{{ p.text }}”（{{ p.owner_unit }}，"
+        "时限{{ p.due_text }}）{% if not loop.last %}；{% endif %}{% endfor %}{% endif %}。",
+    )
+    para(doc, "{%p endif %}")
+    para(doc, "{%p if problem_ledger.stale %}")
+    para(
+        doc,
+        "长期未解决的问题{{ problem_ledger.stale|length }}个："
+        "{% for p in problem_ledger.stale %}{{ p.project }}“{{ p.text }}”已持续{{ p.months_open }}个月"
+        "{% if not loop.last %}；{% endif %}{% endfor %}。",
+    )
+    para(doc, "{%p endif %}")
+    para(doc, "{%p if nodes.due %}")
+    para(
+        doc,
+        "计划{{ period.month }}月底前完成的项目节点{{ nodes.due }}个，已完成{{ nodes.done }}个，"
+        "节点完成率{{ nodes.completion_rate|pct }}{% if nodes.overdue %}；逾期未完成"
+        "{{ nodes.overdue|length }}个：{% for n in nodes.overdue %}{{ n.name }}{{ n.node }}"
+        "（计划{{ n.planned_text }}）{% if not loop.last %}、{% endif %}{% endfor %}{% endif %}。",
+    )
+    para(doc, "{%p endif %}")
+    para(doc, "{%p endif %}")
+
     para(doc, "{%p if problem_groups %}")
     heading(doc, "存在的问题")
     para(doc, "{%p for g in problem_groups %}")
@@ -449,6 +512,116 @@ def bulletin() -> Document:
         "{{ loop.index|ordinal }}{{ g.topic }}。{{ g.texts|join('；') }}（{{ g.units|join('、') }}）。",
     )
     para(doc, "{%p endfor %}")
+    para(doc, "{%p endif %}")
+
+    para(doc, "{%p if next_steps %}")
+    heading(doc, "下步工作")
+    para(doc, "{%p for step in next_steps %}")
+    para(doc, "（{{ loop.index|cn_num }}）{{ step }}")
+    para(doc, "{%p endfor %}")
+    para(doc, "{%p endif %}")
+
+    para(doc, "")  # 正文下空一行
+    para(doc, "{{ issuer }}", "落款")
+    para(doc, "{%p if report_date %}")
+    para(doc, "{{ report_date }}", "落款")
+    para(doc, "{%p endif %}")
+    return doc
+
+
+# --- 季度、半年、年度通报 ---------------------------------------------------------------------
+
+PERIOD_RANKING = [
+    ("排名", 1.1, "{{ u.rank or '—' }}"),
+    ("责任单位", 2.6, "{{ u.name }}"),
+    ("本期完成（亿元）", 1.9, "{{ u.own|yi if u.own is not none else '—' }}"),
+    ("本期计划（亿元）", 1.9, "{{ u.period_plan|yi if u.period_plan is not none else '—' }}"),
+    ("本期完成率", 1.7, "{{ u.own_rate|pct }}"),
+    ("累计完成（亿元）", 1.9, "{{ u.ytd_completed|yi if u.ytd_completed is not none else '—' }}"),
+    ("年度完成率", 1.7, "{{ u.completion_rate|pct }}"),
+    ("目标完成率", 2.1, "{{ u.target.completion_rate|pct if u.target else '未下达' }}"),
+]
+
+
+def period_bulletin() -> Document:
+    doc = new_document("重点项目建设情况季度通报", page_numbers=True)
+    para(doc, "{{ title }}", "Title")
+    para(doc, "{{ recipients }}", "主送")
+    para(doc, "根据全区重点项目“月度统计、季度通报、年度考核”制度，现将{{ period.text }}重点项目建设情况通报如下：")
+    para(doc, "{%p set sec = namespace(n=0) %}")
+
+    heading(doc, "总体情况")
+    para(
+        doc,
+        "截至{{ period.month }}月底，全区重点项目{{ overall.projects }}个，"
+        "总投资{{ overall.total_investment|yi }}亿元，年度计划投资{{ overall.annual_plan|yi }}亿元；"
+        "已开工{{ overall.started }}个，开工率{{ overall.start_rate|pct }}（{{ start_rule }}）；"
+        "{{ period.span }}累计完成投资{{ overall.ytd_completed|yi }}亿元，"
+        "占年度计划的{{ overall.completion_rate|pct }}，{{ overall.gap|vs_time }}"
+        "（时间进度{{ time_progress|pct }}）。",
+    )
+    para(doc, "{%p if kind != 'year' and overall.own is not none %}")
+    para(
+        doc,
+        "{{ period.text }}完成投资{{ overall.own|yi }}亿元，占本期计划投资"
+        "{{ overall.period_plan|yi }}亿元的{{ overall.own_rate|pct }}。{{ share_rule }}。",
+    )
+    para(doc, "{%p endif %}")
+    para(doc, "{%p for n in notes %}")
+    para(doc, "{{ n }}。")
+    para(doc, "{%p endfor %}")
+
+    heading(doc, "各责任单位完成情况")
+    para(
+        doc,
+        "按{% if kind == 'quarter' %}本季度完成投资占本季度计划的比例{% else %}"
+        "完成投资占计划的比例{% endif %}排名，各责任单位情况如下表：",
+    )
+    table = new_table(doc, [w for _, w, _ in PERIOD_RANKING], rows=4)
+    header, loop_start, data, loop_end = table.rows
+    header_row(header)
+    for n, (label, _, value) in enumerate(PERIOD_RANKING):
+        cell_text(header.cells[n], label, "表格表头")
+        cell_text(data.cells[n], value, "表格居中")
+    cell_text(loop_start.cells[0], "{%tr for u in units %}", "表格居中")
+    cell_text(loop_end.cells[0], "{%tr endfor %}", "表格居中")
+    para(doc, "{%p if without_target %}")
+    para(doc, "{{ without_target|join('、') }}未下达年度目标任务，目标完成率未计算。")
+    para(doc, "{%p endif %}")
+
+    para(doc, "{%p if scores %}")
+    heading(doc, "考核排名")
+    para(
+        doc,
+        "按{{ scores.rules_name }}，{{ period.text }}各单位得分依次为："
+        "{% for t in scores.table %}{{ t.unit }}{{ t.total|points }}分"
+        "{% if not loop.last %}、{% endif %}{% endfor %}"
+        "{% if scores.no_data_text %}（{{ scores.no_data_text }}）{% endif %}。"
+        "{% if scores.heroes %}{% for h in scores.heroes %}{{ h.unit }}{% if not loop.last %}、{% endif %}"
+        "{% endfor %}列入红榜（英雄榜），予以通报表扬{% endif %}"
+        "{% if scores.black %}；{% for b in scores.black %}{{ b.unit }}{% if not loop.last %}、"
+        "{% endif %}{% endfor %}排名靠后，列入黑榜，予以通报批评{% endif %}。",
+    )
+    para(doc, "{%p endif %}")
+
+    para(doc, "{%p if appeared or disappeared %}")
+    heading(doc, "项目变动情况")
+    para(doc, "{%p if appeared %}")
+    para(
+        doc,
+        "本期新列入项目{{ appeared|length }}个："
+        "{% for p in appeared %}{{ p.name }}（{{ p.unit }}）{% if not loop.last %}、{% endif %}"
+        "{% endfor %}，其本期完成投资无法与{{ base_month_text }}比较，未计入本期完成。",
+    )
+    para(doc, "{%p endif %}")
+    para(doc, "{%p if disappeared %}")
+    para(
+        doc,
+        "{{ base_month_text }}台账中有、{{ end_month_text }}台账中没有的项目{{ disappeared|length }}个："
+        "{% for p in disappeared %}{{ p.name }}（{{ p.unit }}）{% if not loop.last %}、{% endif %}"
+        "{% endfor %}，请有关单位说明情况。",
+    )
+    para(doc, "{%p endif %}")
     para(doc, "{%p endif %}")
 
     para(doc, "{%p if next_steps %}")
@@ -517,6 +690,138 @@ def notice() -> Document:
     return doc
 
 
+# --- 交办督办函（每个责任单位一份） ---------------------------------------------------------
+
+UNIT_PROBLEMS = [
+    ("编号", 3.3, "{{ p.id }}"),
+    ("项目名称", 3.4, "{{ p.project }}"),
+    ("存在问题", 4.5, "{{ p.text }}"),
+    ("办结时限", 2.6, "{{ p.due_text }}"),
+    ("状态", 1.8, "{{ p.status }}{% if p.stale %}（已{{ p.months_open }}个月）{% endif %}"),
+]
+UNIT_RED = [
+    ("项目名称", 4.2, "{{ r.name }}"),
+    ("完成率", 2.0, "{{ r.completion_rate|pct }}"),
+    ("与时间进度差", 3.2, "{{ r.gap|vs_time }}"),
+    ("滞后原因", 6.2, "{{ r.reason or '—' }}"),
+]
+UNIT_NODES = [
+    ("项目名称", 4.6, "{{ d.name }}"),
+    ("节点", 2.6, "{{ d.node }}"),
+    ("计划完成时间", 3.2, "{{ d.planned_text }}"),
+    ("说明", 5.2, "{{ d.note or '—' }}"),
+]
+
+
+def loop_table(doc, columns, loop: str) -> None:
+    """A table whose data row repeats: header, {%tr for %}, the row, {%tr endfor %}."""
+    table = new_table(doc, [w for _, w, _ in columns], rows=4)
+    header, loop_start, data, loop_end = table.rows
+    header_row(header)
+    for n, (label, _, value) in enumerate(columns):
+        cell_text(header.cells[n], label, "表格表头")
+        cell_text(data.cells[n], value, "表格文字")
+    cell_text(loop_start.cells[0], "{%tr for " + loop + " %}", "表格居中")
+    cell_text(loop_end.cells[0], "{%tr endfor %}", "表格居中")
+
+
+def unit_notice() -> Document:
+    doc = new_document("重点项目交办督办函", page_numbers=True)
+    para(doc, "重点项目交办督办函", "Title")
+    para(doc, "编号：{{ u.no }}", "编号")
+    para(doc, "{{ u.unit }}：", "主送")
+    para(
+        doc,
+        "根据{{ period.year }}年{{ period.span }}重点项目建设进展情况和问题台账，现将由你单位负责的"
+        "{% if u.problems %}问题{{ u.problems|length }}个{% endif %}"
+        "{% if u.problems and (u.red or u.nodes) %}、{% endif %}"
+        "{% if u.red %}严重滞后项目{{ u.red|length }}个{% endif %}"
+        "{% if u.red and u.nodes %}、{% endif %}"
+        "{% if u.nodes %}逾期节点{{ u.nodes|length }}个{% endif %}"
+        "交办如下，请逐项落实、按时限办结。对交办问题不落实、落实不力的，将予以通报问责。",
+    )
+    para(doc, "{%p set sec = namespace(n=0) %}")
+    para(doc, "{%p if u.problems %}")
+    heading(doc, "交办问题")
+    para(
+        doc,
+        "共{{ u.problems|length }}个{% if u.overdue %}，其中已超过办结时限{{ u.overdue }}个，"
+        "请立即办结{% endif %}：",
+    )
+    loop_table(doc, UNIT_PROBLEMS, "p in u.problems")
+    para(doc, "{%p endif %}")
+    para(doc, "{%p if u.red %}")
+    heading(doc, "严重滞后项目")
+    para(doc, "截至{{ period.month }}月底，时间进度{{ time_progress|pct }}，下列项目严重滞后：")
+    loop_table(doc, UNIT_RED, "r in u.red")
+    para(doc, "{%p endif %}")
+    para(doc, "{%p if u.nodes %}")
+    heading(doc, "逾期节点")
+    para(doc, "下列项目节点已过计划完成时间、尚未完成：")
+    loop_table(doc, UNIT_NODES, "d in u.nodes")
+    para(doc, "{%p endif %}")
+    heading(doc, "办理要求")
+    para(
+        doc,
+        "请于{{ u.reply_by }}{% if u.reply_by.endswith('日') %}前{% endif %}将办理情况"
+        "（已办结的写明办结时间和结果，未办结的写明原因、措施和预计办结时间）书面报送{{ issuer }}。",
+    )
+    para(doc, "")  # 正文下空一行
+    para(doc, "{{ issuer }}", "落款")
+    para(doc, "{%p if report_date %}")
+    para(doc, "{{ report_date }}", "落款")
+    para(doc, "{%p endif %}")
+    return doc
+
+
+# --- 包抓领导（每位领导一页） -------------------------------------------------------------------
+
+LEADER_PROJECTS = [
+    ("项目名称", 4.4, "{{ p.name }}"),
+    ("责任单位", 2.6, "{{ p.unit }}"),
+    ("年度计划（万元）", 2.4, "{{ p.annual_plan|wan }}"),
+    ("累计完成（万元）", 2.4, "{{ p.ytd_completed|wan }}"),
+    ("完成率", 1.8, "{{ p.completion_rate|pct }}"),
+    ("状态", 2.0, "{{ p.status }}"),
+]
+
+
+def leader_pages() -> Document:
+    doc = new_document("包抓领导重点项目推进情况", page_numbers=True)
+    para(doc, "{%p for l in leaders %}")
+    para(doc, "{%p if loop.first %}")
+    para(doc, "{{ l.name }}同志包抓重点项目推进情况", "Title")
+    para(doc, "{%p else %}")
+    para(doc, "{{ l.name }}同志包抓重点项目推进情况", "Title").paragraph_format.page_break_before = (
+        True
+    )
+    para(doc, "{%p endif %}")
+    para(
+        doc,
+        "截至{{ period.year }}年{{ period.month }}月底，{{ l.name }}同志包抓重点项目{{ l.projects }}个"
+        "（{{ l.units|join('、') }}），年度计划投资{{ l.annual_plan|wan }}万元，累计完成投资"
+        "{{ l.ytd_completed|wan }}万元，完成率{{ l.completion_rate|pct }}，{{ l.gap|vs_time }}，"
+        "总体{{ l.status }}。",
+    )
+    loop_table(doc, LEADER_PROJECTS, "p in l.project_rows")
+    para(doc, "{%p if l.lagging_projects %}")
+    para(
+        doc,
+        "滞后项目{{ l.lagging_projects|length }}个：{% for p in l.lagging_projects %}{{ p.name }}"
+        "（{{ p.unit }}，{{ p.reason }}）{% if not loop.last %}；{% endif %}{% endfor %}。",
+    )
+    para(doc, "{%p endif %}")
+    para(doc, "{%p if l.problem_items %}")
+    para(
+        doc,
+        "存在问题{{ l.open_problems }}个：{% for q in l.problem_items %}{{ q.project }}：{{ q.text }}"
+        "{% if q.status == '逾期' %}（已逾期）{% endif %}{% if not loop.last %}；{% endif %}{% endfor %}。",
+    )
+    para(doc, "{%p endif %}")
+    para(doc, "{%p endfor %}")
+    return doc
+
+
 # --- saving ---------------------------------------------------------------------------------
 
 
@@ -535,7 +840,13 @@ def save(doc, path: Path) -> None:
 
 
 def main() -> None:
-    for name, build in (("通报.docx", bulletin), ("督办通知单.docx", notice)):
+    for name, build in (
+        ("通报.docx", bulletin),
+        ("督办通知单.docx", notice),
+        ("季度通报.docx", period_bulletin),
+        ("交办督办函.docx", unit_notice),
+        ("包抓领导.docx", leader_pages),
+    ):
         save(build(), OUT / name)
         print(OUT / name)
 

@@ -87,12 +87,44 @@ def test_fonts_are_set_for_word_and_wps(seed):
     normal = doc.styles["Normal"]
     assert normal.font.size.pt == 16  # 三号
     assert normal.element.rPr.rFonts.get(qn("w:eastAsia")) == "仿宋_GB2312"
-    runs = [r for p in doc.paragraphs for r in p.runs if r.text.strip()]
-    assert runs and all(r._element.rPr.rFonts.get(qn("w:eastAsia")) for r in runs)
-    title_font = doc.paragraphs[0].runs[0]._element.rPr.rFonts.get(qn("w:eastAsia"))
+    runs = [(p, r) for p in doc.paragraphs for r in p.runs if r.text.strip()]
+    assert runs and all(_east_asian(p, r) for p, r in runs)
+    title_font = _east_asian(doc.paragraphs[0], doc.paragraphs[0].runs[0])
     assert title_font in ("方正小标宋简体", "黑体", "方正小标宋_GBK")
     section = doc.sections[0]
     assert round(section.top_margin.cm, 1) == 3.7 and round(section.left_margin.cm, 1) == 2.8
+
+
+def _east_asian(paragraph, run) -> str | None:
+    """The East Asian font Word shows a run in: its own, else its paragraph style's (a theme's
+    font beside it would win, so there must be none)."""
+    for rpr in (run._element.rPr, paragraph.style.element.rPr):
+        fonts = rpr.rFonts if rpr is not None else None
+        if fonts is not None and fonts.get(qn("w:eastAsia")):
+            assert fonts.get(qn("w:eastAsiaTheme")) is None
+            return fonts.get(qn("w:eastAsia"))
+    return None
+
+
+def test_a_template_with_theme_fonts_gets_chinese_ones(seed, tmp_path):
+    # a clerk's template saved by Word: the theme's East Asian font, no named one
+    doc = Document(str(default_templates() / "通报.docx"))
+    for name in ("Normal", "Title"):
+        fonts = doc.styles[name].element.rPr.rFonts
+        fonts.attrib.pop(qn("w:eastAsia"))
+        fonts.set(qn("w:eastAsiaTheme"), "minorEastAsia")
+    defaults = doc.styles.element.find(f"{qn('w:docDefaults')}//{qn('w:rFonts')}")
+    defaults.attrib.pop(qn("w:eastAsia"))
+    template = tmp_path / "通报.docx"
+    doc.save(str(template))
+    out = Document(io.BytesIO(render_docx(template, context(seed, SETTINGS), SETTINGS)))
+    title = out.paragraphs[0]
+    assert title.style.style_id == "Title"
+    assert _east_asian(title, title.runs[0]) == "仿宋_GB2312"  # Title's chain names none
+    heading = next(p for p in out.paragraphs if p.style.style_id == "Heading1")
+    assert _east_asian(heading, heading.runs[0]) == "黑体"  # named by its own style
+    defaults = out.styles.element.find(f"{qn('w:docDefaults')}//{qn('w:rFonts')}")
+    assert defaults.get(qn("w:eastAsia")) == "仿宋_GB2312"
 
 
 def test_empty_sections_are_left_out(tmp_path):
@@ -212,5 +244,5 @@ def test_problems_are_grouped_by_topic():
 
 
 def test_default_templates_exist():
-    for name in ("通报.docx", "督办通知单.docx"):
+    for name in ("通报.docx", "督办通知单.docx", "交办督办函.docx", "包抓领导.docx"):
         assert (default_templates() / name).is_file()

@@ -38,6 +38,17 @@ def test_merge_json_is_one_object_with_the_promised_keys(month, tmp_path, capsys
         "status": "merged",
         "projects": 3,
         "reason": "",
+        "sheets": [
+            {
+                "sheet": "台账",
+                "counted": True,
+                "unit": "卧龙镇",
+                "unit_source": "标题",
+                "projects": 3,
+                "set_aside_as": None,
+                "reason": "",
+            }
+        ],
     }
     assert files["欧庙镇.xlsx"]["status"] == "failed" and "损坏" in files["欧庙镇.xlsx"]["reason"]
     assert files["~$卧龙镇.xlsx"]["status"] == "skipped"
@@ -99,7 +110,18 @@ ENGLISH_CHROME = {
     "list[",
     "{paths}",
 }
-COMMANDS = ["merge", "check", "report", "notices", "status", "history", "template", "init"]
+COMMANDS = [
+    "merge",
+    "check",
+    "report",
+    "notices",
+    "score",
+    "problems",
+    "status",
+    "history",
+    "template",
+    "init",
+]
 
 
 def _english(text: str) -> set[str]:
@@ -432,3 +454,56 @@ def test_text_from_files_and_paths_is_printed_literally(tmp_path, capsysbinary, 
         assert text in merged[1] and text in checked[1]
     assert f"汇总表已写出：{out}" in merged[1]
     assert "[/red]尹集乡:smile:" in reported[1] and MARKUP_UNIT in reported[1]
+
+
+def test_each_stage_of_a_run_has_its_bar_at_a_terminal(monkeypatch):
+    from ledgerkit import cli
+
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    stages = [("读取台账", "检查"), ("写出问题反馈副本", "写完")]
+    with cli._bars(True, stages) as callbacks:
+        assert callbacks == [None, None]  # --json: stderr stays quiet
+    with cli._bars(False, stages) as (on_file, on_written):
+        for done in range(1, 13):
+            on_file(done, 12)
+        for done in range(1, 12):
+            on_written(done, 12)
+    shown = terminal.getvalue()
+    assert "检查" in shown and "写出问题反馈副本" in shown and "11/12" in shown
+
+
+def test_feedback_copies_and_forms_report_their_progress(month, tmp_path, capsysbinary):
+    from ledgerkit.period import Period
+    from ledgerkit.pipeline import check, template
+    from ledgerkit.settings import Settings
+
+    written: list[tuple[int, int]] = []
+    run = check([month], Settings(), feedback=tmp_path / "退回", on_written=_append(written))
+    copies = len(run.written)
+    assert copies and written == [(n, copies) for n in range(1, copies + 1)]
+    book = tmp_path / "2024-04汇总.xlsx"
+    code, _, err = run_cli(capsysbinary, "merge", str(month), "-o", str(book), "--json")
+    assert code in (0, 1), err
+    forms: list[tuple[int, int]] = []
+    made = template(
+        Settings(), tmp_path, Period(2024, 5), tmp_path / "下发", None, book, _append(forms)
+    )
+    assert made and forms == [(n, len(made)) for n in range(1, len(made) + 1)]
+
+
+def _append(calls: list[tuple[int, int]]):
+    return lambda done, total: calls.append((done, total))
+
+
+def test_a_long_step_without_a_count_shows_a_spinner_at_a_terminal(monkeypatch):
+    from ledgerkit import cli
+
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    with cli._working(True, "读取汇总表、写出通报"):
+        pass
+    assert terminal.getvalue() == ""  # --json: stderr stays quiet
+    with cli._working(False, "读取汇总表、写出通报"):
+        pass
+    assert "读取汇总表、写出通报" in terminal.getvalue()

@@ -642,3 +642,44 @@ def test_a_file_name_windows_cannot_hold_is_made_valid(tmp_path):
     builders.csv_file(folder / 'a:b?"c".csv', CSV_ROWS)  # a valid name here, sent on to Windows
     (path,) = write_feedback(merge_paths([folder]), tmp_path / "退回").written
     assert path.parent == tmp_path / "退回" and path.name == "a_b__c__问题反馈.xlsx"
+
+
+def _copies(folder: Path, out: Path) -> dict[str, bytes]:
+    written = write_feedback(merge_paths([folder]), out).written
+    return {p.name: p.read_bytes() for p in written}
+
+
+def test_copies_made_on_every_core_are_those_made_one_by_one(tmp_path, monkeypatch):
+    from ledgerkit import parallel
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for unit in ("卧龙镇", "尹集乡", "欧庙镇", "东津镇", "太平店镇", "石桥镇", "张家湾", "龙王镇"):
+        rows = [
+            [c.replace("卧龙", unit[:2]) if isinstance(c, str) else c for c in r]
+            for r in township_rows()
+        ]
+        builders.xlsx(folder / f"{unit}.xlsx", rows, builders.TOWNSHIP_MERGES)
+    assert len(list(folder.iterdir())) >= parallel.MIN_ITEMS
+    together = _copies(folder, tmp_path / "together")
+    monkeypatch.setattr(parallel, "MIN_ITEMS", 10**6)  # all in this process
+    alone = _copies(folder, tmp_path / "alone")
+    assert list(together) == list(alone) and len(alone) == 8  # in the order of the files
+    assert together == alone  # byte for byte
+
+
+def test_a_merged_range_keeps_the_borders_it_was_saved_with(tmp_path):
+    # the bottom-right cell of a merged 包抓领导 block has its own bottom border in the file
+    folder = tmp_path / "in"
+    folder.mkdir()
+    path = builders.xlsx(folder / "卧龙镇.xlsx", township_rows(), builders.TOWNSHIP_MERGES)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["台账"]
+    thick = openpyxl.styles.Side(style="thick", color="FF0000")
+    ws.merge_cells("A6:A8")
+    ws["A8"].border = openpyxl.styles.Border(bottom=thick)  # as Excel saves a merged block
+    wb.save(path)
+    (copy_path,) = write_feedback(merge_paths([folder]), tmp_path / "out").written
+    ws = openpyxl.load_workbook(copy_path)["台账"]
+    assert "A6:A8" in {str(r) for r in ws.merged_cells.ranges}
+    assert ws["A8"].border.bottom.style == "thick"

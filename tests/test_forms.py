@@ -101,7 +101,7 @@ def test_each_unit_gets_its_own_prefilled_form(workspace, capsysbinary):
     forms = _forms(workspace, capsysbinary)
     assert set(forms) == {"卧龙镇", "尹集乡", "欧庙镇"}  # 欧庙镇: on the roster, no history
     wb = openpyxl.load_workbook(forms["卧龙镇"])
-    assert wb.sheetnames == ["台账", "填表说明"]
+    assert wb.sheetnames == ["台账", "节点", "填表说明"]
     ws = wb["台账"]
     assert ws["A1"].value == "卧龙镇2024年重点项目推进台账（1-5月）"
     heads = [c.value for c in ws[3]]

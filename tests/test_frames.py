@@ -24,7 +24,7 @@ def month(tmp_path_factory):
 def test_projects_as_a_dataframe_with_exact_money_and_their_source(month):
     expected = json.loads((SAMPLES.parent / "expected-2024-04.json").read_text("utf-8"))
     df = month.to_pandas()
-    assert len(df) == expected["projects"] == 41
+    assert len(df) == expected["projects"] == 45
     assert {"name", "unit", "annual_plan", "ytd_completed", "source_file", "source_row"} <= set(
         df.columns
     )

@@ -186,11 +186,29 @@ def test_a_rerun_leaves_the_store_as_it_was(root, capsysbinary):
     assert {k.project.name: k.project.ytd_completed for k in current}["卧龙镇污水处理厂"] == 60
 
 
+def test_a_rerun_with_other_settings_keeps_the_statuses_they_give(root, capsysbinary):
+    # the same files, judged by other thresholds: the month is kept again, with the new status
+    merge(capsysbinary, root, "2024-01")
+    with Store(root / STORE_NAME) as store:
+        before = {k.project.name: k.status for k in store.kept("2024-01")}
+    (root / "ledgerkit.toml").write_text(
+        'region = "襄城区"\n[status]\nyellow_gap = 1\nred_gap = 2\n', "utf-8"
+    )
+    again = ("merge", str(root / "2024-01"), "-o", str(root / "2024-01汇总.xlsx"))
+    run_cli(capsysbinary, *again)  # the same files
+    run_cli(capsysbinary, *again)  # the same files and settings once more: nothing new
+    with Store(root / STORE_NAME) as store:
+        assert store.versions("2024-01") == 2
+        after = {k.project.name: k.status for k in store.kept("2024-01")}
+    assert before.keys() == after.keys()
+    assert before != after
+
+
 def test_a_merge_killed_half_way_leaves_the_store_unchanged(root, capsysbinary, monkeypatch):
     merge(capsysbinary, root, "2024-01")
     before = sqlite3.connect(root / STORE_NAME).execute("SELECT COUNT(*) FROM projects").fetchone()
 
-    def die(self, period, files, rows):  # the process dies inside the open transaction
+    def die(self, period, files, rows, nodes=(), *inputs):  # dies inside the open transaction
         self.db.execute("BEGIN IMMEDIATE")
         self.db.execute("UPDATE snapshots SET current=0")
         self.db.execute("DELETE FROM projects")

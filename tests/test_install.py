@@ -101,7 +101,7 @@ def bin_dir(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_the_wheel_ships_the_templates_and_not_their_generator(wheel):
     names = zipfile.ZipFile(wheel).namelist()
-    for name in ("通报.docx", "督办通知单.docx", "ledgerkit.toml", "README.md"):
+    for name in ("通报.docx", "督办通知单.docx", "季度通报.docx", "ledgerkit.toml", "README.md"):
         assert f"ledgerkit/templates/{name}" in names
     assert "ledgerkit/schema.toml" in names
     assert not [n for n in names if n.endswith("make_templates.py")]
@@ -115,9 +115,18 @@ def test_installed_ledgerkit_runs_the_month_outside_the_repository(bin_dir, tmp_
 
     shutil.copytree(SAMPLES, work / "2024-04")
     out = _ok(_run(ledgerkit, "init", "--region", "襄城区", "--from", "2024-04", cwd=work))
-    assert "ledgerkit.toml" in out and "责任单位名册 8 个" in out
+    assert "ledgerkit.toml" in out and "责任单位名册 9 个" in out
     copied = sorted(p.name for p in (work / "templates").iterdir())
-    assert copied == sorted(["README.md", "通报.docx", "督办通知单.docx"])  # no make_templates.py
+    assert copied == sorted(
+        [
+            "README.md",
+            "通报.docx",
+            "督办通知单.docx",
+            "季度通报.docx",
+            "交办督办函.docx",
+            "包抓领导.docx",
+        ]
+    )  # no make_templates.py
 
     # the samples carry errors on purpose: exit 1, outputs written all the same
     _ok(_run(ledgerkit, "merge", "2024-04", "-o", "2024-04汇总.xlsx", cwd=work), 1)
@@ -125,7 +134,7 @@ def test_installed_ledgerkit_runs_the_month_outside_the_repository(bin_dir, tmp_
 
     _ok(_run(ledgerkit, "report", "2024-04汇总.xlsx", "-o", "通报.docx", cwd=work), 1)
     text = "\n".join(p.text for p in Document(str(work / "通报.docx")).paragraphs)
-    assert "2024年1-4月" in text and "重点项目41个" in text and "开工率75.6%" in text
+    assert "2024年1-4月" in text and "重点项目45个" in text and "开工率75.6%" in text
     assert "襄城区重点项目建设指挥部办公室" in text  # the issuer init wrote for the region
 
     _ok(_run(ledgerkit, "notices", "2024-04汇总.xlsx", "-o", "督办.docx", cwd=work), 1)
@@ -136,7 +145,7 @@ def test_installed_ledgerkit_runs_the_month_outside_the_repository(bin_dir, tmp_
 
     out = _ok(_run(ledgerkit, "template", "--period", "2024-05", "-o", "forms", cwd=work))
     forms = sorted(p.name for p in (work / "forms").iterdir())
-    assert len(forms) == 8 and all(name.endswith(".xlsx") for name in forms)  # one a unit
+    assert len(forms) == 9 and all(name.endswith(".xlsx") for name in forms)  # one a unit
     assert all(name in out for name in forms)
 
 

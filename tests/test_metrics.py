@@ -115,7 +115,8 @@ def test_start_rate_against_a_target(tmp_path):
 
 def test_level_tags_overlap_and_normalise():
     assert level_tags("省重点、列入市考核") == ["省级", "列入市考核"]
-    assert level_tags("省A；市级") == ["省级", "市级"]
+    # 省A and 省B are lists of their own under 省级 (issue 12): counted under both
+    assert level_tags("省A；市级") == ["省级", "省A", "市级"]
     assert level_tags(None) == []
 
 

@@ -269,7 +269,7 @@ def test_header_aliases_map_to_fields(tmp_path: Path) -> None:
     assert p.leader == "王副镇长"
     assert p.owner == "白河新能源公司"
     assert p.category == "新建"
-    assert p.level == "市级"
+    assert p.level == "市级、列入市考核"  # the 是 of 是否列入市考核 is a tag
     assert p.sector == "基础设施"
     assert p.build_period == "2024-2025"
     assert p.total_investment == Decimal(8000)
@@ -553,17 +553,20 @@ def test_row_with_only_a_number_is_set_aside_and_reported(tmp_path: Path) -> Non
     assert "以下为新增项目" in reported[1].message
 
 
-def test_money_without_a_name_is_kept_and_reported(tmp_path: Path) -> None:
+def test_money_without_a_name_is_an_error_and_left_out_of_the_sums(tmp_path: Path) -> None:
     rows = [
         ["序号", "项目名称", "总投资", "年度计划投资"],
         [1, "甲项目", 100, 50],
+        ["合计", None, 500, 200],
         [2, None, 300, 80],
     ]
     result = load(xlsx(tmp_path / "甲镇.xlsx", rows))
-    assert len(result.ledger.projects) == 2
-    assert result.ledger.projects[1].total_investment == Decimal(300)
+    assert [p.name for p in result.ledger.projects] == ["甲项目"]
+    assert sum(p.total_investment for p in result.ledger.projects) == Decimal(100)
     (missing,) = [i for i in result.issues if i.code == "missing-name"]
-    assert (missing.cell, missing.severity) == ("B3", "error")
+    assert (missing.cell, missing.severity) == ("B4", "error")
+    assert "金额未计入汇总" in missing.message
+    assert (4, "未识别") in [(s.row, s.kind) for s in result.ledger.set_aside]
 
 
 def test_column_number_row_under_header_is_part_of_header(tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ def test_project_holds_exactly_the_fields_of_the_schema():
     for key, f in schema.items():
         if f.kind in ("money", "reference"):
             assert types[key] == "Money | None", key
-        if f.kind == "started":
+        if f.kind in ("started", "flag"):
             assert types[key] == "bool | None", key
 
 

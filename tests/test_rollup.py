@@ -18,7 +18,13 @@ from ledgerkit.settings import Settings
 SAMPLES = Path(__file__).parent.parent / "samples" / "2024-04"
 DISTRICTS = {
     "襄城区": ["卧龙镇.xlsx", "尹集乡.xlsx", "庞公街道.xls", "欧庙镇.xls"],
-    "樊城区": ["区交通运输局.csv", "檀溪街道.xlsx", "襄城经济开发区.xlsx", "隆中街道.xlsx"],
+    "樊城区": [
+        "区交通运输局.csv",
+        "檀溪街道.xlsx",
+        "襄城经济开发区.xlsx",
+        "隆中街道.xlsx",
+        "余家湖街道.xlsx",
+    ],
 }
 SLICES = ("by_unit", "by_category", "by_level", "by_sector", "by_band")
 KEYS = ("projects", "started", "total_investment", "annual_plan", "ytd_completed")
@@ -57,7 +63,7 @@ def _table(slices: list[dict]) -> dict:
 def test_same_totals_and_slices_as_merging_every_unit_at_once(city):
     a, b = city["f_rolled"], city["f_at_once"]
     assert tuple(a["overall"][k] for k in KEYS) == tuple(b["overall"][k] for k in KEYS)
-    assert a["overall"]["projects"] == 41
+    assert a["overall"]["projects"] == 45
     for key in SLICES:
         assert _table(a[key]) == _table(b[key]), key
     assert [s["name"] for s in a["by_unit"]] == [s["name"] for s in b["by_unit"]]
@@ -86,7 +92,7 @@ def test_values_survive_the_round_trip(city):
 def test_the_district_is_a_level_above_the_unit(city, capsysbinary, tmp_path):
     by_district = _table(city["f_rolled"]["by_district"])
     assert set(by_district) == {"襄城区", "樊城区"}
-    assert sum(v[0] for v in by_district.values()) == 41
+    assert sum(v[0] for v in by_district.values()) == 45
     files = {f.label: f for f in city["rolled"].files}
     assert {f.ledger.unit for f in files.values()} == {"襄城区", "樊城区"}
     out = tmp_path / "襄阳市汇总.xlsx"
@@ -129,7 +135,7 @@ def test_a_folder_of_merged_workbooks_only_is_a_roll_up(city):
     folder = city["outputs"][0].parent  # 市/, holding the two districts' merged workbooks
     rolled = merge_paths([folder], Period(2024, 4))
     books = [f for f in rolled.files if f.path.suffix == ".xlsx"]  # (the store is there too)
-    assert len(rolled.projects) == 41 and {f.status for f in books} == {"merged"}
+    assert len(rolled.projects) == 45 and {f.status for f in books} == {"merged"}
 
 
 def test_an_output_saved_in_the_month_folder_is_never_merged_again(tmp_path):
@@ -142,14 +148,14 @@ def test_an_output_saved_in_the_month_folder_is_never_merged_again(tmp_path):
     (folder / "2024-04汇总.xlsx").rename(folder / "四月定稿.xlsx")  # told by content, not name
     second = pipeline.merge([folder], settings, output=folder / "2024-04汇总.xlsx")
     third = pipeline.merge([folder], settings, output=tmp_path / "x.xlsx")
-    assert len(first.result.projects) == len(second.result.projects) == 41
-    assert len(third.result.projects) == 41  # not 82, not 123
+    assert len(first.result.projects) == len(second.result.projects) == 45
+    assert len(third.result.projects) == 45  # not 90, not 135
     skipped = {f.label: f for f in third.result.files if f.status == "skipped"}
     for name in ("四月定稿.xlsx", "2024-04汇总.xlsx"):
         assert "ledgerkit 写出的汇总表" in skipped[name].reason
         assert [i.code for i in skipped[name].issues] == ["file-skipped"]
     rolled = pipeline.merge_paths([folder / "四月定稿.xlsx"], Period(2024, 4))  # named: taken
-    assert len(rolled.projects) == 41
+    assert len(rolled.projects) == 45
 
 
 def test_a_units_ledger_named_like_an_output_is_merged(tmp_path):

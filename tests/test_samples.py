@@ -62,6 +62,16 @@ def test_the_findings_are_exactly_the_planted_ones(merged):
         ("no-text-analysis", "隆中街道.xlsx", ""),
         ("duplicate-project", "卧龙镇.xlsx", "B11"),
         ("duplicate-project", "襄城经济开发区.xlsx", "B4"),
+        ("category-from-sheet", "余家湖街道.xlsx", ""),
+        ("sheet-view", "余家湖街道.xlsx", ""),
+        ("sheet-set-aside", "余家湖街道.xlsx", ""),
+    }
+    said = {(i.code, i.sheet) for i in merged.issues if i.file == "余家湖街道.xlsx"}
+    assert said == {
+        ("category-from-sheet", "续建项目"),
+        ("category-from-sheet", "加速开工"),
+        ("sheet-view", "分行业"),
+        ("sheet-set-aside", "汇总"),
     }
 
 
@@ -69,6 +79,7 @@ def test_units_come_from_column_line_title_or_name(merged):
     units = {f.label: (f.ledger.unit, f.ledger.unit_source) for f in merged.files if f.ledger}
     assert units["卧龙镇.xlsx"] == ("卧龙镇", "填报单位")
     assert units["襄城经济开发区.xlsx"] == ("襄城经济开发区", "标题")
+    assert units["余家湖街道.xlsx"] == ("余家湖街道", "标题")
 
 
 def test_json_summary_is_the_same_figures(merged, expected):

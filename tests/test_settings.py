@@ -108,14 +108,14 @@ def test_an_unknown_key_is_a_warning_naming_it_and_the_likely_key(tmp_path, toml
 
 def test_unknown_keys_without_a_likely_spelling_and_keys_in_the_wrong_place(tmp_path):
     (tmp_path / CONFIG_NAME).write_text(
-        'region = "襄城区"\nyellow_gap = 5\ncolour = "红"\n[status]\ntarget = 3\n'
+        'region = "襄城区"\nyellow_gap = 5\nfont = "宋体"\n[status]\ntarget = 3\n'
         '[units]\nname = "卧龙镇"\n',
         "utf-8",
     )
     s = load_settings(tmp_path, env={})
     assert s.warnings == (
         "ledgerkit.toml 中的设置项“yellow_gap”无法识别，已忽略；是否想写“status.yellow_gap”？",
-        "ledgerkit.toml 中的设置项“colour”无法识别，已忽略。",
+        "ledgerkit.toml 中的设置项“font”无法识别，已忽略。",
         "ledgerkit.toml 中的设置项“status.target”无法识别，已忽略；是否想写“start_rate.target”？",
         "ledgerkit.toml 中的责任单位名册应写成 [[units]]（两层方括号，每个单位一节），现在的写法已忽略。",
     )
@@ -169,3 +169,15 @@ def test_the_period_from_the_units_titles_when_the_folder_does_not_say(tmp_path)
     folder.mkdir()
     builders.xlsx(folder / "卧龙镇.xlsx", builders.TOWNSHIP_ROWS, builders.TOWNSHIP_MERGES)
     assert merge_paths([folder]).period.key == "2024-04"  # '卧龙镇2024年重点项目推进台账（1-4月）'
+
+
+def test_the_problem_ledgers_settings(workspace):
+    s = load_settings(workspace, env={})
+    assert (s.problem_days, s.problem_similarity, s.problem_stale_months) == (30, 0.6, 3)
+    config = workspace / "ledgerkit.toml"
+    text = config.read_text("utf-8")
+    config.write_text(text.replace("days = 30", "days = 15").replace("0.6", "0.8"), "utf-8")
+    s = load_settings(workspace, env={})
+    assert (s.problem_days, s.problem_similarity) == (15, 0.8)
+    with pytest.raises(LedgerkitError, match="problem_similarity"):
+        load_settings(workspace, env={"LEDGERKIT_PROBLEM_SIMILARITY": "1.5"})

@@ -269,3 +269,23 @@ def test_a_full_disk_under_the_store_is_a_chinese_warning_and_the_workbook_is_wr
     assert out.is_file()
     message = codes(data)["history-not-recorded"]
     assert "磁盘空间不足" in message and "disk is full" not in message
+def test_a_version_1_store_gains_the_loops_columns_and_tables_when_written(root, capsysbinary):
+    merge(capsysbinary, root, "2024-01")
+    with sqlite3.connect(root / STORE_NAME) as db:  # as the ledgerkit before issue 15 left it
+        for column in ("problem_unit", "problem_person", "problem_due", "problem_done"):
+            db.execute(f"ALTER TABLE projects DROP COLUMN {column}")
+        db.execute("ALTER TABLE projects DROP COLUMN actual_start")
+        db.execute("ALTER TABLE projects DROP COLUMN planned_finish")
+        for table in ("nodes", "problem_ids", "problem_edits"):
+            db.execute(f"DROP TABLE {table}")
+        db.execute("PRAGMA user_version=1")
+    with Store(root / STORE_NAME, read_only=True) as store:  # read as it is
+        assert store.kept("2024-01")
+        assert (store.nodes("2024-01"), store.problem_ids(), store.problem_edits()) == ([], [], {})
+    merge(capsysbinary, root, "2024-02")
+    with sqlite3.connect(root / STORE_NAME) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        columns = {r[1] for r in db.execute("PRAGMA table_info(projects)")}
+        assert {"problem_due", "problem_done", "planned_finish"} <= columns
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        assert {"nodes", "problem_ids", "problem_edits"} <= tables

@@ -67,10 +67,10 @@ def test_init_from_a_month_makes_its_units_the_roster(tmp_path, capsysbinary, mo
     assert code == 0, err
     settings = load_settings(ws, env={})
     units = _units_seen(SAMPLES)
-    assert len(units) == 8
+    assert len(units) == 9
     assert [u.name for u in settings.roster] == units
     assert settings.warnings == () and settings.region == "襄城区"
-    assert "责任单位名册 8 个" in out and all(u in out for u in units)
+    assert "责任单位名册 9 个" in out and all(u in out for u in units)
 
     # merged in that workspace, 分单位 lists the eight units and no empty stranger
     monkeypatch.chdir(ws)
@@ -155,7 +155,7 @@ def test_template_after_a_plain_init_writes_forms_for_the_units_that_reported(
     assert code == 0, err
     forms = sorted(p.name for p in (tmp_path / "forms").iterdir())
     units = _units_seen(tmp_path / "2024-04")
-    assert len(forms) == len(units) == 8
+    assert len(forms) == len(units) == 9
     assert sorted(f.split("2024年")[0] for f in forms) == sorted(units)
     assert sorted(ranked) == sorted(units)  # and 分单位 has no empty row of a stranger
 

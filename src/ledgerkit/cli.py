@@ -159,18 +159,29 @@ def check(
             metavar="文件夹",
         ),
     ] = None,
+    explain: Annotated[
+        bool,
+        typer.Option(
+            "--explain",
+            help="逐张工作表说明读法：哪些行是标题、表头、合计、项目，每一列读作什么字段、依据是什么，"
+            "金额单位从哪里来；读错了可在 ledgerkit.toml 的 [columns] 中改",
+        ),
+    ] = False,
 ) -> None:
     """只检查、不汇总：列出台账里的问题，不写汇总表，也不记入汇总记录。
 
-    单位改好后重新报来时，用它复查。
+    单位改好后重新报来时，用它复查；加 --explain 看 ledgerkit 是怎样读懂每张表的。
 
     例：ledgerkit check 2024-04/卧龙镇.xlsx
     例：ledgerkit check 2024-04 --feedback 2024-04退回
+    例：ledgerkit check 2024-04/卧龙镇.xlsx --explain
     """
     from ledgerkit.pipeline import check as check_month
+    from ledgerkit.pipeline import explain_month
 
     settings = _settings()
-    with _progress(as_json) as on_file:
+    stages = [("读取台账", "检查"), ("写出问题反馈副本", "写完")]
+    with _bars(as_json, stages) as (on_file, on_written):
         run = check_month(
             paths,
             settings,
@@ -178,18 +189,38 @@ def check(
             feedback=feedback,
             password=password,
             on_file=on_file,
+            on_written=on_written,
         )
     for path in run.written:
         typer.echo(f"已写出 {path}", err=as_json)
-    _finish(run, as_json)
+    explained = {"explain": explain_month(run.result)} if explain else {}
+    if explained and not as_json:
+        from ledgerkit.console import render_explain
+
+        render_explain(explained["explain"])
+    _finish(run, as_json, explained)
+
+
+ReportPeriod = Annotated[
+    str | None,
+    typer.Option(
+        "--period",
+        help="报告期：2024-04（月，默认从汇总表推断）；2024-Q2（季度）、2024-H1（半年）、2024（全年）从汇总记录计算，不用给汇总表",
+        metavar="报告期",
+    ),
+]
 
 
 @app.command(cls=ChineseCommand)
 def report(
     ledger: Annotated[
-        Path,
-        typer.Argument(help="merge 写出的汇总表（.xlsx），手工改过也可以", metavar="汇总表"),
-    ],
+        Path | None,
+        typer.Argument(
+            help="merge 写出的汇总表（.xlsx），手工改过也可以；季度、半年、全年不用给",
+            metavar="汇总表",
+            show_default=False,
+        ),
+    ] = None,
     output: Annotated[
         Path | None,
         typer.Option(
@@ -212,23 +243,61 @@ def report(
         Path | None,
         typer.Option("--xlsx", help="重新写出汇总表（各汇总表和滞后项目）到这里", metavar="文件"),
     ] = None,
-    period: LedgerPeriod = None,
+    lists: Annotated[
+        bool,
+        typer.Option(
+            "--lists",
+            help="写出三个清单（前期、新开工、续建，及收尾）：-o 为 .xlsx，各清单有合计和考核指标",
+        ),
+    ] = False,
+    by_leader: Annotated[
+        bool,
+        typer.Option("--by-leader", help="-o 写每位包抓领导一页的推进情况，而不是通报"),
+    ] = False,
+    period: ReportPeriod = None,
     region: Region = None,
     as_json: JsonFlag = False,
 ) -> None:
     """从汇总表出数、写通报：在终端显示本月概况和各单位排名，-o 写月度通报。
 
-    读的是 merge 写出的汇总表（手工改过也可以）；--json 打印全部指标。
+    读的是 merge 写出的汇总表（手工改过也可以）；--json 打印全部指标。季度、半年、全年（--period 2024-Q2、2024-H1、2024）从汇总记录里已汇总的各月计算：本季度完成 = 季末月累计 − 上季末月累计。加 --by-leader 时 -o 写每位包抓领导一页（所包项目、计划、完成、滞后项目、存在问题）。
 
     例：ledgerkit report 2024-04汇总.xlsx -o 2024年1-4月通报.docx
     例：ledgerkit report 2024-04汇总.xlsx --format md
+    例：ledgerkit report --period 2024-Q2 -o 2024年第二季度通报.docx
+    例：ledgerkit report 2024-04汇总.xlsx --lists -o 2024-04三个清单.xlsx
+    例：ledgerkit report 2024-04汇总.xlsx --by-leader -o 包抓领导.docx
     """
     from ledgerkit.pipeline import report as report_month
 
     if fmt not in (None, "docx", "md", "html"):
         raise typer.BadParameter(f"“{fmt}”不是 docx、md 或 html", param_hint="--format")
+    wider = _wider_period(period)
     settings = _settings(region=region)
-    run = report_month(ledger, settings, period=_period(period), output=output, fmt=fmt, xlsx=xlsx)
+    if wider is not None:
+        if xlsx is not None or lists or by_leader:
+            raise typer.BadParameter(
+                "季度、半年、全年没有汇总表可重写，三个清单也按月出：请给出某月的汇总表和 --period 2024-06",
+                param_hint="--xlsx" if xlsx is not None else "--lists" if lists else "--by-leader",
+            )
+        _report_period(settings, wider, ledger, output, fmt, as_json)
+    if ledger is None:
+        raise typer.BadParameter(
+            "请给出 merge 写出的汇总表；季度、半年、全年用 --period 2024-Q2 这样的写法",
+            param_hint="汇总表",
+        )
+    if lists:
+        _report_lists(settings, ledger, _period(period), output, as_json)
+    with _working(as_json, "读取汇总表、出数" + ("、写出通报" if output else "")):
+        run = report_month(
+            ledger,
+            settings,
+            period=_period(period),
+            output=output,
+            fmt=fmt,
+            xlsx=xlsx,
+            by_leader=by_leader,
+        )
     if run.preview is not None:
         _print_bytes(run.preview)
     if as_json:
@@ -240,34 +309,184 @@ def report(
     raise typer.Exit(EXIT_OK if run.ok else EXIT_DATA)
 
 
+def _report_lists(
+    settings: Settings, ledger: Path, period: Period | None, output: Path | None, as_json: bool
+) -> NoReturn:
+    from ledgerkit.pipeline import lists_report
+
+    run = lists_report(ledger, settings, period=period, output=output)
+    if as_json:
+        _print_json(run.to_dict())
+    else:
+        from ledgerkit.console import render_lists
+
+        render_lists(run.lists, settings, run.output)
+    raise typer.Exit(EXIT_OK if run.ok else EXIT_DATA)
+
+
+def _wider_period(key: str | None) -> Period | None:
+    """A quarter, a half or a year given as --period (None for a month or nothing)."""
+    from ledgerkit.period import MONTH, BadPeriod, Period
+
+    if key is None:
+        return None
+    try:
+        period = Period.parse(key)
+    except BadPeriod as exc:
+        raise typer.BadParameter(str(exc), param_hint="--period") from exc
+    return None if period.kind == MONTH else period
+
+
+def _report_period(
+    settings: Settings,
+    period: Period,
+    ledger: Path | None,
+    output: Path | None,
+    fmt: str | None,
+    as_json: bool,
+) -> NoReturn:
+    """report for a quarter, a half or a year: from the store (beside `ledger` if given)."""
+    from ledgerkit.pipeline import period_report
+
+    here = ledger.resolve().parent if ledger else Path.cwd()
+    run = period_report(settings, here, period, output=output, fmt=fmt)
+    if run.preview is not None:
+        _print_bytes(run.preview)
+    if as_json:
+        _print_json(run.to_dict())
+    elif run.preview is None:
+        from ledgerkit.console import render_period
+
+        render_period(run.figures, run.issues, settings, list(run.written))
+    raise typer.Exit(EXIT_OK if run.ok else EXIT_DATA)
+
+
 @app.command(cls=ChineseCommand)
 def notices(
     ledger: Annotated[Path, typer.Argument(help="merge 写出的汇总表（.xlsx）", metavar="汇总表")],
     output: Annotated[
         Path,
-        typer.Option("-o", "--output", help="督办通知单写到这里（.docx）", metavar="文件"),
+        typer.Option(
+            "-o",
+            "--output",
+            help="督办通知单写到这里（.docx）；--by-unit 时为文件夹",
+            metavar="文件",
+        ),
     ],
+    by_unit: Annotated[
+        bool,
+        typer.Option("--by-unit", help="另为每个责任单位写一份交办督办函（问题、滞后项目、节点）"),
+    ] = False,
     period: LedgerPeriod = None,
     region: Region = None,
     as_json: JsonFlag = False,
 ) -> None:
     """写督办通知单：每个严重滞后的项目一页，合在一个 Word 文件里。
 
-    没有严重滞后的项目时不写文件。
+    没有严重滞后的项目时不写文件。加 --by-unit 时 -o 是文件夹：里面是督办通知单.docx，和每个责任单位一份“交办督办函”，列出该单位负责解决的未办结问题（含时限，取自问题台账）、严重滞后项目和逾期节点。
 
     例：ledgerkit notices 2024-04汇总.xlsx -o 2024-04督办通知单.docx
+    例：ledgerkit notices 2024-04汇总.xlsx --by-unit -o 2024-04交办
     """
     from ledgerkit.pipeline import notices as write_notices
 
     settings = _settings(region=region)
-    run = write_notices(ledger, settings, output, period=_period(period))
+    with _working(as_json, "读取汇总表、写出督办通知单"):
+        run = write_notices(ledger, settings, output, period=_period(period), by_unit=by_unit)
     if as_json:
         _print_json(run.to_dict())
-    elif run.count:
-        typer.echo(f"严重滞后项目 {run.count} 个，督办通知单已写出：{output}")
+        raise typer.Exit(EXIT_OK if run.ok else EXIT_DATA)
+    if run.count:
+        typer.echo(f"严重滞后项目 {run.count} 个，督办通知单已写出：{run.output}")
     else:
         typer.echo("没有严重滞后项目，未写出督办通知单")
+    for notice, path in run.units:
+        typer.echo(
+            f"{notice.unit}：问题{len(notice.problems)}个、严重滞后项目{len(notice.red)}个、"
+            f"逾期节点{len(notice.nodes)}个，交办督办函已写出：{path}"
+        )
     raise typer.Exit(EXIT_OK if run.ok else EXIT_DATA)
+
+
+@app.command(cls=ChineseCommand)
+def score(
+    period: Annotated[
+        str,
+        typer.Option(
+            "--period",
+            help="考核期：2024-Q2（季度）、2024-H1（半年）、2024（全年）或 2024-04",
+            metavar="报告期",
+        ),
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="考核表写到这里（.xlsx）", metavar="文件"),
+    ] = None,
+    region: Region = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """考核打分：按 ledgerkit.toml 的 [score] 规则（没写时用默认考核办法）给各单位打分、排名。
+
+    数据取自汇总记录里已汇总的各月；得分明细写明每一项用的数字。某项没有数据（如本期没有到期的节点）时不计分，其余各项按权重折算。
+
+    例：ledgerkit score --period 2024-Q2
+    例：ledgerkit score --period 2024 -o 2024年度考核.xlsx
+    """
+    from ledgerkit.period import BadPeriod, Period
+    from ledgerkit.pipeline import score as score_period
+
+    try:
+        wanted = Period.parse(period)
+    except BadPeriod as exc:
+        raise typer.BadParameter(str(exc), param_hint="--period") from exc
+    settings = _settings(region=region)
+    run = score_period(settings, Path.cwd(), wanted, output=output)
+    if as_json:
+        _print_json(run.to_dict())
+    else:
+        from ledgerkit.console import render_scores
+
+        render_scores(run.scores, run.issues, settings, run.output)
+    raise typer.Exit(EXIT_OK if run.ok else EXIT_DATA)
+
+
+@app.command(cls=ChineseCommand)
+def problems(
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="问题台账写到这里（.xlsx）", metavar="文件"),
+    ] = None,
+    source: Annotated[
+        Path | None,
+        typer.Option(
+            "--from", help="先读入这个问题台账里的修改（默认读 -o 指向的旧台账）", metavar="文件"
+        ),
+    ] = None,
+    period: Annotated[
+        str | None,
+        typer.Option("--period", help="截至哪个月，如 2024-04；默认为最近的月份", metavar="年月"),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """问题台账：各单位报的存在问题逐月跟踪到办结，逾期和长期未解决的点名。
+
+    在工作区里运行，读每次 merge 记下的各月台账。-o 指向的问题台账已存在时，先读回其中修改过的状态、时限、责任单位、责任人、办理情况和备注（以修改为准，下月照样保留），再写出新的台账。有逾期问题时退出码为 1。
+
+    例：ledgerkit problems -o 问题台账.xlsx
+    例：ledgerkit problems --period 2024-04 --json
+    """
+    from ledgerkit.pipeline import problems as problem_ledger
+
+    run = problem_ledger(
+        _settings(), Path.cwd(), period=_period(period), output=output, source=source
+    )
+    if as_json:
+        _print_json(run.to_dict())
+    else:
+        from ledgerkit.console import render_problems
+
+        render_problems(run.to_dict())
+    raise typer.Exit(EXIT_DATA if run.to_dict()["counts"]["逾期"] else EXIT_OK)
 
 
 @app.command(cls=ChineseCommand)
@@ -328,7 +547,8 @@ def history(
 
     settings = _settings()
     if target == "rebuild":
-        run = pipeline.rebuild(settings, Path.cwd(), workbooks)
+        with _working(as_json, "从汇总表重建汇总记录"):
+            run = pipeline.rebuild(settings, Path.cwd(), workbooks)
         if as_json:
             _print_json(run.to_dict())
         else:
@@ -389,7 +609,10 @@ def template(
     month = _period(period)
     assert month is not None  # a required option
     try:
-        written = unit_forms(_settings(), Path.cwd(), month, output, unit or [], source)
+        with _bars(False, [("写出填报表", "写完")]) as (on_written,):
+            written = unit_forms(
+                _settings(), Path.cwd(), month, output, unit or [], source, on_written
+            )
     except UnknownUnit as exc:
         raise typer.BadParameter(str(exc), param_hint="--unit") from None
     for path in written:
@@ -476,9 +699,31 @@ def _progress(as_json: bool) -> contextlib.AbstractContextManager[OnFile | None]
     return file_progress()
 
 
-def _finish(run: MonthRun, as_json: bool) -> None:
+def _working(as_json: bool, text: str) -> contextlib.AbstractContextManager[None]:
+    """A spinner on stderr during one long step, as _progress: only for a person at a
+    terminal."""
+    if as_json or not sys.stderr.isatty():
+        return contextlib.nullcontext()
+    from ledgerkit.console import working
+
+    return working(text)
+
+
+def _bars(
+    as_json: bool, stages: list[tuple[str, str]]
+) -> contextlib.AbstractContextManager[list[OnFile | None]]:
+    """A progress bar on stderr for each stage of a run (what it does, what follows it), as
+    _progress: only for a person at a terminal."""
+    if as_json or not sys.stderr.isatty():
+        return contextlib.nullcontext([None] * len(stages))
+    from ledgerkit.console import progress_bars
+
+    return progress_bars(*stages)  # type: ignore[return-value]  # list is invariant
+
+
+def _finish(run: MonthRun, as_json: bool, more: dict[str, Any] | None = None) -> None:
     if as_json:
-        _print_json(run.to_dict())
+        _print_json({**run.to_dict(), **(more or {})})
     else:
         from ledgerkit.console import render_result
 

@@ -17,8 +17,8 @@ from rich.table import Table
 from rich.text import Text
 
 from ledgerkit.fmt import amount, pct, vs_time, wan, yi
-from ledgerkit.layout import FILE_STATUS_LABEL, SEVERITY_LABEL
-from ledgerkit.merging import FAILED, MergeResult
+from ledgerkit.layout import FILE_STATUS_LABEL, SEVERITY_LABEL, SHEET_SET_ASIDE
+from ledgerkit.merging import FAILED, MergeResult, sheet_lines
 from ledgerkit.metrics import LAGGING, SEVERE, low_label, totals
 from ledgerkit.period import Period
 from ledgerkit.settings import Settings
@@ -123,6 +123,24 @@ def file_progress() -> Iterator[Callable[[int, int], None]]:
     """A progress bar on stderr for the files being read, as `on_file(done, total)` to give
     the pipeline; it appears on the first call for a run of PROGRESS_FROM files or more and is
     wiped when the run ends, so what is printed after it stays as it was."""
+    with progress_bars(("读取台账", "检查、汇总")) as (on_file,):
+        yield on_file
+
+
+@contextmanager
+def working(text: str) -> Iterator[None]:
+    """A spinner with `text` on stderr while one long step runs (reading a merged workbook
+    and writing a document have no count to show); wiped when it ends."""
+    with _console(stderr=True).status(text):
+        yield
+
+
+@contextmanager
+def progress_bars(*stages: tuple[str, str]) -> Iterator[list[Callable[[int, int], None]]]:
+    """One bar on stderr for each stage of a run, as `on_done(done, total)` callbacks for the
+    pipeline, in the order of `stages` (what it is doing, and what comes once it is done). A
+    stage's bar appears on its first call for PROGRESS_FROM items or more; all are wiped when
+    the run ends. One display for all: a terminal holds one live display at a time."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     bar = Progress(
@@ -132,20 +150,24 @@ def file_progress() -> Iterator[Callable[[int, int], None]]:
         console=_console(stderr=True),
         transient=True,
     )
-    task: list[Any] = []
 
-    def on_file(done: int, total: int) -> None:
-        if total < PROGRESS_FROM:
-            return
-        if not task:
-            bar.start()
-            task.append(bar.add_task("读取台账", total=total))
-        bar.update(task[0], completed=done)
-        if done == total:
-            bar.update(task[0], description="检查、汇总")
+    def follow(doing: str, then: str) -> Callable[[int, int], None]:
+        task: list[Any] = []
+
+        def on_done(done: int, total: int) -> None:
+            if total < PROGRESS_FROM:
+                return
+            if not task:
+                bar.start()  # once: a started display is left as it is
+                task.append(bar.add_task(doing, total=total))
+            bar.update(task[0], completed=done)
+            if done == total:
+                bar.update(task[0], description=then)
+
+        return on_done
 
     try:
-        yield on_file
+        yield [follow(doing, then) for doing, then in stages]
     finally:
         bar.stop()
 
@@ -163,14 +185,25 @@ def render_result(result: MergeResult, out: Path | None) -> None:
     )
     for f in result.files:
         style = "red" if f.status == FAILED else ("dim" if f.status == "skipped" else "")
+        lines = sheet_lines(f)
         files.add_row(
             f.label,
             FILE_STATUS_LABEL[f.status],
-            f.ledger.unit if f.ledger else "",
+            "、".join(f.units),
             str(f.projects),
-            f.reason,
+            f.reason or (f"{len(lines)}张工作表" if len(lines) > 1 else ""),
             style=style,
         )
+        for line in lines if len(lines) > 1 else ():  # each sheet, under its file
+            led = line.ledger
+            files.add_row(
+                f"  工作表“{line.sheet}”",
+                FILE_STATUS_LABEL[f.status] if led else SHEET_SET_ASIDE,
+                led.unit if led else "",
+                str(len(led.projects)) if led else "",
+                line.reason,
+                style=style if led else "dim",
+            )
     console.print(files)
     t = totals(result.projects)
     say(
@@ -181,6 +214,34 @@ def render_result(result: MergeResult, out: Path | None) -> None:
     _issues(console, result)
     if out:
         console.print(f"汇总表已写出：{out}")
+
+
+def render_explain(sheets: list[dict[str, Any]]) -> None:
+    """check --explain: for each sheet, what its rows were taken as and what each column
+    became, and why (the data is pipeline.explain_month's, as --json prints it)."""
+    console = _console()
+    for sheet in sheets:
+        where = f"{sheet['file']} 工作表“{sheet['sheet']}”" if sheet["sheet"] else sheet["file"]
+        say(
+            console,
+            f"{where}：责任单位 {sheet['unit']}"
+            f"（取自{sheet['unit_from']}）；报告期 {sheet['period']}"
+            + (f"（取自{sheet['period_from']}）" if sheet["period_from"] else "")
+            + f"；金额单位 {sheet['money_unit']}（{sheet['money_unit_from']}）",
+        )
+        rows = "；".join(f"{kind} {where}" for kind, where in sheet["rows"].items())
+        say(console, f"各行读作：{rows}")
+        table = _table(
+            f"{where}的各列",
+            ("列", WORD),
+            ("表头", TEXT),
+            ("读作", TEXT),
+            ("依据", TEXT),
+        )
+        for c in sheet["columns"]:
+            became = c["became"] + (f"，{c['money_unit']}" if c["money_unit"] else "")
+            table.add_row(c["column"], c["header"], Sentence(became), Sentence(c["why"]))
+        console.print(table)
 
 
 def _issues(console: Console, result: MergeResult) -> None:
@@ -293,3 +354,196 @@ def render_series(series: dict[str, list[dict[str, Any]]]) -> None:
                 m["status"] or "",
             )
         console.print(table)
+
+
+def render_period(
+    figures: dict[str, Any], issues: Any, settings: Settings, written: list[Path]
+) -> None:
+    """A quarter, a half or a year at a glance: the whole, the units by the period's own
+    completion, what is missing."""
+    console = _console()
+    o, p = figures["overall"], figures["period"]
+    d = settings.rate_decimals
+    own = (
+        ""
+        if o["own"] is None
+        else (
+            f"{p['text']}完成投资{yi(o['own'])}亿元，占本期计划{yi(o['period_plan'])}亿元的"
+            f"{pct(o['own_rate'], d)}（{figures['share_rule']}）；"
+        )
+    )
+    say(
+        console,
+        f"{figures['region']}{p['text']}（{figures['end_month']}汇总记录）：项目{o['projects']}个，"
+        f"已开工{o['started']}个，开工率{pct(o['start_rate'], d)}；{own}"
+        f"{p['span']}累计完成{yi(o['ytd_completed'])}亿元，占年度计划的{pct(o['completion_rate'], d)}，"
+        f"{vs_time(o['gap'], d)}（时间进度{pct(figures['time_progress'], d)}）",
+    )
+    table = _table(
+        "分单位（按本期完成率排名，金额单位：亿元）",
+        ("排名", NUMBER),
+        ("责任单位", TEXT),
+        ("本期\n完成", NUMBER),
+        ("本期\n计划", NUMBER),
+        ("本期\n完成率", NUMBER),
+        ("累计\n完成", NUMBER),
+        ("年度\n完成率", NUMBER),
+        ("目标\n完成率", NUMBER),
+    )
+    for s in figures["by_unit"]:
+        target = s["target"]
+        table.add_row(
+            str(s["rank"] or "—"),
+            s["name"],
+            "—" if s["own"] is None else yi(s["own"]),
+            "—" if s["period_plan"] is None else yi(s["period_plan"]),
+            pct(s["own_rate"], d),
+            "—" if s["ytd_completed"] is None else yi(s["ytd_completed"]),
+            pct(s["completion_rate"], d),
+            "未下达" if target is None else pct(target["completion_rate"], d),
+        )
+    console.print(table)
+    for note in figures["notes"]:
+        say(console, note)
+    for what, rows in (
+        ("新列入", figures["appeared"]),
+        ("本期末已不在台账中", figures["disappeared"]),
+    ):
+        if rows:
+            names = "、".join(f"{r['name']}（{r['unit']}）" for r in rows)
+            say(console, f"{what}的项目{len(rows)}个：{names}")
+    if figures.get("without_target"):
+        say(console, f"未下达目标任务的单位：{'、'.join(figures['without_target'])}")
+    for found in issues:
+        say(console, f"[{SEVERITY_LABEL.get(found.severity, found.severity)}] {found.message}")
+    for path in written:
+        console.print(f"已写出：{path}")
+
+
+def render_lists(data: dict[str, Any], settings: Settings, out: Path | None) -> None:
+    """Each list's count, money and the figure it is judged by; whether they add up."""
+    from ledgerkit.lists_xlsx import judged_text
+
+    console = _console()
+    table = _table(
+        "三个清单（金额单位：亿元）",
+        ("清单", TEXT),
+        ("项目", NUMBER),
+        ("年度\n计划", NUMBER),
+        ("完成\n投资", NUMBER),
+        ("完成率", NUMBER),
+        ("考核指标", TEXT),
+    )
+    for lst in data["lists"]:
+        t = lst["totals"]
+        table.add_row(
+            lst["title"],
+            str(t["projects"]),
+            yi(t["annual_plan"]),
+            yi(t["ytd_completed"]),
+            pct(t["completion_rate"], settings.rate_decimals),
+            Sentence(judged_text(lst["key"], t, settings.rate_decimals)),
+        )
+    w = data["whole"]
+    table.add_row(
+        "全部项目",
+        str(w["projects"]),
+        yi(w["annual_plan"]),
+        yi(w["ytd_completed"]),
+        pct(w["completion_rate"], settings.rate_decimals),
+        "",
+    )
+    console.print(table)
+    if not data["adds_up"]:
+        say(console, "各清单合计与全部项目不一致，请核对")
+    if out is not None:
+        console.print(f"已写出：{out}")
+
+
+def render_scores(
+    scores: dict[str, Any], issues: Any, settings: Settings, out: Path | None
+) -> None:
+    """The ranking with each item's points, then the 红榜 / 黑榜 and what was not scored."""
+    console = _console()
+    grid = _table(
+        f"考核得分（{scores['rules_name']}）",
+        ("排名", NUMBER),
+        ("责任单位", TEXT),
+        ("比率项\n得分", NUMBER),
+        ("折算后", NUMBER),
+        ("加减分", NUMBER),
+        ("总分", NUMBER),
+        ("未计分的项目", TEXT),
+    )
+    for t in scores["table"]:
+        missing = [i["item"] for i in t["items"] if i["points"] is None]
+        grid.add_row(
+            str(t["rank"] or "—"),
+            t["unit"],
+            f"{t['rate_points']:f}",
+            "—" if t["rescaled"] is None else f"{t['rescaled']:f}",
+            f"{t['extra']:f}",
+            "—" if t["total"] is None else f"{t['total']:f}",
+            Sentence("、".join(missing) + "（无数据）" if missing else ""),
+        )
+    console.print(grid)
+    if scores["heroes"]:
+        say(console, "红榜（英雄榜）：" + "、".join(h["unit"] for h in scores["heroes"]))
+    if scores["black"]:
+        say(console, "黑榜：" + "、".join(b["unit"] for b in scores["black"]))
+    if scores["unknown_items"]:
+        say(console, "无法识别的考核项目（未计分）：" + "、".join(scores["unknown_items"]))
+    say(
+        console,
+        "无数据的考核项目不计分，其余各项按权重折算到满分"
+        if scores["no_data_rule"] == "折算"
+        else "无数据的考核项目按满分计",
+    )
+    for found in issues:
+        say(console, f"[{SEVERITY_LABEL.get(found.severity, found.severity)}] {found.message}")
+    if out is not None:
+        console.print(f"已写出：{out}")
+
+
+def render_problems(data: dict[str, Any]) -> None:
+    """The problem ledger: the open problems as a table, the counts and what to check."""
+    console = _console()
+    counts = data["counts"]
+    table = _table(
+        f"问题台账（截至 {data['period']}）",
+        ("编号", WORD),
+        ("项目", TEXT),
+        ("存在问题", TEXT),
+        ("责任单位", TEXT),
+        ("时限", WORD),
+        ("状态", WORD),
+        ("月数", NUMBER),
+    )
+    style = {"逾期": "red", "待核销": "yellow"}
+    for p in data["problems"]:
+        if p["status"] == "已办结":
+            continue
+        table.add_row(
+            p["id"],
+            p["project"],
+            p["text"],
+            p["owner_unit"],
+            p["due"],
+            p["status"],
+            str(p["months_open"]),
+            style=style.get(p["status"], ""),
+        )
+    console.print(table)
+    rate = "—" if data["closure_rate"] is None else f"{data['closure_rate']:.1f}%"
+    console.print(
+        Sentence(
+            f"共{counts['total']}个问题：未办结{counts['未办结']}个，逾期{counts['逾期']}个，"
+            f"待核销{counts['待核销']}个，已办结{counts['已办结']}个，办结率{rate}"
+        )
+    )
+    if data["imported"]:
+        console.print(Sentence(f"已读回问题台账里的 {data['imported']} 处修改（{data['source']}）"))
+    for note in data["notes"]:
+        console.print(Sentence(note), style="yellow")
+    if data["output"]:
+        console.print(Sentence(f"问题台账已写出：{data['output']}"))

@@ -16,6 +16,8 @@ it replaces only such a copy nobody has saved since, and reads a returned one as
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import io
 import math
 import re
@@ -23,7 +25,7 @@ import warnings
 import zipfile
 import zlib
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -41,6 +43,7 @@ from ledgerkit.layout import (
 )
 from ledgerkit.merging import FAILED, FileResult, MergeResult
 from ledgerkit.output import FIXED_DATE, atomic_write, file_stem
+from ledgerkit.parallel import ordered_map
 from ledgerkit.read import RawSheet, limits, read_book
 from ledgerkit.read.limits import _mb
 from ledgerkit.read.xlsx import check_zip
@@ -77,27 +80,39 @@ class Feedback:
     issues: tuple[Issue, ...] = ()
 
 
-def write_feedback(result: MergeResult, folder: Path) -> Feedback:
+def write_feedback(
+    result: MergeResult, folder: Path, on_done: Callable[[int, int], None] | None = None
+) -> Feedback:
     """Write `folder/<stem>_问题反馈.xlsx` for every input file with an error or a warning.
-    One file at a time: a file whose copy cannot be written is a `feedback-unwritten`
+    Each file on its own: a file whose copy cannot be written is a `feedback-unwritten`
     finding and the others are still written. The input files are never written to, and
-    neither is any existing file ledgerkit did not write (the copy takes a free name)."""
+    neither is any existing file ledgerkit did not write (the copy takes a free name). The
+    copies are made on every core (`parallel`); `on_done(done, total)` follows them."""
     cross = _cross_file_issues(result)
-    inputs = {f.path.resolve() for f in result.files}
-    written: list[Path] = []
+    taken = {f.path.resolve() for f in result.files}
+    jobs: list[tuple[FileResult, list[Issue], Path]] = []
     notes: list[Issue] = []
     for f in result.files:
         found = [i for i in (*f.issues, *cross.get(f.label, ())) if i.severity != "info"]
         if not found:
             continue
-        out, renamed = _output_path(folder, f.path, inputs | {p.resolve() for p in written})
+        out, renamed = _output_path(folder, f.path, taken)
+        taken.add(out.resolve())
         if renamed is not None:
             notes.append(issue("feedback-renamed", f.label, name=renamed, new=out.name))
-        done, said = _write_one(f, found, out)
+        jobs.append((f, found, out))
+    written: list[Path] = []
+    for (_f, _found, out), (done, said) in zip(
+        jobs, ordered_map(_write_job, jobs, on_done), strict=True
+    ):
         notes += said
         if done:
             written.append(out)
     return Feedback(tuple(written), tuple(notes))
+
+
+def _write_job(job: tuple[FileResult, list[Issue], Path]) -> tuple[bool, list[Issue]]:
+    return _write_one(*job)
 
 
 def _write_one(f: FileResult, found: list[Issue], out: Path) -> tuple[bool, list[Issue]]:
@@ -250,11 +265,45 @@ def _openpyxl_copy(path: Path) -> Workbook:
     from openpyxl import load_workbook
 
     data = _bounded_bytes(path)
-    with warnings.catch_warnings():  # "extension not supported" and the like: not the clerk's
-        warnings.simplefilter("ignore")
+    with warnings.catch_warnings(), _merged_cells_as_saved():
+        warnings.simplefilter("ignore")  # "extension not supported" and the like
         wb = load_workbook(io.BytesIO(data), keep_vba=False, rich_text=True)
     wb.template = False
     return wb
+
+
+@contextlib.contextmanager
+def _merged_cells_as_saved() -> Iterator[None]:
+    """openpyxl, reading a merged range, drops the styles its cells were saved with and
+    rebuilds the edges' borders from the first cell, one `cell.border +=` at a time (each
+    hashes and compares Border objects: two thirds of reading a ledger with 50 merged
+    包抓领导 cells). While this is open, the cells keep the styles Excel saved them with, which
+    are the borders Excel shows. openpyxl has no option for it; another openpyxl without
+    the method reads as it always did."""
+    from openpyxl.cell.cell import MergedCell
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    stock = Worksheet.__dict__.get("_clean_merge_range")
+    if stock is None:
+        yield
+        return
+
+    def as_saved(ws: Worksheet, cells: Any) -> None:
+        kept = ws._cells
+        coords = cells.cells
+        next(coords)  # the first cell holds the value
+        for row, col in coords:
+            merged = MergedCell(ws, row, col)
+            saved = kept.get((row, col))
+            if saved is not None and saved.has_style:
+                merged._style = saved._style
+            kept[row, col] = merged
+
+    Worksheet._clean_merge_range = as_saved  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Worksheet._clean_merge_range = stock  # type: ignore[method-assign]
 
 
 def _bounded_bytes(path: Path) -> bytes:
@@ -282,33 +331,45 @@ def _bounded_bytes(path: Path) -> bytes:
 
 
 def _raw_copy_of(f: FileResult) -> Workbook | None:
-    """The ledger sheet rebuilt from the raw cells, read again within the reader's limits;
-    past MAX_COPY_CELLS, or when the file cannot be read now, _Refused (the list alone)."""
+    """The ledger sheets (each sheet counted) rebuilt from the raw cells, read again within
+    the reader's limits; past MAX_COPY_CELLS, or when the file cannot be read now, _Refused
+    (the list alone)."""
     try:
         book = read_book(f.path)
     except UnreadableFile as exc:
         raise _Refused("feedback-list-only", exc.reason) from exc
-    sheet = f.ledger.sheet if f.ledger else ""
-    raw = next((s for s in book.sheets if s.name == sheet), book.sheets[0] if book.sheets else None)
-    if raw is None:
+    by_name = {s.name: s for s in book.sheets}
+    wanted = [(by_name[led.sheet], led.header_rows) for led in f.ledgers if led.sheet in by_name]
+    if not wanted and book.sheets:
+        wanted = [(book.sheets[0], ())]
+    if not wanted:
         return None
-    cells = len(raw.rows) * max((len(r) for r in raw.rows), default=0)
+    cells = sum(len(raw.rows) * max((len(r) for r in raw.rows), default=0) for raw, _ in wanted)
     if cells > limits.MAX_COPY_CELLS:
+        names = "、".join(f"“{raw.name}”" for raw, _ in wanted)
         raise _Refused(
             "feedback-list-only",
-            f"工作表“{raw.name}”有 {cells:,} 个单元格，超过附上原表的上限"
-            f" {limits.MAX_COPY_CELLS:,} 个",
+            f"工作表{names}有 {cells:,} 个单元格，超过附上原表的上限 {limits.MAX_COPY_CELLS:,} 个",
         )
-    return _raw_copy(raw, f.ledger.header_rows if f.ledger else ())
+    wb = _raw_copy(*wanted[0])
+    for raw, header_rows in wanted[1:]:  # the other sheets counted, each after the first
+        _raw_sheet(wb.create_sheet(), raw, header_rows)
+    return wb
 
 
 def _raw_copy(raw: RawSheet, header_rows: tuple[int, ...]) -> Workbook:
     """A new workbook holding the ledger sheet's values and merged ranges, cell for cell."""
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
 
     wb = Workbook()
-    ws = wb.active
+    _raw_sheet(wb.active, raw, header_rows)
+    return wb
+
+
+def _raw_sheet(ws: Worksheet, raw: RawSheet, header_rows: tuple[int, ...]) -> None:
+    """`raw`'s values and merged ranges, cell for cell, into the empty sheet `ws`."""
+    from openpyxl.styles import Alignment, Font
+
     ws.title = _sheet_title(raw.name)
     for r, row in enumerate(raw.rows, start=1):
         for c, value in enumerate(row, start=1):
@@ -323,7 +384,6 @@ def _raw_copy(raw: RawSheet, header_rows: tuple[int, ...]) -> Workbook:
     if header_rows:
         ws.freeze_panes = f"A{max(header_rows) + 1}"  # by name: A5 may be a merged cell
     _fit_columns(ws, raw)
-    return wb
 
 
 def _disjoint(merged: Iterable[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
@@ -483,6 +543,9 @@ def _problem_sheet(wb: Workbook, title: str, rows: list[tuple[Issue, _Place]]) -
         cell.border = border
         _fill(cell, HEADER_FILL)
     widths = [display_width(h) + 4 for h in HEADS]
+    # a cell's style is set once for each look and copied after: openpyxl hashes a style
+    # object each time one is set, a fifth of a copy's time for a list of a hundred rows
+    looks: dict[tuple[int, str, bool], Any] = {}
     for n, (i, p) in enumerate(rows, start=1):
         values = [
             n,
@@ -494,10 +557,16 @@ def _problem_sheet(wb: Workbook, title: str, rows: list[tuple[Issue, _Place]]) -
         for c, value in enumerate(values, start=1):
             cell = ws.cell(2 + n, c)
             _put(cell, value)
+            widths[c - 1] = max(widths[c - 1], display_width(str(value)) + 2)
+            look = (c, i.severity, bool(p.sheet))
+            if look in looks:
+                cell._style = copy.copy(looks[look])
+                continue
             cell.font, cell.border = plain, border
             cell.alignment = Alignment(vertical="center", wrap_text=c == len(HEADS))
-            widths[c - 1] = max(widths[c - 1], display_width(str(value)) + 2)
-        _fill(ws.cell(2 + n, 2), FILL[i.severity])
+            if c == 2:
+                _fill(cell, FILL[i.severity])
+            looks[look] = copy.copy(cell._style)
         if p.sheet:
             _link(ws.cell(2 + n, 4), p)
     for c, width in enumerate(widths, start=1):

@@ -10,15 +10,19 @@ help sheet with the rules and the deadline. A unit with no history gets the same
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+from ledgerkit.errors import LedgerkitError
+from ledgerkit.nodes import Node, write_form_sheet
 from ledgerkit.output import FIXED_DATE, atomic_write, file_stem, unique_stem
+from ledgerkit.parallel import ordered_map
 from ledgerkit.period import Period
 from ledgerkit.project import FIELDS, Project, name_key
+from ledgerkit.read import column_letter
 from ledgerkit.schema import load_schema
 from ledgerkit.settings import Settings
 from ledgerkit.tables import TITLE_FORMAT
@@ -61,8 +65,12 @@ COLUMNS = (
     FormColumn("是否开工", "started", 8, True, kind="started"),
     FormColumn("计划开工时间", "planned_start", 11, True),
     FormColumn("实际开工时间", "actual_start", 11),
+    FormColumn("计划竣工时间", "planned_finish", 11, True),
     FormColumn("形象进度", "progress", 30),
     FormColumn("存在问题", "problems", 24),
+    # the problem ledger reads these: when the problem must be solved, and what was done
+    FormColumn("解决时限", "problem_due", 11),
+    FormColumn("解决情况", "problem_done", 20),
     FormColumn("下步计划", "next_steps", 24),
 )
 HEADER_ROW = 2
@@ -80,28 +88,56 @@ def write_forms(
     period: Period,
     settings: Settings,
     folder: Path,
+    nodes: Sequence[Node] = (),
+    on_done: Callable[[int, int], None] | None = None,
 ) -> list[Path]:
     """One form per unit in `units` for `period`, pre-filled with that unit's `projects` (of
-    the last merge, as the history store keeps them). Returns the files written."""
+    the last merge, as the history store keeps them), with a 节点 sheet pre-filled from
+    `nodes` (last month's), on every core; `on_done(done, total)` follows them. Returns the
+    files written; raises the first unit's error, in order."""
     by_unit: dict[str, list[Project]] = {u: [] for u in units}
     for p in projects:
         if p.unit in by_unit:
             by_unit[p.unit].append(p)
-    written: list[Path] = []
+    jobs: list[tuple[Path, str, list[Project], Period, Settings, list[Node]]] = []
     taken: set[str] = set()
     for unit, rows in by_unit.items():
         # a unit's text names the file: "../../x", "C:\x" or "CON" must stay a name in `folder`
         out = folder / f"{unique_stem(file_stem(period.title(unit, '重点项目台账')), taken)}.xlsx"
-        write = partial(_form, unit=unit, rows=rows, period=period, settings=settings)
+        mine = [n for n in nodes if n.unit == unit]
+        jobs.append((out, unit, rows, period, settings, mine))
+    for error in ordered_map(_write_form, jobs, on_done):
+        if error is not None:
+            raise error
+    return [job[0] for job in jobs]
+
+
+def _write_form(
+    job: tuple[Path, str, list[Project], Period, Settings, list[Node]],
+) -> LedgerkitError | None:
+    """One unit's form, written on whichever core (`parallel`); the error that stopped it is
+    handed back, to be raised in order, not in the process that met it."""
+    out, unit, rows, period, settings, nodes = job
+    write = partial(_form, unit=unit, rows=rows, period=period, settings=settings, nodes=nodes)
+    try:
         atomic_write(out, write, "填报表")
-        written.append(out)
-    return written
+    except LedgerkitError as exc:
+        return exc
+    return None
 
 
-def _form(path: Path, unit: str, rows: list[Project], period: Period, settings: Settings) -> None:
+def _form(
+    path: Path,
+    unit: str,
+    rows: list[Project],
+    period: Period,
+    settings: Settings,
+    nodes: Sequence[Node] = (),
+) -> None:
     import xlsxwriter
 
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
+    options = {"strings_to_formulas": False, "strings_to_urls": False, "in_memory": True}
+    wb = xlsxwriter.Workbook(str(path), options)  # in memory: no temporary file a part
     wb.set_properties(
         {"title": f"{unit}重点项目台账", "author": "ledgerkit", "created": FIXED_DATE}
     )
@@ -152,6 +188,9 @@ def _form(path: Path, unit: str, rows: list[Project], period: Period, settings: 
     ws.set_landscape()
     ws.fit_to_pages(1, 0)
     ws.repeat_rows(0, HEADER_ROW)
+    name_col = column_letter([c.key for c in COLUMNS].index("name"))
+    names = f"=台账!${name_col}${first + 1}:${name_col}${end + 1}"
+    write_form_sheet(wb, [str(p.name or "") for p in rows], nodes, names)
     _help_sheet(wb, f, unit, period, settings)
     close_fast(wb)  # also keeps a project named "<r>…</r>" as text
 
@@ -256,6 +295,9 @@ def _help_sheet(wb: Any, f: _Formats, unit: str, period: Period, settings: Setti
         "6. 形象进度、存在问题、下步计划请如实填写文字，不要只报数据。",
         "7. 新增项目填在表格下方的空行里，空行不够时接着往下填；项目名称有变动的，请在“存在问题”中注明原名称。",
         "8. 请不要插入或删除列，不要删除隐藏的“项目编码”列，不要另存为其他格式。",
+        "9. 存在问题有几个的，写成“1.…2.…”；每个问题写明解决时限；已解决的问题在“解决情况”中写“已解决”"
+        "和解决结果，区里据此核销。",
+        "10. “节点”表列出各项目的节点计划（已预填上月报送的），节点完成后填写实际完成时间。",
     ]
     ws = wb.add_worksheet("填表说明")
     ws.set_column(0, 0, 100)

@@ -12,8 +12,42 @@ CODES: dict[str, tuple[Severity, str]] = {
     "file-unreadable": ("error", "文件无法读取：{reason}"),
     "file-skipped": ("info", "已跳过：{reason}"),
     "sheet-hidden": ("info", "隐藏的工作表“{name}”未汇总"),
+    "sheet-view": ("info", "{reason}"),
+    "sheet-view-differs": (
+        "warning",
+        "工作表“{tab}”与“{other}”是同一批项目，但“{field}”不同（{here}万元，“{other}”为{there}万元）："
+        "汇总采用“{other}”，请核实",
+    ),
+    "sheet-overlap": (
+        "warning",
+        "工作表“{tab}”与“{other}”有{n}个项目相同（“{tab}”共{a}个，“{other}”共{b}个），两张表都已计入；"
+        "如果其中一张是另一张的重排或摘录，请删去后重新报送",
+    ),
+    "sheet-set-aside": ("info", "{reason}"),
+    "sheet-unreadable": ("error", "{reason}；该表未汇总，其余工作表照常汇总"),
+    "sheet-card": ("info", "工作表“{tab}”是单个项目的登记表，按一个项目“{name}”读取"),
+    "category-from-sheet": (
+        "info",
+        "工作表“{tab}”的{n}个项目没有填写项目类别，按工作表名称计为“{category}”",
+    ),
     "no-money-columns": ("warning", "没有找到投资金额列（总投资、年度计划投资、累计完成投资）"),
-    "missing-name": ("error", "第{row}行有数据但没有项目名称"),
+    "missing-name": (
+        "error",
+        "第{row}行有金额但没有项目名称，这一行的金额未计入汇总；请补上项目名称后重新报送",
+    ),
+    "continuation-row": (
+        "info",
+        "第{row}行没有项目名称，是上一项目“{name}”的附属行（{text}），金额不重复计入",
+    ),
+    "column-choice": (
+        "info",
+        "“{used}”（{used_col}列）和“{other}”（{other_col}列）都可作{field}：用{used_col}列，"
+        "{other_col}列未作{field}（{why}）；如需改用另一列，在 ledgerkit.toml 的 [columns] 中指定",
+    ),
+    "column-period": (
+        "warning",
+        "“{header}”写的是“{named}”，与报告期{period}不符，请核实是否报错了月份",
+    ),
     "bad-number": ("error", "“{field}”的值“{text}”{problem}，请改为数字（单位{money_unit}）"),
     "formula-no-value": (
         "error",
@@ -26,6 +60,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "cell-error": ("error", "“{field}”的值是错误值 {text}，请改正公式或填写数字"),
     "bad-date": ("warning", "“{field}”的值“{text}”不是日期，已原样保留"),
     "bad-started": ("warning", "“是否开工”的值“{text}”无法判断，请填“是”或“否”"),
+    "bad-flag": ("warning", "“{field}”的值“{text}”无法判断，请填“是”或“否”"),
     "unknown-category": ("warning", "项目类别“{text}”不是续建/新建/前期/竣工之一，已原样保留"),
     "row-unrecognised": ("warning", "第{row}行既不是项目也不是合计、小节或表尾，未计入：{text}"),
     "negative-money": ("error", "“{field}”为负数（{value}万元）"),
@@ -72,6 +107,11 @@ CODES: dict[str, tuple[Severity, str]] = {
         "“{name}”已存在，且不是 ledgerkit 写出后未经修改的问题反馈副本，未覆盖；"
         "本次的副本另存为“{new}”",
     ),
+    "node-overdue": (
+        "warning",
+        "“{name}”的“{node}”节点计划于{planned}完成，至{end}底尚未完成",
+    ),
+    "finish-overdue": ("warning", "“{name}”计划于{planned}竣工，至{end}底尚未竣工"),
     "ytd-decreased": (
         "error",
         "“{name}”累计完成投资由上月的{old}万元降为{new}万元，同一年度内累计数不应减少",
@@ -96,6 +136,21 @@ CODES: dict[str, tuple[Severity, str]] = {
     # the history store, not the data: the month's outputs are written all the same
     "history-unreadable": ("warning", "本月没有与往月核对：{reason}"),
     "history-not-recorded": ("warning", "汇总表已照常写出，但本月没有记入汇总记录：{reason}"),
+    # periods, targets and scores (issue 16)
+    "period-month-missing": (
+        "error",
+        "{month}没有汇总记录，{what}；请先用 ledgerkit merge 汇总该月（或 history rebuild）",
+    ),
+    "period-month-absent": (
+        "warning",
+        "{month}没有汇总记录（本期数据用不到该月，但该月的报送情况无从查考）",
+    ),
+    "target-twice": (
+        "warning",
+        "“{unit}”在 ledgerkit.toml 的 [[targets]] 和目标任务表里都有目标，采用 ledgerkit.toml 的",
+    ),
+    "target-unreadable": ("error", "“{unit}”的目标“{text}”不是数字，该项目标未采用"),
+    "targets-file-unreadable": ("error", "{reason}；本月各单位的目标完成率未计算"),
 }
 
 
@@ -106,6 +161,7 @@ CELL_CODES = frozenset(
         "bad-number",
         "bad-date",
         "bad-started",
+        "bad-flag",
         "unknown-category",
         "cell-error",
         "formula-no-value",

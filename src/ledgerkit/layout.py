@@ -31,7 +31,15 @@ ISSUE_HEADERS = ("序号", "严重程度", "代码", "文件", "工作表", "单
 SEVERITY_LABEL = {"error": "错误", "warning": "警告", "info": "提示"}
 
 # 文件情况: one row per input file (what became of it, and every row of it accounted for)
-FILE_STATUS_LABEL = {"merged": "已汇总", "failed": "读取失败", "skipped": "已跳过"}
+# a file of several sheets has a line per sheet: a sheet not counted (a view of another, a
+# summary, a registration card) is 未计入 with why; the store's readers skip those lines
+SHEET_SET_ASIDE = "未计入"
+FILE_STATUS_LABEL = {
+    "merged": "已汇总",
+    "failed": "读取失败",
+    "skipped": "已跳过",
+    SHEET_SET_ASIDE: SHEET_SET_ASIDE,
+}
 FILE_NAME, FILE_STATUS, FILE_REASON, FILE_UNIT, FILE_PROJECTS = (
     "文件",
     "状态",

@@ -26,6 +26,8 @@ SUMMED = ("total_investment", "annual_plan", "ytd_completed")  # the money a fig
 NORMAL, LAGGING, SEVERE = "正常", "滞后", "严重滞后"
 UNREPORTED = "未报送"  # the status of a unit that sent nothing: never a row of zeros
 BLANK = "未填"
+PRELIMINARY = "前期"  # the canonical category of 前期 / 储备 projects
+EXCLUDING_PRELIMINARY = "不含前期"  # settings.start_rate_base: 开工率 without them
 _TAG_SPLIT = re.compile(r"[、,，;；/／\s]+")
 
 
@@ -138,14 +140,23 @@ def slice_figures(
     settings: Settings,
     start_base: int | None = None,
 ) -> dict[str, Any]:
-    """Every figure of one slice of projects, from its sums."""
+    """Every figure of one slice of projects, from its sums. 开工率 is over `start_base` (a
+    target count handed down) when given, else over the slice's projects, less its 前期 ones
+    when `[start_rate] base = "不含前期"` (储备 projects cannot start this year)."""
     sums = totals(a.project for a in rows)
     completion = rate(sums["ytd_completed"], sums["annual_plan"])
     gap = None if completion is None else (completion - period.time_progress) * 100
+    started, base = sums["started"], start_base
+    if not start_base and settings.start_rate_base == EXCLUDING_PRELIMINARY:
+        eligible = [a.project for a in rows if a.project.category != PRELIMINARY]
+        started, base = sum(1 for p in eligible if p.started is True), len(eligible)
+    elif not start_base:
+        base = len(rows)
     return {
         "name": name,
         **sums,
-        "start_rate": rate(Decimal(sums["started"]), start_base or len(rows)),
+        "start_base": base,
+        "start_rate": rate(Decimal(started), base),
         "completion_rate": completion,
         "time_progress": period.time_progress,
         "gap": gap,
@@ -156,9 +167,16 @@ def slice_figures(
 
 
 def level_tags(value: Any) -> list[str]:
-    """'省重点、列入市考核' -> ['省级', '列入市考核']: each tag once, canonical where known."""
-    levels = load_schema().levels
-    tags = [levels.get(t, t) for t in _TAG_SPLIT.split(str(value or "")) if t]
+    """'省重点、列入市考核' -> ['省级', '列入市考核']: each tag once, canonical where known;
+    '省A' -> ['省级', '省A'] (a sub-list counted under its level and on its own)."""
+    schema = load_schema()
+    levels, sublists = schema.levels, schema.level_sublists
+    tags = []
+    for t in _TAG_SPLIT.split(str(value or "")):
+        if t:
+            tags.append(levels.get(t, t))
+            if t in sublists:
+                tags.append(t)
     return list(dict.fromkeys(tags))
 
 
@@ -257,7 +275,15 @@ def figures(
 
 def _unreported(name: str) -> dict[str, Any]:
     """A unit that sent nothing: named, with no figure (None, never 0)."""
-    keys = ("projects", "started", *SUMMED, "start_rate", "completion_rate", "time_progress")
+    keys = (
+        "projects",
+        "started",
+        *SUMMED,
+        "start_base",
+        "start_rate",
+        "completion_rate",
+        "time_progress",
+    )
     return {
         "name": name,
         **dict.fromkeys(keys),

@@ -18,6 +18,14 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
+from ledgerkit.columns import (
+    IGNORE,
+    ColumnRules,
+    Context,
+    Understanding,
+    choose,
+    is_tag_yes,
+)
 from ledgerkit.errors import NotALedger, UnreadableFile
 from ledgerkit.issues import Issue, issue
 from ledgerkit.layout import (
@@ -27,6 +35,8 @@ from ledgerkit.layout import (
     ROLLUP_PREFIX,
     SOURCE_HEADERS,
 )
+from ledgerkit.nodes import is_node_sheet
+from ledgerkit.period import Period, from_titles
 from ledgerkit.project import Project, Source, make
 from ledgerkit.read import RawBook, RawSheet, column_letter
 from ledgerkit.schema import Schema, load_schema
@@ -37,6 +47,7 @@ from ledgerkit.values import (
     money_problem,
     parse_category,
     parse_date,
+    parse_flag,
     parse_money,
     parse_started,
 )
@@ -55,6 +66,8 @@ TITLE, HEADER, BLANK, TOTAL, SUBTOTAL, SECTION, FOOTER, UNRECOGNISED = (
     "表尾",
     "未识别",
 )
+CONTINUATION = "附属行"  # a funding-source line under a project: its money is the project's
+PROJECT_ROW = "项目"  # rows read as projects, in check --explain
 
 _UNIT_IN_HEADER = re.compile(
     r"\(\s*(?:单位\s*[:：]?\s*)?(亿元|万元|千元|元)\s*\)|(亿元|万元|千元)$"
@@ -71,6 +84,7 @@ _SECTION = re.compile(
 _SECTION_NUMBERED = re.compile(
     r"^(?:[一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十]+[)）])\S"
 )
+_FOOTNOTE = re.compile(r"^\d{1,2}[、.．][^\d:：]{1,12}[:：]")
 _SECTION_NUMBER = re.compile(r"^[(（]?[一二三四五六七八九十]+[)）]?[、.．]?$")
 _TITLE_CUT = re.compile(r"\d{4}\s*年|重点|项目|台账|年度|\d{1,2}\s*[-—~至]\s*\d{1,2}\s*月|[(（]")
 _STEM_NOISE = re.compile(
@@ -89,6 +103,10 @@ class Column:
     field: str | None  # canonical field, or None: kept as an extra column
     money_unit: str = "万元"  # 万元 / 亿元 … of the column (money fields only)
     factor: Decimal = Decimal(1)  # to 万元
+    why: str = ""  # how the header was understood, for check --explain
+    unit_from: str = ""  # where the money unit came from
+    tag: str = ""  # a 是/否 column: the level tag its 是 gives (列入市考核)
+    override: bool = False  # set by the clerk's [columns] in ledgerkit.toml
 
     @property
     def letter(self) -> str:
@@ -120,6 +138,7 @@ class SheetLedger:
     stated_total: dict[str, Any] | None  # the unit's own 合计 row, parsed (money in 万元)
     issues: tuple[Issue, ...]
     rows_read: int
+    understanding: Understanding = field(default_factory=Understanding)  # check --explain
 
     def letter_of(self, field_key: str) -> str:
         """The column letter where this sheet holds a field ('' when absent)."""
@@ -129,17 +148,26 @@ class SheetLedger:
         return ""
 
 
-def normalise_book(book: RawBook, default_unit: str = "万元", rollup: bool = True) -> SheetLedger:
+def normalise_book(
+    book: RawBook,
+    default_unit: str = "万元",
+    rollup: bool = True,
+    *,
+    period: Period | None = None,
+    rules: ColumnRules | None = None,
+) -> SheetLedger:
     """The first visible sheet holding a ledger header, understood. Raises NotALedger.
     A workbook ledgerkit wrote is a district's, rolled up into a city's merge; with `rollup`
-    False it is read back as written (report, notices)."""
+    False it is read back as written (report, notices). `period` (when the run knows it)
+    tells this year's columns from others'; `rules` are the clerk's [columns] and [aliases]."""
     schema = load_schema()
     # a workbook ledgerkit wrote: its detail sheet, not a summary sheet that also names projects
     ordered = sorted(book.sheets, key=lambda s: s.name != DETAIL_SHEET)
-    for sheet in (s for s in ordered if not is_feedback_list(s)):
-        header = find_header(sheet.rows, schema)
+    # a 节点 sheet names projects too: it is read by nodes.read_nodes, never as the ledger
+    for sheet in (s for s in ordered if not is_feedback_list(s) and not is_node_sheet(s)):
+        header = find_header(sheet.rows, schema, rules)
         if header is not None:
-            ledger = normalise_sheet(book, sheet, header, default_unit)
+            ledger = normalise_sheet(book, sheet, header, default_unit, period=period, rules=rules)
             if sheet.name == DETAIL_SHEET and ledger.letter_of("unit"):
                 title = sheet.rows[: header[0]]
                 ledger = as_rollup(ledger, title) if rollup else as_written(ledger)
@@ -242,11 +270,23 @@ def _match(text: Any) -> str | None:
     return None
 
 
-def find_header(rows: list[list[Any]], schema: Schema) -> list[int] | None:
+def header_field(text: Any, rules: ColumnRules | None = None) -> str | None:
+    """The field a header names, the clerk's [columns] and [aliases] first (None: none, or a
+    column set to be ignored)."""
+    if rules:
+        key = rules.named([clean_text(text)]) or rules.aliases.get(normalise_header(text))
+        if key:
+            return None if key == IGNORE else key
+    return match_field(text)
+
+
+def find_header(
+    rows: list[list[Any]], schema: Schema, rules: ColumnRules | None = None
+) -> list[int] | None:
     """Row indexes (0-based) of the header: the first row naming 项目名称 and two more fields,
     plus the group row above it or the sub-header row below it when there is one."""
     for r, row in enumerate(rows[:HEADER_SCAN_ROWS]):
-        fields = [match_field(v) for v in row if isinstance(v, str)]
+        fields = [header_field(v, rules) for v in row if isinstance(v, str)]
         if "name" in fields and len({f for f in fields if f}) >= 3:
             header = [r]
             if r + 1 < len(rows) and _is_subheader(rows[r + 1], row):
@@ -257,10 +297,27 @@ def find_header(rows: list[list[Any]], schema: Schema) -> list[int] | None:
     return None
 
 
+_SENTENCE = re.compile(r"[，。；！？,;!?]")
+_NUMBER_TEXT = re.compile(r"^[-+]?[\d,，]+(?:\.\d+)?$")
+
+
 def _is_subheader(row: list[Any], above: list[Any]) -> bool:
-    """The row under a header that names sub-columns (总投资 / 年度计划 under 投资情况)."""
+    """The row under a header that names sub-columns (总投资 / 年度计划 under 投资情况).
+    Never a project row whose text happens to say 进度 or 问题 ("受雨季影响，施工进度滞后"):
+    headers are short words, not sentences, and carry no amounts, not even typed as text."""
     if any(isinstance(v, int | float) and not isinstance(v, bool) for v in row):
         return False
+    texts = [clean_text(v) for v in row if isinstance(v, str)]
+    if any(_NUMBER_TEXT.match(t) for t in texts if len(t) > 1):  # "1,200": a CSV's amounts
+        return False
+    if any(len(t) > 30 or _SENTENCE.search(t) for t in texts):
+        return False
+    # under 项目名称 a sub-header row is blank or names a field; a project row names a project
+    name_col = next((c for c, v in enumerate(above) if match_field(v) == "name"), None)
+    if name_col is not None and name_col < len(row):
+        under = row[name_col]
+        if isinstance(under, str) and under.strip() and not match_field(under):
+            return False
     new = [
         c
         for c, v in enumerate(row)
@@ -286,11 +343,16 @@ def _is_group_row(row: list[Any], header: list[Any]) -> bool:
 
 
 def build_columns(
-    rows: list[list[Any]], header: list[int], default_factor: tuple[str, Decimal], schema: Schema
+    rows: list[list[Any]],
+    header: list[int],
+    default_factor: tuple[str, Decimal],
+    schema: Schema,
+    rules: ColumnRules | None = None,
+    unit_from: str = "",
 ) -> tuple[Column, ...]:
-    """Map every header cell to a field and a money unit; the first column for a field wins."""
+    """Map every header cell to a field (or `IGNORE`, by the clerk's [columns]) and a money
+    unit, saying how. Several columns may name one field: `columns.choose` picks one."""
     width = max(len(rows[r]) for r in header)
-    seen: set[str] = set()
     columns = []
     for c in range(width):
         parts = []
@@ -300,20 +362,41 @@ def build_columns(
                 parts.append(text)
         if not parts:
             continue
-        key = next((k for k in (match_field(p) for p in reversed(parts)) if k), None)
-        if key in seen:
-            key = None
-        if key:
-            seen.add(key)
+        key, why, override = _column_field(parts, rules)
         unit, factor = default_factor
+        where = unit_from
         for part in reversed(parts):  # the sub-header's own unit wins over the group's
             m = _UNIT_IN_HEADER.search(part)
             if m:
                 unit = m.group(1) or m.group(2)
                 factor = schema.money_units[unit]
+                where = "表头" if part == parts[-1] else f"分组表头“{part}”"
                 break
-        columns.append(Column(c, "/".join(parts), key, unit, factor))
+        columns.append(Column(c, "/".join(parts), key, unit, factor, why, where, "", override))
     return tuple(columns)
+
+
+def _column_field(parts: list[str], rules: ColumnRules | None) -> tuple[str | None, str, bool]:
+    """(field, how it was recognised, set by the clerk) of a header's rows, the lowest first."""
+    if rules:
+        key = rules.named(parts)
+        if key:
+            return key, "ledgerkit.toml 的 [columns] 指定", True
+        for part in reversed(parts):
+            key = rules.aliases.get(normalise_header(part))
+            if key:
+                return key, f"ledgerkit.toml 的 [aliases] 写法“{part}”", False
+    return _known_field(tuple(parts))
+
+
+@lru_cache(maxsize=4096)  # every file spells its headers again
+def _known_field(parts: tuple[str, ...]) -> tuple[str | None, str, bool]:
+    for part in reversed(parts):
+        key = match_field(part)
+        if key:
+            how = "常见写法" if normalise_header(part) in _alias_index() else "表头含关键词"
+            return key, f"{how}“{part}”", False
+    return None, "", False
 
 
 def _unit_line(rows: list[list[Any]], before: int, schema: Schema) -> tuple[str, Decimal] | None:
@@ -381,6 +464,8 @@ def classify_row(raw: list[Any], name: Any, schema: Schema) -> tuple[str, str]:
             return TOTAL, first
     if compact.startswith(schema.footer_words):
         return FOOTER, first
+    if len(cells) <= 2 and not _has_number(raw) and _FOOTNOTE.match(compact):
+        return FOOTER, first  # "1、项目性质：指前期、续建…", a numbered note under the table
     if _SECTION_NUMBERED.match(compact):  # "一、续建项目（45个）", maybe carrying its 小计
         return SECTION, first
     if len(cells) <= 2 and not _has_number(raw) and _SECTION.match(compact):
@@ -419,15 +504,30 @@ class _Collector:
 
 
 def normalise_sheet(
-    book: RawBook, sheet: RawSheet, header: list[int], default_unit: str = "万元"
+    book: RawBook,
+    sheet: RawSheet,
+    header: list[int],
+    default_unit: str = "万元",
+    *,
+    period: Period | None = None,
+    rules: ColumnRules | None = None,
 ) -> SheetLedger:
     """Understand one sheet whose header rows are known."""
     schema = load_schema()
     unit_line = _unit_line(sheet.rows, header[0], schema)
     default = unit_line or (default_unit, schema.money_units[default_unit])
+    unit_from = (
+        f"表上方“单位：{unit_line[0]}”" if unit_line else f"表中未注明，按默认{default_unit}"
+    )
     # group cells merged across (投资情况（亿元） over D:F) name every column under them
     heads = fill_merged(sheet, header, set(), upto=header[-1] + 1)
-    columns = build_columns(heads, header, default, schema)
+    found = build_columns(heads, header, default, schema, rules, unit_from)
+    ignored = tuple(c for c in found if c.field == IGNORE)
+    ctx = _context(period, sheet.rows[: header[0]])
+    choice = choose(
+        [c for c in found if c.field != IGNORE], sheet.rows[header[-1] + 1 :], ctx, schema
+    )
+    columns = choice.columns
     money_cols = {
         c.index
         for c in columns
@@ -435,6 +535,8 @@ def normalise_sheet(
     }
     rows = fill_merged(sheet, header, money_cols)
     out = _Collector(book.label, sheet.name)
+    for f in choice.findings:
+        out.add(f.code, header[-1] + 1, f.col, **f.values)
     for r in range(header[0]):
         out.set_aside.append(
             SetAside(
@@ -457,28 +559,48 @@ def normalise_sheet(
     stated_total: dict[str, Any] | None = None
     name_col = by_field["name"].index
     plan = _plan(columns, schema)
+    rows_of = _RowContext()
     for r in range(header[-1] + 1, len(rows)):
         raw = sheet.rows[r]
         kind, text = classify_row(raw, raw[name_col] if name_col < len(raw) else None, schema)
+        if kind == "project" and rows_of.block and rows_of.in_block(raw):
+            kind = SUBTOTAL  # "     预备重点项目（10项）": the 其中 block's next line
         if kind == "project":
             parsed = _parse_project(rows[r], r, plan, sheet.bad_cells, schema, out)
             if parsed is None:
                 out.set_aside.append(SetAside(r + 1, UNRECOGNISED, text))
                 out.add("row-unrecognised", r + 1, row=r + 1, text=text[:60])
+                rows_of.after(UNRECOGNISED, "")
                 continue
             values, extras = parsed
+            if not values.get("name"):
+                kind = rows_of.nameless(values, extras, out, r, name_col)
+                out.set_aside.append(SetAside(r + 1, kind, text))
+                rows_of.after(kind, text)
+                continue
             values.setdefault("unit", unit)
             if not values.get("category") and section_category:
                 values["category"] = section_category
             values["started"] = _started(values)
             out.projects.append(make(Source(out.file, out.sheet, r + 1), values, extras))
+            rows_of.last, rows_of.block = "project", False  # after(), without its call
             continue
         if kind == SECTION:
             section_category = category_in(text.replace(" ", ""), schema) or section_category
         if kind == TOTAL and stated_total is None:
             stated_total = _parse_total(rows[r], r, columns, schema)
         out.set_aside.append(SetAside(r + 1, kind, text))
+        rows_of.after(kind, text)
     _flag_formula_columns(sheet, columns, {p.source.row - 1 for p in out.projects}, out)
+    understanding = Understanding(
+        choice.why,
+        choice.filled,
+        ignored,
+        default[0],
+        unit_from,
+        ctx.text,
+        ctx.source,
+    )
     return SheetLedger(
         file=book.label,
         sheet=sheet.name,
@@ -492,7 +614,84 @@ def normalise_sheet(
         stated_total=stated_total,
         issues=tuple(out.issues),
         rows_read=len(sheet.rows),
+        understanding=understanding,
     )
+
+
+def _context(period: Period | None, title_rows: list[list[Any]]) -> Context:
+    """The period a sheet is read for: the run's, else the one its title names (its year
+    alone when the title names no month)."""
+    if period is not None:
+        return Context(period.year, period.month, "报告期")
+    texts = [clean_text(v) for row in title_rows for v in row if isinstance(v, str)]
+    named = from_titles(texts)
+    if named is not None:
+        return Context(named.year, named.month, "标题")
+    year = next((m.group(1) for t in texts if (m := _TITLE_YEAR.search(t))), None)
+    return Context(int(year), None, "标题") if year else Context()
+
+
+_TITLE_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+_INDENT = re.compile(r"^[ \t\u3000]{2,}")
+_FUNDING = re.compile(r"资金来源|资金渠道|资金构成|资金筹措|筹资方式")
+_NAMES = {"unit": "name", "owner": "name", "leader": "name"}  # text fields of names (_one_line)
+_UNIT_END = tuple("局办委镇乡处站所队院馆心司厂场园校会部社区县行")
+_NAME_SPLIT = re.compile(r"\s*\n\s*")
+
+
+def _one_line(key: str, text: str) -> str:
+    """A unit's name broken over two lines in its cell ('区农业\n农村局') is one name; two
+    leaders (or two units) one per line are two, written 张三、李四."""
+    lines = [t for t in _NAME_SPLIT.split(text) if t]
+    two = key == "leader" or all(len(t) >= 3 and t.endswith(_UNIT_END) for t in lines)
+    return ("、" if two else "").join(lines)
+
+
+class _RowContext:
+    """What the rows above tell about the next one: the project a funding-source row belongs
+    to, and the 其中 block an indented line continues."""
+
+    def __init__(self) -> None:
+        self.last = ""  # the kind of the last row that was not blank nor a funding line
+        self.block = False  # inside a 其中 block: a 其中 line, then its indented lines
+
+    def after(self, kind: str, text: str) -> None:
+        if kind in (BLANK, CONTINUATION):
+            return
+        self.block = kind == SUBTOTAL and (self.block or text.replace(" ", "").startswith("其中"))
+        self.last = kind
+
+    def in_block(self, raw: list[Any]) -> bool:
+        """Inside a 其中 block: is this line indented (a line of the block)?"""
+        first = next((v for v in raw if isinstance(v, str) and v.strip()), None)
+        return bool(first and _INDENT.match(first))
+
+    def nameless(
+        self, values: dict[str, Any], extras: dict[str, Any], out: _Collector, r: int, col: int
+    ) -> str:
+        """A row with money and no name: the funding-source line of the project above (its
+        money belongs to that project and is not counted again), else an error whose money
+        is left out of the totals."""
+        above = out.projects[-1] if out.projects and self.last == "project" else None
+        funding = [h for h in extras if _FUNDING.search(h)]
+        repeated = (
+            above is not None
+            and values.get("total_investment") is not None
+            and values.get("total_investment") == above.total_investment
+        )
+        if above is not None and (funding or repeated):
+            if funding:
+                said = "；".join(str(extras[h]) for h in funding)
+                kept = dict(above.extras)
+                for h in funding:
+                    kept[h] = "；".join(str(v) for v in (kept.get(h), extras[h]) if v)
+                out.projects[-1] = replace(above, extras=kept)
+            else:
+                said = "总投资与上一项目相同"
+            out.add("continuation-row", r + 1, row=r + 1, name=str(above.name), text=said[:60])
+            return CONTINUATION
+        out.add("missing-name", r + 1, col, row=r + 1)
+        return UNRECOGNISED
 
 
 def _row_text(row: list[Any]) -> str:
@@ -507,8 +706,10 @@ def _plan(columns: tuple[Column, ...], schema: Schema) -> Plan:
     is the field, or the header of a column kept as an extra (kind '')."""
     fields = schema.fields
     return [
-        (c.index, c.field, fields[c.field].kind, fields[c.field].label, c)
+        (c.index, c.field, _NAMES.get(c.field, fields[c.field].kind), fields[c.field].label, c)
         if c.field
+        else (c.index, c.tag, "tag", "", c)
+        if c.tag
         else (c.index, c.header, "", "", c)
         for c in columns
     ]
@@ -526,6 +727,7 @@ def _parse_project(
     None when the row holds nothing but unmapped notes (reported by the caller)."""
     project: dict[str, Any] = {}
     extras: dict[str, Any] = {}
+    tags: list[str] = []
     width = len(row)
     too_long = False
     for i, key, kind, label, col in plan:
@@ -556,6 +758,20 @@ def _parse_project(
                 parsed = parse_money(value, col.factor, schema)
             except ValueError:
                 parsed = _UNREADABLE
+        elif kind == "name":  # 责任单位, 项目业主, 包抓领导: text, one name per line tidied
+            parsed = _text_value(value, schema)
+            if parsed.__class__ is str:
+                if parsed:
+                    project[key] = _one_line(key, parsed) if "\n" in parsed else parsed
+                continue
+            if parsed is None:
+                continue
+        elif kind == "tag":  # 列入市考核: 是 puts the project on that list; the cell is kept
+            if not is_empty(value, schema):
+                extras[col.header] = _plain(value)
+                if is_tag_yes(value):
+                    tags.append(key)
+            continue
         else:
             parsed = _parse_value(kind, value, col, schema)
         if parsed is _UNREADABLE:
@@ -567,16 +783,21 @@ def _parse_project(
         if parsed is not None and not (isinstance(parsed, str) and not parsed):
             project[key] = parsed
             too_long = too_long or (isinstance(parsed, str) and len(parsed) > EXCEL_MAX_TEXT)
+    if tags:
+        project["level"] = "、".join(dict.fromkeys([*_level_parts(project.get("level")), *tags]))
     if too_long:
         _fit_texts(project, extras, tuple(p[-1] for p in plan), r, out)
-    if not project.get("name"):
-        # nameless: a project only if it carries money (its sums count); a note typed alone
-        # in 备注 or 形象进度 ("以下为新增项目") is not a project, and is reported as such
-        if not any(schema.fields[k].kind == "money" for k in project if k in schema.fields):
-            return None
-        name_col = by_field_col(tuple(p[-1] for p in plan), "name")
-        out.add("missing-name", r + 1, name_col, row=r + 1)
+    # nameless: the caller tells a funding line from a row in error if it carries money; a
+    # note typed alone in 备注 or 形象进度 ("以下为新增项目") is not a project
+    if not project.get("name") and not any(
+        schema.fields[k].kind == "money" for k in project if k in schema.fields
+    ):
+        return None
     return project, extras
+
+
+def _level_parts(level: Any) -> list[str]:
+    return [str(level)] if level not in (None, "") else []
 
 
 def _fit_texts(
@@ -621,6 +842,8 @@ def _parse_value(kind: str, value: Any, col: Column, schema: Schema) -> Any:
             return parse_date(value)
         if kind == "started":
             return parse_started(value, schema)
+        if kind == "flag":
+            return parse_flag(value, schema)
         if kind == "category":
             if is_empty(value, schema):
                 return None
@@ -682,6 +905,8 @@ def _report_unreadable(
         out.add("bad-date", r + 1, col.index, field=label, text=text)
     elif kind == "started":
         out.add("bad-started", r + 1, col.index, text=text)
+    elif kind == "flag":
+        out.add("bad-flag", r + 1, col.index, field=label, text=text)
     elif kind == "category":
         out.add("unknown-category", r + 1, col.index, text=text)
 

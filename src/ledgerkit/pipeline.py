@@ -17,6 +17,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from ledgerkit.columns import ColumnRules, explain
 from ledgerkit.errors import (
     BadOutput,
     LedgerkitError,
@@ -29,16 +30,24 @@ from ledgerkit.errors import (
 from ledgerkit.isolation import Guard, default_workers, load_all
 from ledgerkit.issues import CELL_CODES, Issue, issue
 from ledgerkit.layout import DETAIL_SHEET, FEEDBACK_SUFFIX, is_merged_workbook
+from ledgerkit.leaders import by_leader, with_problem_ledger
 from ledgerkit.lock import workspace_lock
-from ledgerkit.merging import FAILED, MERGED, SKIPPED, FileResult, MergeResult
+from ledgerkit.merging import FAILED, MERGED, SKIPPED, FileResult, MergeResult, sheet_lines
 from ledgerkit.merging import merge as merge_files
 from ledgerkit.metrics import Assessed, assess, breakdown, figures, to_json, totals
-from ledgerkit.normalise import TITLE, SheetLedger, normalise_book
+from ledgerkit.nodes import SHEET as NODE_SHEET
+from ledgerkit.nodes import Node, month_nodes, name_overdue, read_nodes
+from ledgerkit.nodes import check as check_nodes
+from ledgerkit.nodes import summary as node_summary
+from ledgerkit.normalise import TITLE, SheetLedger
 from ledgerkit.period import Period, from_paths, from_titles
+from ledgerkit.problems import summary as problem_summary
 from ledgerkit.project import Project, name_key, units_of
 from ledgerkit.queries import expected_units, submissions
+from ledgerkit.rates import honest_rates
 from ledgerkit.read import LEDGER_SUFFIXES, RawBook, is_lock_file, read_book
 from ledgerkit.settings import Settings
+from ledgerkit.sheets import read_book_ledgers
 from ledgerkit.store import (
     STORE_NAME,
     FileMeta,
@@ -49,6 +58,7 @@ from ledgerkit.store import (
     project_key,
     rename_keys,
 )
+from ledgerkit.targets import add_targets, targets_or_finding
 from ledgerkit.trend import trend
 from ledgerkit.validate import check_duplicates, check_sheet
 from ledgerkit.validate_months import compare_months, streak_issues
@@ -62,13 +72,17 @@ __all__ = [
     "discover",
     "history",
     "init",
+    "lists_report",
     "load_file",
     "merge",
     "merge_month",
     "merge_paths",
     "notices",
+    "period_report",
+    "problems",
     "rebuild",
     "report",
+    "score",
     "status",
     "template",
 ]
@@ -155,25 +169,40 @@ def load_file(
     *,
     password: str | None = None,
     rollup: bool = True,
+    period: Period | None = None,
+    rules: ColumnRules | None = None,
 ) -> FileResult:
     """Read, understand and check one file; a bad file becomes a FileResult, never a crash.
     `password` opens workbooks protected by an open password; without `rollup`, a workbook
-    ledgerkit wrote is read back as written, not as a district's ledger."""
+    ledgerkit wrote is read back as written, not as a district's ledger. `period` (when known
+    before reading) and `rules` (the clerk's [columns], [aliases]) tell which column is which."""
     book: RawBook | None = None
     try:
         book = read_book(path, password)
-        ledger = normalise_book(book, default_unit, rollup)
+        read = read_book_ledgers(book, default_unit, rollup, period=period, rules=rules)
     except NotALedger as exc:
         skipped = (issue("file-skipped", path.name, reason=exc.reason),)
         sha256, mtime = _read(book, exc)
-        return FileResult(path, SKIPPED, exc.reason, None, skipped, sha256, mtime)
+        return FileResult(path, SKIPPED, exc.reason, (), skipped, sha256, mtime)
     except UnreadableFile as exc:
         failed = (issue("file-unreadable", path.name, reason=exc.reason),)
         sha256, mtime = _read(book, exc)
-        return FileResult(path, FAILED, exc.reason, None, failed, sha256, mtime)
+        return FileResult(path, FAILED, exc.reason, (), failed, sha256, mtime)
     hidden = tuple(issue("sheet-hidden", path.name, name, name=name) for name in book.hidden)
-    found = ledger.issues + check_sheet(ledger) + hidden
-    return FileResult(path, MERGED, "", ledger, found, book.sha256, book.mtime)
+    found = [i for led in read.ledgers for i in (*led.issues, *check_sheet(led))]
+    # its 节点 sheet, if it has one, for the unit of its (first) list
+    nodes, bad_dates = read_nodes(book, read.ledgers[0].unit if read.ledgers else "")
+    return FileResult(
+        path,
+        MERGED,
+        "",
+        read.ledgers,
+        (*found, *read.issues, *hidden, *bad_dates),
+        sha256=book.sha256,
+        mtime=book.mtime,
+        nodes=nodes,
+        notes=read.notes,
+    )
 
 
 def reading_guard(settings: Settings) -> Guard:
@@ -205,14 +234,23 @@ def merge_paths(
     file read, from this thread (the command line draws a progress bar)."""
     settings = settings or Settings()
     candidates, skipped = discover(paths)
-    load = partial(load_file, default_unit=settings.money_unit, password=password, rollup=rollup)
+    known = period or from_paths(paths, settings.year)  # this year's columns are told by it
+    rules = ColumnRules.of(settings.column_map, settings.header_aliases)
+    load = partial(
+        load_file,
+        default_unit=settings.money_unit,
+        password=password,
+        rollup=rollup,
+        period=known,
+        rules=rules,
+    )
     loaded = load_all(candidates, load, reading_guard(settings), on_file)
 
     explicit = {p.resolve() for p in paths if p.is_file()}
     loaded = pick_versions(skip_own_outputs(loaded, explicit))
     files = loaded + skipped
-    ledgers = [f.ledger for f in loaded if f.ledger is not None]
-    period = period or from_paths(paths, settings.year) or from_titles(_titles(ledgers))
+    ledgers = [led for f in loaded for led in f.ledgers]
+    period = known or from_titles(_titles(ledgers))
     return merge_files(files, period, check_duplicates(ledgers), settings.canonical_unit)
 
 
@@ -239,7 +277,7 @@ def skip_own_outputs(files: list[FileResult], explicit: set[Path]) -> list[FileR
     skip = issue("file-skipped", "", reason=OWN_OUTPUT)
     return [
         replace(
-            f, status=SKIPPED, reason=OWN_OUTPUT, ledger=None, issues=(replace(skip, file=f.label),)
+            f, status=SKIPPED, reason=OWN_OUTPUT, ledgers=(), issues=(replace(skip, file=f.label),)
         )
         if i in walked
         else f
@@ -260,16 +298,16 @@ def pick_versions(files: list[FileResult]) -> list[FileResult]:
     nothing is dropped on a guess."""
     kept = list(files)
     by_unit: dict[str, list[int]] = {}  # only files of one unit can be versions of each other
-    ledgers: dict[int, SheetLedger] = {}
-    for i, f in enumerate(files):
-        if f.ledger is None:
-            continue
-        ledgers[i] = f.ledger
-        if not f.ledger.letter_of("unit"):  # a unit per row: a department's file
-            by_unit.setdefault(f.ledger.unit, []).append(i)
-    groups = [g for g in by_unit.values() if len(g) > 1] + _copy_pairs(files, ledgers)
+    read = {i: f for i, f in enumerate(files) if f.ledgers}
+    for i, f in read.items():
+        # a unit per row (a department's file) has no one unit; a sheet per area, its areas
+        if not any(led.letter_of("unit") for led in f.ledgers):
+            by_unit.setdefault("、".join(sorted(f.units)), []).append(i)
+    groups = [g for g in by_unit.values() if len(g) > 1] + _copy_pairs(files, read)
     for group in groups:
-        names = {i: {name_key(p.name) for p in ledgers[i].projects} for i in group}
+        names = {
+            i: {name_key(p.name) for led in files[i].ledgers for p in led.projects} for i in group
+        }
         for i in group:
             for j in group:
                 if i == j or kept[i] is not files[i] or kept[j] is not files[j]:
@@ -282,7 +320,7 @@ def pick_versions(files: list[FileResult]) -> list[FileResult]:
     return kept
 
 
-def _copy_pairs(files: list[FileResult], ledgers: dict[int, SheetLedger]) -> list[list[int]]:
+def _copy_pairs(files: list[FileResult], ledgers: dict[int, FileResult]) -> list[list[int]]:
     """Each feedback copy read as a ledger with the files it was made from, by name:
     卧龙镇_问题反馈.xlsx and 卧龙镇（xls）_问题反馈.xlsx go with 卧龙镇.xls."""
     groups = []
@@ -314,7 +352,7 @@ def _set_aside(older: FileResult, newer: FileResult) -> FileResult:
     else:
         reason = f"ledgerkit 写出后未经修改的问题反馈副本，已采用“{newer.label}”"
         found = issue("feedback-unchanged", older.label, original=newer.label)
-    return replace(older, status=SKIPPED, reason=reason, ledger=None, issues=(found,))
+    return replace(older, status=SKIPPED, reason=reason, ledgers=(), issues=(found,))
 
 
 # --- a month with its figures and its history --------------------------------------------
@@ -330,6 +368,7 @@ class MonthRun:
     figures: dict[str, Any] | None = None
     kept: tuple[Kept, ...] = ()
     files: tuple[FileMeta, ...] = ()  # what the store keeps of the input files
+    nodes: tuple[Node, ...] = ()  # the month's 节点, joined to its projects
     output: Path | None = None
     written: tuple[Path, ...] = ()
 
@@ -368,6 +407,7 @@ class MonthRun:
                     "status": f.status,
                     "projects": f.projects,
                     "reason": f.reason,
+                    "sheets": [line.to_dict() for line in sheet_lines(f)],
                 }
                 for f in result.files
             ],
@@ -405,6 +445,9 @@ def merge_month(
     received: list[dict[str, Any]] = [] if merged_workbook else [m.__dict__ for m in metas]
     earlier: dict[Period, list[Kept]] = {}
     last_year, seen = None, []
+    sheet_nodes = [
+        replace(n, unit=settings.canonical_unit(n.unit)) for f in result.files for n in f.nodes
+    ]
     if store.exists():  # no month kept yet: nothing to compare with, and nothing created
         try:
             with Store(store, read_only=True) as s:
@@ -415,6 +458,10 @@ def merge_month(
                 seen = s.units()
                 if merged_workbook is not None:
                     received = s.files(p.key)
+                    # the workbook's own 节点 sheet, else (a workbook of before) the store's
+                    sheet_nodes = sheet_nodes or [
+                        n for n in s.nodes(p.key) if n.source == NODE_SHEET
+                    ]
         except StoreProblem as exc:  # the month goes on without its history, and says so
             earlier, last_year, seen = {}, None, []
             problem = issue("history-unreadable", store.name, reason=str(exc))
@@ -422,12 +469,32 @@ def merge_month(
         else:
             found = _across_months(p, kept, earlier, result, settings.streak_months)
             result = replace(result, issues=result.issues + found)
+    nodes = month_nodes(sheet_nodes, kept)
+    late = check_nodes(nodes, p, result.letters())
+    result = replace(result, issues=result.issues + tuple(late))
+    assessed = tuple(name_overdue(assessed, [k.key for k in kept], nodes, p))
     if merged_workbook is not None and not received:  # the month is not in the store
         received = [m.__dict__ for m in files_from_workbook(merged_workbook)]
     expected = expected_units(settings, [*seen, *(str(f["unit"]) for f in received)])
     reported = submissions(received, expected, p, settings)
     month_figures = figures(assessed, p, settings, unreported=reported["missing"])
     month_figures["submissions"] = reported
+    month_figures.update(
+        honest_rates(
+            assessed,
+            p,
+            settings,
+            month_figures,
+            _projects(last_year) if last_year is not None else None,
+        )
+    )
+    with_targets, target_found = targets_or_finding(settings)
+    month_figures = add_targets(month_figures, with_targets, p)
+    if target_found:
+        result = replace(result, issues=result.issues + target_found)
+    month_figures["nodes"] = node_summary(nodes, p)
+    month_figures["by_leader"] = by_leader(assessed, p, settings)
+    month_figures["problem_ledger"] = problem_summary([], "")  # from the store: read_merged
     month_figures["trend"] = trend(
         p,
         result.projects,
@@ -435,7 +502,7 @@ def merge_month(
         _projects(last_year) if last_year is not None else None,
         expected,
     )
-    return MonthRun(result, assessed, month_figures, kept, metas)
+    return MonthRun(result, assessed, month_figures, kept, metas, tuple(nodes))
 
 
 def _across_months(
@@ -460,21 +527,31 @@ def _projects(kept: list[Kept]) -> list[Project]:
     return [k.project for k in kept]
 
 
-def record_month(month: MonthRun, store: Path) -> bool:
+def record_month(month: MonthRun, store: Path, settings: Settings) -> bool:
     """Keep a merged month in the store (one transaction); False if nothing changed.
     Raises StoreProblem when the store cannot be written."""
     period = month.result.period
     if period is None:
         return False
     with Store(store) as s:
-        return s.record(period.key, month.files or file_meta(month.result.files), month.kept)
+        files = month.files or file_meta(month.result.files)
+        return s.record(period.key, files, month.kept, month.nodes, made_with(settings))
 
 
-def _recorded(month: MonthRun, store: Path) -> MonthRun:
+def made_with(settings: Settings) -> str:
+    """What besides its files' bytes makes a month's kept rows: ledgerkit's version and the
+    settings (all of them, less where they were found: a setting that changes nothing kept
+    costs one more version in the store, a missed one would keep stale rows)."""
+    from ledgerkit import __version__
+
+    return f"{__version__} {replace(settings, workspace=None, warnings=())!r}"
+
+
+def _recorded(month: MonthRun, store: Path, settings: Settings) -> MonthRun:
     """The month kept in the store; a store that cannot take it is a warning on the run (the
     workbook is already written: the store is a convenience, rebuilt from the workbooks)."""
     try:
-        record_month(month, store)
+        record_month(month, store, settings)
     except StoreProblem as exc:
         problem = issue("history-not-recorded", store.name, reason=str(exc))
         return replace(month, result=replace(month.result, issues=(*month.result.issues, problem)))
@@ -504,8 +581,8 @@ def merge(
     with workspace_lock(store):  # a second merge here would leave workbook and store apart
         month = merge_month(paths, period, settings, store, password=password, on_file=on_file)
         title = ledger_title(settings.region, month.result.period)
-        write_workbook(month.result, out, title, month.figures, settings)
-        return replace(_recorded(month, store), output=out)
+        write_workbook(month.result, out, title, month.figures, settings, nodes=month.nodes)
+        return replace(_recorded(month, store, settings), output=out)
 
 
 def check(
@@ -516,10 +593,12 @@ def check(
     feedback: Path | None = None,
     password: str | None = None,
     on_file: OnFile | None = None,
+    on_written: OnFile | None = None,
 ) -> MonthRun:
     """`ledgerkit check`: the month read and checked, nothing merged or kept; with
     `feedback`, each unit's file with its problems marked, written to that folder; a copy
-    written otherwise than asked, or not at all, is a finding of its file."""
+    written otherwise than asked, or not at all, is a finding of its file. `on_file` follows
+    the reading, `on_written` the copies written."""
     if feedback is not None:
         output_folder(feedback, "问题反馈副本")
     store = store_path(settings, default_output(paths).parent)
@@ -528,9 +607,15 @@ def check(
         return month
     from ledgerkit.feedback import write_feedback
 
-    done = write_feedback(month.result, feedback)
+    done = write_feedback(month.result, feedback, on_written)
     result = replace(month.result, issues=month.result.issues + done.issues)
     return replace(month, result=result, written=done.written)
+
+
+def explain_month(result: MergeResult) -> list[dict[str, Any]]:
+    """`check --explain`: how each sheet read was understood (its rows, its columns, its
+    money unit and period), in file order; `--json` prints this list as it is."""
+    return [explain(led) for f in result.files for led in f.ledgers]
 
 
 def read_merged(ledger: Path, settings: Settings, period: Period | None) -> MonthRun:
@@ -539,6 +624,14 @@ def read_merged(ledger: Path, settings: Settings, period: Period | None) -> Mont
     month = merge_month([ledger], period, settings, store, merged_workbook=ledger)
     if month.figures is None:
         raise LedgerkitError("无法确定报告期，请用 --period YYYY-MM 指定，例如 --period 2024-04")
+    try:
+        problems = month_problems(settings, ledger.resolve().parent, month)
+    except StoreProblem:  # said already as history-unreadable: the bulletin goes on without
+        problems = []
+    month.figures["problem_ledger"] = problem_summary(problems, month.figures["period"]["key"])
+    month.figures["by_leader"] = with_problem_ledger(
+        month.figures["by_leader"], month.kept, problems
+    )
     return month
 
 
@@ -570,13 +663,17 @@ def report(
     output: Path | None = None,
     fmt: str | None = None,
     xlsx: Path | None = None,
+    by_leader: bool = False,
 ) -> ReportRun:
     """`ledgerkit report`: figures of a merged workbook; the bulletin to `output` (its format
     from the name's suffix unless `fmt` says) or, as md or html without an output, a preview;
-    the summary workbook to `xlsx`."""
+    the summary workbook to `xlsx`. `by_leader`: `output` gets one page per 包抓领导 instead
+    of the bulletin."""
     from ledgerkit.bulletin import bulletin
     from ledgerkit.output import atomic_write
 
+    if by_leader:
+        return _leader_report(ledger, settings, period, output)
     output, fmt = _bulletin_output(output, fmt, ledger)
     if xlsx is not None:
         xlsx = output_file(xlsx, (".xlsx",), f"{ledger.stem}（重写）.xlsx", "汇总表")
@@ -597,6 +694,24 @@ def report(
     return ReportRun(month, preview, tuple(written))
 
 
+def _leader_report(
+    ledger: Path, settings: Settings, period: Period | None, output: Path | None
+) -> ReportRun:
+    """`report --by-leader -o 包抓领导.docx`: one page per 包抓领导 (template 包抓领导.docx)."""
+    from ledgerkit.leaders import leader_pages
+    from ledgerkit.output import atomic_write
+
+    if output is None:
+        raise BadOutput("--by-leader 要用 -o 指定写到哪个文件，例如 -o 包抓领导.docx")
+    output = output_file(output, (".docx",), "包抓领导.docx", "包抓领导情况")
+    month = read_merged(ledger, settings, period)
+    if not (month.figures or {}).get("by_leader"):
+        raise LedgerkitError(f"“{ledger.name}”的项目都没有填包抓领导，没有可写的内容")
+    data = leader_pages(month.figures or {}, settings)
+    atomic_write(output, lambda tmp: tmp.write_bytes(data), "包抓领导情况")
+    return ReportRun(month, None, (output,))
+
+
 def _rewrite(ledger: Path, month: MonthRun, out: Path, settings: Settings) -> None:
     """A merged workbook written again as it was read: its 问题清单 and 文件情况 kept (the
     checks across files and months were made when it was merged), plus what this reading
@@ -608,7 +723,7 @@ def _rewrite(ledger: Path, month: MonthRun, out: Path, settings: Settings) -> No
     found = tuple(i for i in month.result.issues if i.code in CELL_CODES)
     result = replace(month.result, issues=found)
     title = ledger_title(settings.region, result.period)
-    write_workbook(result, out, title, month.figures, settings, kept)
+    write_workbook(result, out, title, month.figures, settings, kept, month.nodes)
 
 
 BULLETIN_FORMATS = {".docx": "docx", ".md": "md", ".html": "html", ".htm": "html"}
@@ -626,38 +741,89 @@ def _bulletin_output(output: Path | None, fmt: str | None, ledger: Path) -> tupl
 
 @dataclass(frozen=True)
 class NoticesRun:
-    """`notices`: how many 督办通知单 were written, and where (None: no red project)."""
+    """`notices`: how many 督办通知单 were written, and where (None: no red project); with
+    `--by-unit`, each unit's 交办督办函 (unit, file, what it holds)."""
 
     month: MonthRun
     count: int
     output: Path | None
+    units: tuple[tuple[Any, Path], ...] = ()  # (supervise.UnitNotice, its file)
 
     @property
     def ok(self) -> bool:
         return self.month.ok
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "period": self.month.result.period.key if self.month.result.period else None,
             "notices": self.count,
             "output": str(self.output) if self.output else None,
         }
+        if self.units:
+            data["units"] = to_json([{**n.to_dict(), "file": str(path)} for n, path in self.units])
+        return data
 
 
 def notices(
-    ledger: Path, settings: Settings, output: Path, *, period: Period | None = None
+    ledger: Path,
+    settings: Settings,
+    output: Path,
+    *,
+    period: Period | None = None,
+    by_unit: bool = False,
 ) -> NoticesRun:
     """`ledgerkit notices`: one 督办通知单 per red project, in one Word file (none written
-    when no project is red)."""
+    when no project is red). `by_unit`: `output` is a folder that gets that file as
+    督办通知单.docx and one 交办督办函 per responsible unit (its open problems from the
+    problem ledger, its red projects, its overdue nodes)."""
     from ledgerkit.bulletin import notices_docx
     from ledgerkit.output import atomic_write
 
-    output = output_file(output, (".docx",), "督办通知单.docx", "督办通知单")
+    if by_unit:
+        output = output_folder(output, "交办督办函") / "督办通知单.docx"
+    else:
+        output = output_file(output, (".docx",), "督办通知单.docx", "督办通知单")
     month = read_merged(ledger, settings, period)
     data, count = notices_docx(month.figures or {}, settings)
     if count:
+        output.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(output, lambda tmp: tmp.write_bytes(data), "督办通知单")
-    return NoticesRun(month, count, output if count else None)
+    units = _unit_notices(ledger, month, settings, output.parent) if by_unit else ()
+    return NoticesRun(month, count, output if count else None, units)
+
+
+def _unit_notices(
+    ledger: Path, month: MonthRun, settings: Settings, folder: Path
+) -> tuple[tuple[Any, Path], ...]:
+    """Each unit's 交办督办函 written into `folder`, named after the unit."""
+    from ledgerkit.output import atomic_write, file_stem, unique_stem
+    from ledgerkit.supervise import unit_notice_docx, unit_notices
+
+    figures = month.figures or {}
+    problems = month_problems(settings, ledger.resolve().parent, month)
+    late_nodes = (figures.get("nodes") or {}).get("overdue", [])
+    found = unit_notices(figures, problems, late_nodes, settings)
+    folder.mkdir(parents=True, exist_ok=True)
+    taken: set[str] = set()
+    written = []
+    for n in found:
+        path = folder / f"{unique_stem(file_stem(n.unit or '未填单位') + '交办督办函', taken)}.docx"
+        data = unit_notice_docx(figures, n, settings)
+        atomic_write(path, partial(Path.write_bytes, data=data), "交办督办函")
+        written.append((n, path))
+    return tuple(written)
+
+
+def month_problems(settings: Settings, here: Path, month: MonthRun) -> list[Any]:
+    """The problem ledger as of the month (empty without a store or a period): what the
+    clerk last confirmed in 问题台账.xlsx is in the store (`ledgerkit problems` reads it)."""
+    from ledgerkit.problems import ledger
+
+    path = store_path(settings, here)
+    if month.result.period is None or not path.exists():
+        return []
+    with Store(path, read_only=True) as store:
+        return list(ledger(store, month.result.period.key, settings).problems)
 
 
 def _open_store(settings: Settings, here: Path) -> Store:
@@ -730,12 +896,30 @@ def rebuild(settings: Settings, here: Path, workbooks: list[Path] | None = None)
                     Kept(project_key(a.project, renames), a.status, a.project)
                     for a in assess(result.projects, result.period, settings)
                 ]
-                new.record(result.period.key, files_from_workbook(book), kept)
+                sheet_nodes = [n for f in result.files for n in f.nodes]
+                nodes = month_nodes(sheet_nodes, kept)  # the workbook's 节点 sheet
+                new.record(result.period.key, files_from_workbook(book), kept, nodes)
                 periods.append(result.period.key)
+            _carry_problems(store, new)
         for suffix in ("-wal", "-shm"):
             Path(str(store) + suffix).unlink(missing_ok=True)
         os.replace(tmp, store)
     return RebuildRun(tuple(periods), tuple(skipped))
+
+
+def _carry_problems(old: Path, new: Store) -> None:
+    """The problem ledger's IDs and the clerk's edits are in no workbook: they come over from
+    the old store when it can still be read (a damaged one loses them)."""
+    if not old.exists():
+        return
+    try:
+        with Store(old, read_only=True) as before:
+            ids = [(r["id"], r["key"], r["first_period"], r["text"]) for r in before.problem_ids()]
+            edits = before.problem_edits()
+    except StoreProblem:
+        return
+    changes = [(pid, name, value) for pid, e in edits.items() for name, value in e.items()]
+    new.keep_problems(ids, changes, "history rebuild")
 
 
 def template(
@@ -745,15 +929,17 @@ def template(
     folder: Path,
     units: list[str] | None = None,
     source: Path | None = None,
+    on_written: OnFile | None = None,
 ) -> list[Path]:
     """`ledgerkit template`: next period's forms, pre-filled with projects from `source` (a
     merged workbook) or else from the latest stored month before `period`; for the units
     given (each one known: on the roster, else among those projects' units; `UnknownUnit`
-    lists them otherwise), else the roster, else the units of those projects."""
+    lists them otherwise), else the roster, else the units of those projects. `on_written`
+    follows the forms written."""
     from ledgerkit.forms import write_forms
 
     output_folder(folder, "下月台账")
-    projects, origin = _last_projects(settings, here, period, source)
+    projects, origin, nodes = _last_projects(settings, here, period, source)
     if settings.roster:
         known, where = [u.label for u in settings.roster], "ledgerkit.toml 的单位名册"
     else:
@@ -761,23 +947,105 @@ def template(
     names = _asked_units(units or [], known, where, settings) or known
     if not names:
         raise NoInputs("没有可用的单位：请用 --unit 指定，或在 ledgerkit.toml 中登记单位名册")
-    return write_forms(projects, names, period, settings, folder)
+    return write_forms(projects, names, period, settings, folder, nodes, on_written)
 
 
 def _last_projects(
     settings: Settings, here: Path, period: Period, source: Path | None
-) -> tuple[list[Project], str]:
-    """The projects a form starts from, and where they come from (for messages): `source`,
-    else the latest stored month before `period`."""
+) -> tuple[list[Project], str, list[Node]]:
+    """The projects a form starts from, where they come from (for messages) and their 节点:
+    `source`, else the latest stored month before `period`. A merged workbook given as
+    `source` brings its month's stored 节点 when the store has that month."""
+    path = store_path(settings, here)
     if source is not None:
-        return list(merge_paths([source], None, settings, rollup=False).projects), source.name
-    if not store_path(settings, here).exists():
-        return [], ""
-    with Store(store_path(settings, here), read_only=True) as store:
+        result = merge_paths([source], None, settings, rollup=False)
+        nodes = []
+        if result.period is not None and path.exists():
+            with Store(path, read_only=True) as store:
+                nodes = store.nodes(result.period.key)
+        return list(result.projects), source.name, nodes
+    if not path.exists():
+        return [], "", []
+    with Store(path, read_only=True) as store:
         earlier = [k for k in store.periods() if k < period.key]
         if not earlier:
-            return [], ""
-        return _projects(store.kept(earlier[-1]) or []), f"{earlier[-1]}汇总记录"
+            return [], "", []
+        kept = store.kept(earlier[-1]) or []
+        return _projects(kept), f"{earlier[-1]}汇总记录", store.nodes(earlier[-1])
+
+
+PROBLEM_BOOK = "问题台账.xlsx"
+
+
+@dataclass(frozen=True)
+class ProblemsRun:
+    """`problems`: the ledger as of a month, the clerk's edits taken in, what was written."""
+
+    ledger: Any  # problems.Ledger
+    imported: int = 0  # edits taken from the clerk's 问题台账.xlsx
+    source: Path | None = None
+    output: Path | None = None
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = self.ledger.to_dict()
+        data["notes"] = [*self.notes, *data["notes"]]
+        data.update(
+            imported=self.imported,
+            source=str(self.source) if self.source else None,
+            output=str(self.output) if self.output else None,
+        )
+        return data
+
+
+def problems(
+    settings: Settings,
+    here: Path,
+    *,
+    period: Period | None = None,
+    output: Path | None = None,
+    source: Path | None = None,
+) -> ProblemsRun:
+    """`ledgerkit problems`: the problem ledger from the stored months. The clerk's edits are
+    read first from `source`, else from the 问题台账.xlsx about to be replaced at `output`,
+    and kept in the store (they win over what ledgerkit infers); then the ledger is written.
+    Rows of the clerk's file that cannot be taken are named, and that file kept beside as
+    “（上次）”. Holds the workspace lock: it writes the store."""
+    from ledgerkit.problem_book import is_problem_book, keep_copy, read_edits, write_ledger
+    from ledgerkit.problems import ledger
+
+    if output is not None:
+        output = output_file(output, (".xlsx",), PROBLEM_BOOK, "问题台账")
+    path = store_path(settings, settings.workspace or here)
+    if not path.exists():
+        raise LedgerkitError(f"还没有汇总记录（{path}），请先在工作区运行 ledgerkit merge")
+    notes: tuple[str, ...] = ()
+    if source is None and output is not None and output.exists():
+        if is_problem_book(output):
+            source = output
+        else:  # a file of the clerk's, or a damaged one: kept, never silently replaced
+            notes = (
+                f"“{output.name}”不是 ledgerkit 写出的问题台账（或已损坏），没有读取其中的修改，"
+                f"原文件已另存为 {keep_copy(output).name}",
+            )
+    edits = read_edits(source) if source else None
+    if edits and edits.left and source == output and output is not None:
+        notes = (*edits.left, f"原文件已另存为 {keep_copy(output).name}")
+    elif edits:
+        notes = (*notes, *edits.left)
+    with workspace_lock(path), Store(path) as store:
+        if edits and edits.changes:
+            store.keep_problems([], edits.changes, source.name if source else "")
+        led = ledger(store, period.key if period else None, settings)
+        if not led.period:
+            raise LedgerkitError("汇总记录里还没有任何月份，请先运行 ledgerkit merge")
+        store.keep_problems(led.new_ids, [], "")
+    if output is not None:
+        asof = Period.parse(led.period)
+        title = f"{settings.region}重点项目问题台账（截至{asof.year}年{asof.month}月）"
+        write_ledger(led, output, title)
+    imported = len(edits.changes) if edits else 0
+    return ProblemsRun(led, imported, source, output, notes)
 
 
 def _asked_units(asked: list[str], known: list[str], where: str, settings: Settings) -> list[str]:
@@ -803,3 +1071,244 @@ def init(
     ensure_new(folder, force)  # before reading a month that would not be used
     month = merge_paths([source], settings=Settings(region=region.strip())) if source else None
     return init_workspace(folder, force, region=region, issuer=issuer, month=month)
+
+
+# --- a quarter, a half or a year, from the stored months (issue 16) --------------------------
+
+
+@dataclass(frozen=True)
+class PeriodRun:
+    """`report --period 2024-Q2|2024-H1|2024`: the period's figures from the stored months,
+    the findings about months missing or targets unreadable, and what was written."""
+
+    figures: dict[str, Any]
+    issues: tuple[Issue, ...] = ()
+    preview: bytes | None = None
+    written: tuple[Path, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not any(i.severity == "error" for i in self.issues)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**to_json(self.figures), "issues": [i.to_dict() for i in self.issues]}
+
+
+def period_report(
+    settings: Settings,
+    here: Path,
+    period: Period,
+    *,
+    output: Path | None = None,
+    fmt: str | None = None,
+) -> PeriodRun:
+    """`ledgerkit report --period 2024-Q2`: the period worked out from the months kept in the
+    store (Q2 = June's cumulative − March's, project by project); its bulletin to `output`
+    or, as md/html without one, a preview. A period whose end month is not stored cannot be
+    worked out (LedgerkitError names the months to merge); a missing base month leaves the
+    period's own figures blank and is an error finding; other missing months are named."""
+    from ledgerkit.bulletin import period_bulletin
+    from ledgerkit.output import atomic_write
+    from ledgerkit.scoring import score_units
+
+    output, fmt = _bulletin_output(output, fmt, Path(f"{period.key}"))
+    figures, found = period_data(settings, here, period)
+    figures["scores"] = score_units(score_inputs(settings, here, period, figures), settings)
+    preview, written = None, []
+    if output or fmt != "docx":
+        data = period_bulletin(figures, settings, fmt)
+        if output:
+            atomic_write(output, lambda tmp: tmp.write_bytes(data), "通报")
+            written.append(output)
+        else:
+            preview = data
+    return PeriodRun(figures, found, preview, tuple(written))
+
+
+def period_data(
+    settings: Settings, here: Path, period: Period
+) -> tuple[dict[str, Any], tuple[Issue, ...]]:
+    """The period's figures and findings, from the store (read only)."""
+    from ledgerkit.periods import months_needed, period_figures
+    from ledgerkit.targets import load_targets, without_target
+
+    settings, found = load_targets(settings)
+    with _open_store(settings, here) as store:
+        months = months_needed(period, store.periods())
+        if months.end is None:
+            raise LedgerkitError(
+                f"{period.text}的末月（{period.year}年{period.month}月）没有汇总记录，无法计算；"
+                f"缺少的月份：{_months_text(months.missing)}。请先用 ledgerkit merge 汇总这些月份"
+            )
+        end = store.kept(months.end.key) or []
+        base = store.kept(months.base.key) if months.base else None
+    issues = list(found)
+    for key in months.missing:
+        what = Period.parse(key)
+        label = f"{what.year}年{what.month}月"
+        if months.base is not None and key == months.base.key:
+            need = f"无法算出{period.text}自身完成的投资（{months.end.month}月累计 − {what.month}月累计）"
+            issues.append(issue("period-month-missing", key, month=label, what=need))
+        elif key != months.end.key:
+            issues.append(issue("period-month-absent", key, month=label))
+    figures = period_figures(period, months, end, base, settings)
+    figures["without_target"] = without_target([u["name"] for u in figures["by_unit"]], settings)
+    return figures, tuple(issues)
+
+
+def _months_text(keys: tuple[str, ...]) -> str:
+    return "、".join(f"{k[:4]}年{int(k[5:7])}月" for k in keys) or "无"
+
+
+@dataclass(frozen=True)
+class ListsRun:
+    """`report --lists`: the three lists of a merged month, and where they were written."""
+
+    month: MonthRun
+    lists: dict[str, Any]
+    output: Path | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.month.ok and bool(self.lists["adds_up"])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**to_json(self.lists), "output": str(self.output) if self.output else None}
+
+
+def lists_report(
+    ledger: Path, settings: Settings, *, period: Period | None = None, output: Path | None = None
+) -> ListsRun:
+    """`ledgerkit report 汇总表 --lists -o 三个清单.xlsx`: the 前期, 新开工, 续建 and 收尾 lists
+    of a merged month, each with its totals and the figure it is judged by."""
+    from ledgerkit.lists import three_lists
+    from ledgerkit.lists_xlsx import write_lists
+
+    if output is not None:
+        output = output_file(output, (".xlsx",), f"{ledger.stem}三个清单.xlsx", "三个清单")
+    month = read_merged(ledger, settings, period)
+    p = month.result.period
+    assert p is not None  # read_merged raises without one
+    lists = three_lists(month.assessed, p)
+    if output is not None:
+        write_lists(lists, output, p.title(settings.region, "重点项目三个清单"), settings)
+    return ListsRun(month, lists, output)
+
+
+# --- 考核 scores (issue 16) ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScoreRun:
+    """`ledgerkit score`: each unit's points item by item, the ranking and the 红黑榜; the
+    period's findings (months missing) and what was written."""
+
+    period: Period
+    scores: dict[str, Any]
+    issues: tuple[Issue, ...] = ()
+    output: Path | None = None
+
+    @property
+    def ok(self) -> bool:
+        return (
+            not any(i.severity == "error" for i in self.issues) and not self.scores["unknown_items"]
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "period": self.period.key,
+            **to_json(self.scores),
+            "issues": [i.to_dict() for i in self.issues],
+            "output": str(self.output) if self.output else None,
+        }
+
+
+def score(
+    settings: Settings, here: Path, period: Period, *, output: Path | None = None
+) -> ScoreRun:
+    """`ledgerkit score --period 2024-Q2`: the units' 考核 scores from the stored months, by the
+    rules of `[score]` in ledgerkit.toml (the default 考核办法 otherwise); to `output` (.xlsx)."""
+    from ledgerkit.scores_xlsx import write_scores
+    from ledgerkit.scoring import score_units
+
+    if output is not None:
+        output = output_file(output, (".xlsx",), f"{period.key}考核.xlsx", "考核表")
+    figures, found = period_data(settings, here, period)
+    scores = score_units(score_inputs(settings, here, period, figures), settings)
+    if output is not None:
+        write_scores(scores, output, period.title(settings.region, "重点项目考核得分"), settings)
+    return ScoreRun(period, scores, found, output)
+
+
+def score_inputs(
+    settings: Settings, here: Path, period: Period, figures: dict[str, Any]
+) -> list[Any]:
+    """What the score items read for each unit: its row of the period's figures, how it
+    reported each stored month of the period, and the projects it started in the period."""
+    from ledgerkit.scoring import UnitData
+
+    with _open_store(settings, here) as store:
+        expected = expected_units(settings, store.units())
+        stored = set(store.periods())
+        months: dict[str, list[tuple[str, str, bool | None]]] = {}
+        for m in range(period.first_month, figures["period"]["month"] + 1):
+            month = Period(period.year, m)
+            if month.key not in stored:
+                continue
+            sent = submissions(store.files(month.key), expected, month, settings)
+            for u in sent["units"]:
+                months.setdefault(u["unit"], []).append(
+                    (month.key, u["status"], u["text_analysis"])
+                )
+        end = store.kept(figures["end_month"]) or []
+        base = store.kept(figures["base_month"]) if figures["base_month"] else None
+        extra = _supervision_inputs(store, figures["end_month"], settings)
+    started = _new_starts(end, base)
+    return [
+        UnitData(
+            row["name"],
+            row,
+            months.get(row["name"], []),
+            started.get(row["name"], []),
+            {
+                "nodes": extra["nodes"].get(row["name"], ()),
+                "problems": extra["problems"].get(row["name"], ()),
+                "end_month": figures["end_month"],
+            },
+        )
+        for row in figures["by_unit"]
+    ]
+
+
+def _supervision_inputs(store: Store, end_month: str, settings: Settings) -> dict[str, Any]:
+    """Each unit's milestones as of the period's end month and its 交办问题 of the year (the
+    problem's 责任单位 and the project's unit both answer for it), read once for all units."""
+    from ledgerkit.problems import ledger as problem_ledger
+    from ledgerkit.problems import of_year
+
+    nodes: dict[str, list[Any]] = {}
+    for n in store.nodes(end_month):
+        nodes.setdefault(n.unit, []).append(n)
+    problems: dict[str, list[Any]] = {}
+    for p in of_year(problem_ledger(store, end_month, settings).problems, end_month):
+        for unit in {p.unit, p.owner_unit} - {""}:
+            problems.setdefault(unit, []).append(p)
+    return {"nodes": nodes, "problems": problems}
+
+
+def _new_starts(end: list[Kept], base: list[Kept] | None) -> dict[str, list[str]]:
+    """Each unit's projects started in the period: started at its end and not at its base
+    month; with no base month (a period from January), the started ones that are not 续建."""
+    before = {k.key: k.project for k in base} if base is not None else {}
+    out: dict[str, list[str]] = {}
+    for k in end:
+        p = k.project
+        if p.started is not True:
+            continue
+        was = before.get(k.key)
+        if was is not None and was.started is True:
+            continue
+        if was is None and p.category == "续建":
+            continue  # begun before this year: no new start
+        out.setdefault(p.unit or "未填", []).append(str(p.name))
+    return out

@@ -51,12 +51,24 @@ class Project:
     month_completed: Money | None = None
     ytd_completed: Money | None = None
     last_ytd: Money | None = None  # a reference column (上月累计): read, never summed
+    cumulative_completed: Money | None = None  # since the start (开工累计): read, never summed
     started: bool | None = None
     planned_start: Cell | None = None  # ISO date text '2024-03' or as typed
     actual_start: Cell | None = None
     planned_finish: Cell | None = None
+    # --- stages after the start (issue 16): optional columns for 竣工率, 投产率, 复工率 ---
+    finished: bool | None = None  # 是否竣工
+    actual_finish: Cell | None = None  # 实际竣工时间
+    in_production: bool | None = None  # 是否投产
+    stopped: bool | None = None  # 是否停工
+    resumed: bool | None = None  # 是否复工
+    # --- end of the stages after the start ---
     progress: Cell | None = None
     problems: Cell | None = None
+    problem_unit: Cell | None = None  # 负责解决问题责任单位(、责任人)
+    problem_person: Cell | None = None  # 问题责任人
+    problem_due: Cell | None = None  # 解决时限, as typed
+    problem_done: Cell | None = None  # 解决情况
     next_steps: Cell | None = None
     contact: Cell | None = None
     remark: Cell | None = None

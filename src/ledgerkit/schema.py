@@ -13,7 +13,7 @@ from importlib import resources
 class Field:
     key: str
     label: str  # the canonical Chinese header written in outputs
-    kind: str  # text | money | reference | date | started | category | derived
+    kind: str  # text | money | reference | date | started | flag | category | derived
     aliases: tuple[str, ...]
     optional: bool = False  # an output column only when some project has a value
 
@@ -30,6 +30,7 @@ class Schema:
     total_words: tuple[str, ...]
     footer_words: tuple[str, ...]
     levels: dict[str, str]  # spelling -> 省级 / 市级 / 区级
+    level_sublists: frozenset[str]  # 省A, 省B: counted under their level and on their own
     problem_topics: dict[str, tuple[str, ...]]  # topic -> keywords
     category_names: tuple[str, ...]  # 续建, 新建, 前期, 竣工: in the order tables list them
     level_names: tuple[str, ...]  # 省级, 市级, 区级
@@ -37,6 +38,8 @@ class Schema:
     not_started_categories: frozenset[str]  # and of these as not started unless it says so
     date_words_started: frozenset[str]  # 已开工 typed in a date column (实际开工时间)
     date_words_not_started: frozenset[str]  # 未开工 typed there
+    flag_yes: frozenset[str] = frozenset()  # 是否竣工/投产/停工/复工: yes
+    flag_no: frozenset[str] = frozenset()  # and no
 
     @cached_property  # read for every cell: worked out once (a frozen dataclass allows it)
     def longest_marker(self) -> int:
@@ -77,6 +80,7 @@ def load_schema() -> Schema:
         total_words=tuple(raw["rows"]["totals"]),
         footer_words=tuple(raw["rows"]["footers"]),
         levels={s: level for level, spellings in raw["levels"].items() for s in spellings},
+        level_sublists=frozenset(s for v in raw.get("level_sublists", {}).values() for s in v),
         problem_topics={k: tuple(v) for k, v in raw["problem_topics"].items()},
         category_names=tuple(raw["categories"]),
         level_names=tuple(raw["levels"]),
@@ -84,4 +88,6 @@ def load_schema() -> Schema:
         not_started_categories=frozenset(raw["started"]["categories_not_started"]),
         date_words_started=frozenset(raw["started"]["in_date_columns_yes"]),
         date_words_not_started=frozenset(raw["started"]["in_date_columns_no"]),
+        flag_yes=frozenset(s.upper() for s in raw["flags"]["yes"]),
+        flag_no=frozenset(s.upper() for s in raw["flags"]["no"]),
     )

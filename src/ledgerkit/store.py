@@ -23,7 +23,7 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
@@ -36,16 +36,19 @@ from ledgerkit.layout import (
     FILE_REASON,
     FILE_STATUS,
     FILE_UNIT,
+    SHEET_SET_ASIDE,
     read_files_sheet,
     status_of_label,
 )
+from ledgerkit.nodes import Node
 from ledgerkit.project import Project, Source, make, name_key
 
 if TYPE_CHECKING:
     from ledgerkit.merging import FileResult
+    from ledgerkit.normalise import SheetLedger
 
 STORE_NAME = "ledgerkit-history.sqlite"
-SCHEMA_VERSION = 1  # PRAGMA user_version of the stores this ledgerkit writes (0: before versions)
+SCHEMA_VERSION = 2  # PRAGMA user_version of the stores this ledgerkit writes (0: before versions)
 BUSY_SECONDS = 5.0  # how long a write waits for another connection's transaction to end
 REBUILD_HINT = "可以运行 ledgerkit history rebuild 从各月汇总表重建汇总记录"
 # the project columns kept, in the table's order: identity, figures, status, source
@@ -65,7 +68,18 @@ KEPT_FIELDS = (
     "planned_start",
 )
 KEPT_TEXT = ("problems", "progress")
-COLUMNS = ("key", *KEPT_FIELDS, "status", *KEPT_TEXT, "file", "sheet", "row")
+# the problem ledger's columns of a row (负责解决问题责任单位、责任人、解决时限、解决情况): version 2
+KEPT_PROBLEM = (
+    "problem_unit",
+    "problem_person",
+    "problem_due",
+    "problem_done",
+    "actual_start",  # 开工 and 竣工 nodes from the ledger's columns (version 2)
+    "planned_finish",
+)
+NODE_COLUMNS: tuple[str, ...] = ("key", "unit", "name", "node", "planned", "actual", "note")
+NODE_COLUMNS += ("source", "file", "sheet", "row")
+COLUMNS = ("key", *KEPT_FIELDS, "status", *KEPT_TEXT, "file", "sheet", "row", *KEPT_PROBLEM)
 _MONEY = frozenset(("total_investment", "annual_plan", "month_completed", "ytd_completed"))
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS snapshots (
@@ -79,8 +93,19 @@ CREATE TABLE IF NOT EXISTS projects (
     name TEXT, category TEXT, level TEXT, sector TEXT, total_investment TEXT,
     annual_plan TEXT, month_completed TEXT, ytd_completed TEXT, started INTEGER,
     planned_start TEXT, status TEXT, problems TEXT, progress TEXT, file TEXT, sheet TEXT,
-    row INTEGER, leader TEXT);
+    row INTEGER, leader TEXT, problem_unit TEXT, problem_person TEXT, problem_due TEXT,
+    problem_done TEXT, actual_start TEXT, planned_finish TEXT);
 CREATE INDEX IF NOT EXISTS projects_by_snapshot ON projects(snapshot);
+CREATE TABLE IF NOT EXISTS nodes (
+    snapshot INTEGER NOT NULL REFERENCES snapshots(id), key TEXT, unit TEXT, name TEXT,
+    node TEXT, planned TEXT, actual TEXT, note TEXT, source TEXT, file TEXT, sheet TEXT,
+    row INTEGER);
+CREATE INDEX IF NOT EXISTS nodes_by_snapshot ON nodes(snapshot);
+CREATE TABLE IF NOT EXISTS problem_ids (
+    id TEXT PRIMARY KEY, key TEXT NOT NULL, first_period TEXT NOT NULL, text TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS problem_edits (
+    id TEXT NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL, source TEXT, recorded TEXT,
+    PRIMARY KEY (id, field));
 CREATE INDEX IF NOT EXISTS snapshots_by_period ON snapshots(period, current);
 """
 
@@ -141,41 +166,51 @@ def file_meta(files: Sequence[FileResult]) -> list[FileMeta]:
             received = dt.datetime.fromtimestamp(mtime).isoformat(timespec="seconds")
         except OSError:
             sha256, received = hashlib.sha256(b"").hexdigest(), ""
-        led = f.ledger
-        has_text = bool(led and any(p.has_text for p in led.projects))
-        metas.append(
-            FileMeta(
-                f.label,
-                sha256,
-                led.unit if led else "",
-                f.status,
-                f.reason,
-                received,
-                f.projects,
-                has_text,
+        for unit, ledgers in _by_unit(f):  # a file of a sheet per area reports for each
+            metas.append(
+                FileMeta(
+                    f.label,
+                    sha256,
+                    unit,
+                    f.status,
+                    f.reason,
+                    received,
+                    sum(len(led.projects) for led in ledgers),
+                    any(p.has_text for led in ledgers for p in led.projects),
+                )
             )
-        )
     return metas
+
+
+def _by_unit(f: FileResult) -> list[tuple[str, list[SheetLedger]]]:
+    """The sheets counted of a file, by unit ('' and none for a file not read)."""
+    if not f.ledgers:
+        return [("", [])]
+    groups: dict[str, list[SheetLedger]] = {}
+    for led in f.ledgers:
+        groups.setdefault(led.unit, []).append(led)
+    return list(groups.items())
 
 
 def files_from_workbook(book: Path) -> list[FileMeta]:
     """The 文件情况 sheet of a merged workbook, as the store keeps files (hashes and receive
-    times are not in the workbook and stay empty)."""
-    out = []
+    times are not in the workbook and stay empty). The lines of one file's sheets with one
+    unit are that unit's file; a sheet not counted is no file."""
+    out: dict[tuple[str, str], FileMeta] = {}
     for r in read_files_sheet(book) or []:
-        out.append(
-            FileMeta(
-                str(r.get(FILE_NAME, "")),
-                "",
-                str(r.get(FILE_UNIT, "")),
-                status_of_label(r.get(FILE_STATUS, "")),
-                str(r.get(FILE_REASON, "")),
-                "",
-                int(float(str(r.get(FILE_PROJECTS) or 0))),
-                True,
-            )
+        if r.get(FILE_STATUS) == SHEET_SET_ASIDE:
+            continue
+        name, unit = str(r.get(FILE_NAME, "")), str(r.get(FILE_UNIT, ""))
+        projects = int(float(str(r.get(FILE_PROJECTS) or 0)))
+        if (name, unit) in out:
+            before = out[(name, unit)]
+            out[(name, unit)] = replace(before, projects=before.projects + projects)
+            continue
+        status = status_of_label(r.get(FILE_STATUS, ""))
+        out[(name, unit)] = FileMeta(
+            name, "", unit, status, str(r.get(FILE_REASON, "")), "", projects, True
         )
-    return out
+    return list(out.values())
 
 
 _P = ParamSpec("_P")
@@ -256,12 +291,13 @@ class Store:
 
     def _upgrade(self) -> None:
         """A new store's tables, or an older one's columns added since (leader: for next
-        month's forms); then its version. A current store is not written to."""
+        month's forms; version 2: the problem columns, and the problem ledger's tables of
+        IDs and the clerk's edits); then its version. A current store is not written to."""
         if int(self.db.execute("PRAGMA user_version").fetchone()[0]) == SCHEMA_VERSION:
             return
         self.db.executescript(SCHEMA)
         have = {r["name"] for r in self.db.execute("PRAGMA table_info(projects)")}
-        for column in ("leader",):
+        for column in ("leader", *KEPT_PROBLEM):
             if column not in have:
                 self.db.execute(f"ALTER TABLE projects ADD COLUMN {column} TEXT")
         self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
@@ -276,11 +312,21 @@ class Store:
         self.close()
 
     @_guarded
-    def record(self, period: str, files: Sequence[FileMeta], kept: Sequence[Kept]) -> bool:
-        """Keep a merged month, in one transaction. False when it is the same as the current
-        version (a rerun on the same files), so reruns leave the store unchanged."""
-        rows = [_row(k) for k in kept]
-        fingerprint = _fingerprint(files, rows)
+    def record(
+        self,
+        period: str,
+        files: Sequence[FileMeta],
+        kept: Sequence[Kept],
+        nodes: Sequence[Node] = (),
+        inputs: str = "",
+    ) -> bool:
+        """Keep a merged month (and its 节点), in one transaction. False when it is the same
+        as the current version (a rerun on the same files), so reruns leave the store
+        unchanged. `inputs` names what else the kept rows were made from (the settings,
+        ledgerkit's version): the month is then told by its files' hashes and `inputs`, not by
+        its rows."""
+        node_rows = [tuple(getattr(n, c) for c in NODE_COLUMNS) for n in nodes]
+        fingerprint = _fingerprint(files, kept, inputs, node_rows)
         current = self.db.execute(
             "SELECT id, fingerprint, version FROM snapshots WHERE period=? AND current=1", (period,)
         ).fetchone()
@@ -289,6 +335,7 @@ class Store:
         self.db.execute("BEGIN IMMEDIATE")  # a lock not had is no transaction to roll back
         try:
             self.db.execute("UPDATE snapshots SET current=0 WHERE period=?", (period,))
+            rows = [_row(k) for k in kept]
             version = (current["version"] + 1) if current else 1
             sid = self.db.execute(
                 "INSERT INTO snapshots (period, version, current, recorded, fingerprint)"
@@ -315,7 +362,12 @@ class Store:
             marks = ", ".join("?" * (len(COLUMNS) + 1))
             self.db.executemany(
                 f"INSERT INTO projects (snapshot, {', '.join(COLUMNS)}) VALUES ({marks})",
-                ((sid, *(_stored(c, r[c]) for c in COLUMNS)) for r in rows),
+                ((sid, *(_stored(c, r.get(c)) for c in COLUMNS)) for r in rows),
+            )
+            marks = ", ".join("?" * (len(NODE_COLUMNS) + 1))
+            self.db.executemany(
+                f"INSERT INTO nodes (snapshot, {', '.join(NODE_COLUMNS)}) VALUES ({marks})",
+                ((sid, *r) for r in node_rows),
             )
             self.db.execute("COMMIT")
         except BaseException:
@@ -338,6 +390,15 @@ class Store:
         return [_kept(r) for r in rows]
 
     @_guarded
+    def nodes(self, period: str) -> list[Node]:
+        """The 节点 kept with the current version of a period (none for an older store)."""
+        sid = self._current(period)
+        if sid is None or not self._has("nodes"):
+            return []
+        rows = self.db.execute("SELECT * FROM nodes WHERE snapshot=? ORDER BY rowid", (sid,))
+        return [_node(r) for r in rows]
+
+    @_guarded
     def files(self, period: str) -> list[dict[str, Any]]:
         sid = self._current(period)
         if sid is None:
@@ -354,6 +415,53 @@ class Store:
     def versions(self, period: str) -> int:
         row = self.db.execute("SELECT COUNT(*) AS n FROM snapshots WHERE period=?", (period,))
         return int(row.fetchone()["n"])
+
+    @_guarded
+    def problem_ids(self) -> list[dict[str, str]]:
+        """The problem ledger's IDs given so far (id, key, first_period, text)."""
+        if not self._has("problem_ids"):  # an older store read without upgrading
+            return []
+        rows = self.db.execute("SELECT id, key, first_period, text FROM problem_ids ORDER BY id")
+        return [dict(r) for r in rows]
+
+    @_guarded
+    def problem_edits(self) -> dict[str, dict[str, str]]:
+        """The clerk's edits of the problem ledger: id -> field -> value, as typed."""
+        edits: dict[str, dict[str, str]] = {}
+        if not self._has("problem_edits"):
+            return edits
+        for r in self.db.execute("SELECT id, field, value FROM problem_edits ORDER BY rowid"):
+            edits.setdefault(r["id"], {})[r["field"]] = r["value"]
+        return edits
+
+    @_guarded
+    def keep_problems(
+        self,
+        ids: Sequence[tuple[str, str, str, str]],
+        edits: Sequence[tuple[str, str, str | None]],
+        source: str,
+    ) -> None:
+        """New problem IDs (id, key, first period, text) and the clerk's edits (id, field,
+        value; None takes the edit back), in one transaction. An ID once given is kept."""
+        now = dt.datetime.now().isoformat(timespec="seconds")
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.executemany("INSERT OR IGNORE INTO problem_ids VALUES (?,?,?,?)", ids)
+            for pid, name, value in edits:
+                self.db.execute("DELETE FROM problem_edits WHERE id=? AND field=?", (pid, name))
+                if value is not None:
+                    self.db.execute(
+                        "INSERT INTO problem_edits VALUES (?,?,?,?,?)",
+                        (pid, name, value, source, now),
+                    )
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
+    def _has(self, table: str) -> bool:
+        row = self.db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (table,))
+        return row.fetchone() is not None
 
     def _current(self, period: str) -> int | None:
         row = self.db.execute(
@@ -402,6 +510,9 @@ def _row(k: Kept) -> dict[str, Any]:
     p = k.project
     row: dict[str, Any] = {c: getattr(p, c) for c in KEPT_FIELDS}
     row.update({c: getattr(p, c) for c in KEPT_TEXT})
+    # the problem columns only when a row has one: a month stored before version 2, merged
+    # again from the same files, keeps its fingerprint (and so adds no version)
+    row.update({c: v for c in KEPT_PROBLEM if (v := getattr(p, c)) is not None})
     src = p.origin or p.source  # a month rebuilt from its workbook keeps the units' files
     row.update(key=k.key, status=k.status, file=src.file, sheet=src.sheet)
     row["row"] = src.row
@@ -410,13 +521,22 @@ def _row(k: Kept) -> dict[str, Any]:
 
 def _kept(row: sqlite3.Row) -> Kept:
     have = row.keys()  # a store of an older ledgerkit, read without upgrading: no leader column
-    values = {c: row[c] for c in (*KEPT_FIELDS, *KEPT_TEXT) if c in have and row[c] is not None}
+    values = {
+        c: row[c]
+        for c in (*KEPT_FIELDS, *KEPT_TEXT, *KEPT_PROBLEM)
+        if c in have and row[c] is not None
+    }
     for c in _MONEY & values.keys():
         values[c] = Decimal(values[c])
     if "started" in values:
         values["started"] = bool(values["started"])
     source = Source(row["file"] or "", row["sheet"] or "", row["row"] or 0)
     return Kept(row["key"], row["status"], make(source, values, {}))
+
+
+def _node(row: sqlite3.Row) -> Node:
+    text = {c: str(row[c] or "") for c in NODE_COLUMNS if c != "row"}
+    return Node(**text, row=int(row["row"] or 0))
 
 
 def _stored(column: str, value: Any) -> Any:
@@ -428,18 +548,32 @@ def _stored(column: str, value: Any) -> Any:
     return int(value) if isinstance(value, bool) else value
 
 
-def _fingerprint(files: Sequence[FileMeta], rows: list[dict[str, Any]]) -> str:
-    """sha256 of the JSON text of [files, rows], made a thousand rows at a time: the whole
-    text of 200,000 rows would hold hundreds of MB at once for a hash."""
+def _fingerprint(
+    files: Sequence[FileMeta],
+    kept: Sequence[Kept],
+    inputs: str,
+    nodes: Sequence[tuple[Any, ...]] = (),
+) -> str:
+    """sha256 of what made the month: the files as kept (each with the hash of its bytes) and
+    `inputs`. Rows (and 节点) follow from those, so they are hashed only when something else
+    may have made them: no `inputs` given, or a file without a hash (a month rebuilt from its
+    workbook). Rows go in as JSON a thousand at a time: the whole text of 200,000 rows would
+    hold hundreds of MB at once for a hash."""
     digest = hashlib.sha256()
 
     def dumps(value: Any) -> bytes:
         return json.dumps(value, sort_keys=True, default=str, ensure_ascii=False).encode("utf-8")
 
     digest.update(b"[" + dumps([f.__dict__ for f in files]) + b", [")
+    if inputs and all(f.sha256 for f in files):
+        digest.update(b"]" + dumps(inputs) + b"]")
+        return digest.hexdigest()
+    rows = [_row(k) for k in kept]
     for start in range(0, len(rows), 1000):
         if start:
             digest.update(b", ")
         digest.update(dumps(rows[start : start + 1000])[1:-1])  # the rows, without [ ]
     digest.update(b"]]")
+    if nodes:  # a month with no 节点 keeps the fingerprint it had before nodes were kept
+        digest.update(dumps(list(nodes)))
     return digest.hexdigest()

@@ -43,6 +43,7 @@ def add_summary_sheets(
         "责任单位",
         units,
         ranked=True,
+        targeted=any(u.get("target") for u in units),
     )
     if units:
         _rate_chart(wb, ws, len(units))
@@ -53,6 +54,8 @@ def add_summary_sheets(
             wb, styles, shown, sheet, f"{prefix}重点项目推进情况（{sheet}）", label, figures[key]
         )
     _lagging_sheet(wb, styles, shown, figures, prefix)
+    if figures.get("by_leader"):  # only when the units name their 包抓领导
+        _leader_sheet(wb, styles, shown, figures["by_leader"], prefix)
     if figures.get("trend") and len(figures["trend"]["series"]) > 1:  # a trend needs two months
         _trend_sheet(wb, styles, shown, figures, prefix)
 
@@ -129,6 +132,18 @@ def _slice_cells(s: dict[str, Any], shown: _Shown) -> list[tuple[Any, Any]]:
     ]
 
 
+def _target_cells(target: dict[str, Any] | None, shown: _Shown) -> list[tuple[Any, Any]]:
+    """A unit's targets and its completion against them; blank cells when it has none."""
+    if target is None:
+        return [("未下达", shown.styles.text)] + [(None, shown.styles.text)] * 3
+    return [
+        shown.money(target["investment"]),
+        shown.rate(target["completion_rate"]),
+        (target["starts"], shown.styles.int),
+        shown.rate(target["start_rate"]),
+    ]
+
+
 def _slice_sheet(
     wb: Any,
     styles: Styles,
@@ -138,12 +153,16 @@ def _slice_sheet(
     label: str,
     slices: list[dict[str, Any]],
     ranked: bool = False,
+    targeted: bool = False,
 ) -> Any:
     def rows() -> Any:
         for n, s in enumerate(slices, start=1):
-            yield [(s["rank"] if ranked else n, styles.int), *_slice_cells(s, shown)]
+            cells = [(s["rank"] if ranked else n, styles.int), *_slice_cells(s, shown)]
+            yield cells + (_target_cells(s.get("target"), shown) if targeted else [])
 
     heads = _slice_heads(label, shown, ranked)
+    if targeted:  # units with 责任状 targets: completion against them beside the plans'
+        heads += [f"年度投资目标（{shown.unit}）", "目标完成率", "开工个数目标", "开工目标完成率"]
     title = f"{title}  金额单位：{shown.unit}"
     # the ranked sheet (分单位) carries the chart of 完成率 by unit
     return table_sheet(wb, styles, name, title, heads, rows(), charted=ranked)
@@ -214,6 +233,39 @@ def _rate_chart(wb: Any, ws: Any, n: int) -> None:
     columns.set_legend({"position": "bottom"})
     columns.set_size({"width": max(640, 48 * n), "height": 320})
     ws.insert_chart(last + 2, 1, columns)
+
+
+LEADER_SHEET = "分领导"
+
+
+def _leader_sheet(
+    wb: Any, styles: Styles, shown: _Shown, leaders: list[dict[str, Any]], prefix: str
+) -> None:
+    """Each 包抓领导 with his projects (a project of two leaders counts for both)."""
+    money = f"（{shown.unit}）"
+    heads = ["序号", "包抓领导", "项目个数", "责任单位", "年度计划投资" + money]
+    heads += ["累计完成投资" + money, "完成率", "与时间进度差（个百分点）", "状态"]
+    heads += ["滞后项目", "存在问题（本月所报）"]
+
+    def rows() -> Any:
+        for n, s in enumerate(leaders, start=1):
+            late = "、".join(str(p["name"]) for p in s["lagging_projects"])
+            yield [
+                (n, styles.int),
+                (s["name"], styles.text),
+                (s["projects"], styles.int),
+                ("、".join(s["units"]), styles.text),
+                shown.money(s["annual_plan"]),
+                shown.money(s["ytd_completed"]),
+                shown.rate(s["completion_rate"], s["status"]),
+                shown.points(s["gap"]),
+                shown.status(s["status"]),
+                (late, styles.text),
+                (s["open_problems"], styles.int),
+            ]
+
+    title = f"{prefix}重点项目推进情况（分包抓领导）  金额单位：{shown.unit}"
+    table_sheet(wb, styles, LEADER_SHEET, title, heads, rows())
 
 
 def _lagging_sheet(

@@ -124,7 +124,9 @@ def check_duplicates(ledgers: list[SheetLedger]) -> tuple[Issue, ...]:
             continue
         for ledger, p in rows:
             others = "、".join(
-                f"{o.file}（{q.unit or ''}）第{q.source.row}行" for o, q in rows if q is not p
+                f"{o.file}{_other_sheet(o, ledger)}（{q.unit or ''}）第{q.source.row}行"
+                for o, q in rows
+                if q is not p
             )
             found.append(
                 issue(
@@ -137,3 +139,12 @@ def check_duplicates(ledgers: list[SheetLedger]) -> tuple[Issue, ...]:
                 )
             )
     return tuple(found)
+
+
+def _other_sheet(other: SheetLedger, ledger: SheetLedger) -> str:
+    """The other sheet's name when both rows are in one file (a project in two stage sheets)."""
+    return (
+        f"工作表“{other.sheet}”"
+        if other.file == ledger.file and other.sheet != ledger.sheet
+        else ""
+    )

@@ -13,7 +13,11 @@ from ledgerkit.schema import Schema
 
 _SPACES = re.compile(r"\s+")
 _NUMBER = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(亿元|万元|千元|元|亿|万)?$")
-_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:[-/.月]\s*(\d{1,2})\s*日?|月份?)?$")
+# a date typed as text, maybe with the time an export added ("2018/3/1 0:00:00")
+_DATE = re.compile(
+    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:[-/.月]\s*(\d{1,2})\s*日?|月份?)?"
+    r"(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$"
+)
 _YEAR = re.compile(r"^(\d{4})\s*年?$")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 
@@ -166,6 +170,25 @@ def parse_started(value: Any, schema: Schema) -> bool | None:
         return True
     if text.startswith(("未开工", "尚未开工", "未")):
         return False
+    raise ValueError(value)
+
+
+def parse_flag(value: Any, schema: Schema) -> bool | None:
+    """是否竣工 / 是否投产 / 是否停工 / 是否复工: 是/否, 已竣工/未竣工, √/×. None when blank;
+    ValueError when unclear (a date typed there is read as yes: it says when it happened)."""
+    if isinstance(value, bool):
+        return value
+    if is_empty(value, schema):
+        return None
+    text = clean_text(value).upper()
+    if text in schema.flag_yes:
+        return True
+    if text in schema.flag_no:
+        return False
+    if text.startswith(("未", "尚未", "没")):
+        return False
+    if text.startswith("已") or parse_date(value) is not None:
+        return True
     raise ValueError(value)
 
 

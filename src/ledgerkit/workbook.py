@@ -9,7 +9,7 @@ layout, which the readers of this workbook use too.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +23,12 @@ from ledgerkit.layout import (
     ISSUE_HEADERS,
     ISSUES_SHEET,
     SEVERITY_LABEL,
+    SHEET_SET_ASIDE,
     SOURCE_HEADERS,
 )
-from ledgerkit.merging import FAILED, MergeResult
+from ledgerkit.merging import FAILED, FileResult, MergeResult, sheet_lines
+from ledgerkit.nodes import LEDGER_HEADERS, Node, ledger_rows
+from ledgerkit.nodes import SHEET as NODE_SHEET
 from ledgerkit.normalise import (
     BLANK,
     FOOTER,
@@ -35,8 +38,10 @@ from ledgerkit.normalise import (
     TITLE,
     TOTAL,
     UNRECOGNISED,
+    SheetLedger,
 )
 from ledgerkit.output import FIXED_DATE, atomic_write
+from ledgerkit.period import Period
 from ledgerkit.project import Project
 from ledgerkit.read import column_letter
 from ledgerkit.schema import load_schema
@@ -56,14 +61,17 @@ def write_workbook(
     figures: dict[str, Any] | None = None,
     settings: Settings | None = None,
     kept: KeptSheets | None = None,
+    nodes: Sequence[Node] = (),
 ) -> None:
     """Write the merged ledger (and, given the figures, the summary sheets in front of it) to
     `out` atomically. Rewriting a merged workbook, `kept` holds its 问题清单 and 文件情况 as
-    they were (result.issues then adds what the rewrite found). Raises OutputLocked if the
-    file is open in Excel or WPS."""
+    they were (result.issues then adds what the rewrite found). The units' 节点 sheets go in
+    a 节点 sheet after 项目明细. Raises OutputLocked if the file is open in Excel or WPS."""
     settings = settings or Settings()
     atomic_write(
-        out, lambda tmp: _write(result, tmp, title, figures, settings, kept or {}), "汇总表"
+        out,
+        lambda tmp: _write(result, tmp, title, figures, settings, kept or {}, nodes),
+        "汇总表",
     )
 
 
@@ -74,6 +82,7 @@ def _write(
     figures: dict[str, Any] | None,
     settings: Settings,
     kept: KeptSheets,
+    nodes: Sequence[Node] = (),
 ) -> None:
     import xlsxwriter
 
@@ -90,6 +99,8 @@ def _write(
     if figures is not None:
         add_summary_sheets(wb, styles, figures, settings)
     _detail_sheet(wb, styles, result, title)
+    if result.period is not None and any(n.source == NODE_SHEET for n in nodes):
+        _nodes_sheet(wb, styles, nodes, result.period, title)
     _issues_sheet(wb, styles, result, kept.get(ISSUES_SHEET))
     if FILES_SHEET in kept:
         _kept_sheet(wb, styles, FILES_SHEET, "报送文件情况", kept[FILES_SHEET])
@@ -170,6 +181,21 @@ def _rate_formula(p: Project, letters: dict[str, str], row: int, styles: Styles)
 # --- 问题清单 and 文件情况 ---------------------------------------------------------------------
 
 
+def _nodes_sheet(
+    wb: Any, styles: Styles, nodes: Sequence[Node], period: Period, title: str
+) -> None:
+    colours = {"逾期": styles.error}
+
+    def rows() -> Iterable[list[tuple[Any, Any]]]:
+        for row in ledger_rows(nodes, period):
+            yield [
+                (v, styles.int if c in (0, 10) else colours.get(str(v), styles.text))
+                for c, v in enumerate(row)
+            ]
+
+    table_sheet(wb, styles, NODE_SHEET, f"{title}（项目节点）", LEDGER_HEADERS, rows())
+
+
 def _issues_sheet(
     wb: Any, styles: Styles, result: MergeResult, kept: tuple[list[str], list[list[Any]]] | None
 ) -> None:
@@ -230,27 +256,64 @@ def _files_sheet(wb: Any, styles: Styles, result: MergeResult) -> None:
         *(h for h, _ in FILE_COUNTS),
         *FILE_HEADERS_AFTER_COUNTS,
     ]
-    errors = Counter(i.file for i in result.issues if i.severity == "error")
-    warnings = Counter(i.file for i in result.issues if i.severity == "warning")
+    errors = Counter((i.file, i.sheet) for i in result.issues if i.severity == "error")
+    warnings = Counter((i.file, i.sheet) for i in result.issues if i.severity == "warning")
 
     def rows() -> Iterable[list[tuple[Any, Any]]]:
         for f in result.files:
-            led = f.ledger
-            counts = Counter(s.kind for s in led.set_aside) if led else Counter()
-            status_fmt = styles.error if f.status == FAILED else styles.text
-            yield [
-                (f.label, styles.text),
-                (FILE_STATUS_LABEL[f.status], status_fmt),
-                (f.reason, styles.text),
-                (led.unit if led else "", styles.text),
-                (led.unit_source if led else "", styles.text),
-                (led.sheet if led else "", styles.text),
-                ("、".join(map(str, led.header_rows)) if led else "", styles.text),
-                (led.rows_read if led else None, styles.int),
-                (f.projects, styles.int),
-                *((sum(counts[k] for k in kinds), styles.int) for _, kinds in FILE_COUNTS),
-                (errors[f.label], styles.int),
-                (warnings[f.label], styles.int),
-            ]
+            lines = sheet_lines(f)
+            if len(lines) <= 1:  # one sheet: the file's line, as it always was
+                yield _file_row(f, f.ledger, f.status, f.reason, styles, errors, warnings, None)
+                continue
+            # a line per sheet, counted or set aside; the file's own findings on the first
+            shown = {line.sheet for line in lines}
+            rest = {s for (file, s) in {*errors, *warnings} if file == f.label} - shown
+            for n, line in enumerate(lines):
+                status = f.status if line.ledger else SHEET_SET_ASIDE
+                also = rest if n == 0 else set()
+                yield _file_row(f, line.ledger, status, line.reason, styles, errors, warnings,
+                                (line.sheet, also))  # fmt: skip
 
     table_sheet(wb, styles, FILES_SHEET, "报送文件情况", heads, rows())
+
+
+def _file_row(
+    f: FileResult,
+    led: SheetLedger | None,
+    status: str,
+    reason: str,
+    styles: Styles,
+    errors: Counter[tuple[str, str]],
+    warnings: Counter[tuple[str, str]],
+    sheet: tuple[str, set[str]] | None,
+) -> list[tuple[Any, Any]]:
+    """One line of 文件情况: a file (`sheet` None: all its findings), or one sheet of it (its
+    findings, and those of the sheets in the set, which have no line of their own)."""
+    counts = Counter(s.kind for s in led.set_aside) if led else Counter()
+    if sheet is None:
+        n_errors = sum(n for (file, _), n in errors.items() if file == f.label)
+        n_warnings = sum(n for (file, _), n in warnings.items() if file == f.label)
+        name = led.sheet if led else ""
+    else:
+        name, also = sheet
+        n_errors = sum(errors[(f.label, s)] for s in (name, *also))
+        n_warnings = sum(warnings[(f.label, s)] for s in (name, *also))
+    status_fmt = styles.error if status == FAILED else styles.text
+    return [
+        (f.label, styles.text),
+        (FILE_STATUS_LABEL.get(status, status), status_fmt),
+        (reason, styles.text),
+        (led.unit if led else "", styles.text),
+        (led.unit_source if led else "", styles.text),
+        (name, styles.text),
+        ("、".join(map(str, led.header_rows)) if led else "", styles.text),
+        (led.rows_read if led else None, styles.int),
+        (len(led.projects) if led else (f.projects if sheet is None else None), styles.int),
+        # a sheet set aside was not read row by row: nothing to count, blank not 0
+        *(
+            (sum(counts[k] for k in kinds) if led or sheet is None else None, styles.int)
+            for _, kinds in FILE_COUNTS
+        ),
+        (n_errors, styles.int),
+        (n_warnings, styles.int),
+    ]

@@ -22,7 +22,14 @@ from ledgerkit.settings import CONFIG_NAME, Unit, default_templates, issuer_for
 
 # What the clerk edits (the two Word templates) and the guide to editing them; nothing else
 # that ships with the package is copied.
-CLERK_FILES = ("通报.docx", "督办通知单.docx", "README.md")
+CLERK_FILES = (
+    "通报.docx",
+    "督办通知单.docx",
+    "季度通报.docx",
+    "交办督办函.docx",
+    "包抓领导.docx",
+    "README.md",
+)
 _ROSTER_BEFORE = "\n[bulletin]\n"  # the generated roster goes after the commented example
 _OFFICE = re.compile(r"(人民政府|办事处|管理委员会|管委会)$")
 _PLACES = ("乡", "镇", "街道")  # 尹集 is 尹集乡 when no 尹集镇 or 尹集街道 is seen
@@ -149,11 +156,10 @@ def roster_of(result: MergeResult, region: str = "") -> tuple[tuple[Unit, ...], 
         if project.unit:
             counts[project.unit] = counts.get(project.unit, 0) + 1
     own = set(counts)
-    for f in result.files:
-        if f.ledger is not None and f.ledger.unit:
-            counts.setdefault(f.ledger.unit, 0)
-            if not f.ledger.projects:
-                own.add(f.ledger.unit)  # a unit that sent an empty ledger still reports
+    for led in (led for f in result.files for led in f.ledgers if led.unit):
+        counts.setdefault(led.unit, 0)
+        if not led.projects:
+            own.add(led.unit)  # a unit that sent an empty ledger still reports
     unread = tuple(f"{f.label}（{f.reason}）" for f in result.files if f.status == FAILED)
     return group_spellings(counts, own, region), unread
 
