@@ -854,3 +854,97 @@ def docx_text(path: Path) -> str:
         if item._p.pPr is not None and item._p.pPr.find(qn("w:sectPr")) is not None:
             lines.append("--- section break ---")
     return "\n".join(lines) + "\n"
+
+
+# --- hostile files: each fooled a regex pre-scan or made a parser reserve gigabytes ---------
+
+HOSTILE_ROWS: Rows = [
+    ["项目名称", "总投资", "年度计划投资", "累计完成投资"],
+    ["城关镇污水管网", 100, 50, 20],
+]
+_FAR = b'r="XFD1048576"'
+
+
+def rezip(src: Path, dst: Path, change: dict[str, Any]) -> Path:
+    """A copy of a zip workbook with some parts changed (part -> bytes -> bytes)."""
+    import zipfile
+
+    with zipfile.ZipFile(src) as zin:
+        parts = {i.filename: zin.read(i.filename) for i in zin.infolist()}
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for name, data in parts.items():
+            zout.writestr(name, change[name](data) if name in change else data)
+    dst.write_bytes(out.getvalue())
+    src.unlink()
+    return dst
+
+
+def _in_sheet(cell: bytes) -> Any:
+    """A cell put in the last row (which names no far row itself)."""
+    return {
+        "xl/worksheets/sheet1.xml": lambda x: x.replace(
+            b"</row></sheetData>", cell + b"</row></sheetData>"
+        )
+    }
+
+
+def _late_unique_count(xml: bytes) -> bytes:
+    # the declared count after 4 KB of the start tag: a regex looking at the head misses it
+    pad = b' xmlns:pad="' + b"p" * 5000 + b'"'
+    return xml.replace(b'uniqueCount="', pad + b' uniqueCount="90000000', 1)
+
+
+HOSTILE_XLSX: dict[str, Any] = {
+    "迟到的计数.xlsx": {"xl/sharedStrings.xml": _late_unique_count},
+    "属性里的尖括号.xlsx": _in_sheet(b'<c s="0" t="n" foo="a>b" ' + _FAR + b"><v>1</v></c>"),
+    "重复的引用.xlsx": _in_sheet(b'<c r="E2" ' + _FAR + b"><v>1</v></c>"),
+    "带前缀的单元格.xlsx": {
+        "xl/worksheets/sheet1.xml": lambda x: x.replace(
+            b"<worksheet ", b'<worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" ', 1
+        ).replace(b"</sheetData>", b'<x:row><x:c ' + _FAR + b"><x:v>1</x:v></x:c></x:row></sheetData>")
+    },
+    "没有引用的远处单元格.xlsx": _in_sheet(b"<c><v>1</v></c>" * 3 + b"<c " + _FAR + b"><v>1</v></c>"),
+    # a comment holding half a tag: a pattern would take the real cell for an attribute value
+    "注释里的半个标签.xlsx": _in_sheet(b'<!-- <c a="--><c r=\'XFD1048576\'><v>1</v></c><!--" > -->'),
+    "字符引用的引用.xlsx": _in_sheet(b'<c r="XFD104857&#54;"><v>1</v></c>'),
+}  # fmt: skip
+
+
+def hostile_files(folder: Path) -> list[Path]:
+    """Workbooks made to fool a pre-scan or to make a parser reserve gigabytes (each one
+    crashed or stalled a run once), and an .xls whose cell records reach the far corner."""
+    made = []
+    for name, change in HOSTILE_XLSX.items():
+        base = xlsx_cached(folder / f".base-{name}", HOSTILE_ROWS, {})
+        made.append(rezip(base, folder / name, change))
+    made.append(far_xls(folder / "远处的xls单元格.xls"))
+    made.append(huge_dimensions_xls(folder / "声明40亿行的xls.xls"))
+    return made
+
+
+def huge_dimensions_xls(path: Path) -> Path:
+    """A 10 KB .xls whose DIMENSIONS record declares 4 billion rows: calamine reserves memory
+    for that many cells before reading one (it asked for 44 TB and aborted)."""
+    import struct
+
+    xls(path, HOSTILE_ROWS)
+    data = bytearray(path.read_bytes())
+    at = data.find(b"\x00\x02\x0e\x00")  # DIMENSIONS, 14 bytes: rows, rows, cols, cols
+    assert at > 0
+    struct.pack_into("<IIHH", data, at + 4, 0, 0xFFFFFFF0, 0, 0x100)
+    path.write_bytes(bytes(data))
+    return path
+
+
+def far_xls(path: Path) -> Path:
+    """An .xls with a text cell moved to row 65536, column IV: calamine lays out every cell
+    from A1 to there (16.7 million cells) unless the extent is checked first."""
+    xls(path, HOSTILE_ROWS)
+    data = bytearray(path.read_bytes())
+    # the first LABELSST record (0x00FD): its row and column moved to the far corner
+    at = data.find(b"\xfd\x00\x0a\x00")
+    assert at > 0
+    data[at + 4 : at + 8] = b"\xff\xff\xff\x00"
+    path.write_bytes(bytes(data))
+    return path

@@ -449,6 +449,7 @@ def test_the_stored_hash_is_of_the_bytes_that_were_merged(root, capsysbinary, mo
             path.write_bytes(data + b"\x00 a later version")
 
     monkeypatch.setattr(pipeline, "read_book", read_then_replaced)
+    monkeypatch.setenv("LEDGERKIT_READ_WORKERS", "0")  # the patch lives in this process
     _, data = merge(capsysbinary, root, "2024-01")
     now = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}
     with Store(root / STORE_NAME) as store:

@@ -26,6 +26,7 @@ from builders import (
     xlsx,
 )
 
+from ledgerkit.errors import UnreadableFile
 from ledgerkit.pipeline import discover, load_file, merge_paths
 from ledgerkit.read import read_book
 
@@ -414,3 +415,12 @@ def test_a_temporary_output_left_by_a_killed_run_is_not_read(tmp_path):
     (folder / "~$卧龙镇.xlsx").write_bytes(b"\x00" * 165)
     candidates, skipped = discover([folder])
     assert candidates == [] and {f.status for f in skipped} == {"skipped"}
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux's /proc")
+def test_a_file_whose_bytes_do_not_match_its_size_is_named_as_changed(tmp_path: Path) -> None:
+    # a file being written while it is read shows one size and yields other bytes: here a
+    # /proc file (size 0, text when read) stands for it, under a ledger's name
+    (tmp_path / "正在写入.csv").symlink_to("/proc/self/status")
+    with pytest.raises(UnreadableFile, match="文件在读取时被改动"):
+        read_book(tmp_path / "正在写入.csv")

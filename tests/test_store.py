@@ -252,6 +252,23 @@ def test_a_dead_runs_lock_is_broken_by_one_run_only(root, monkeypatch):
     assert not lock.with_name(lock.name + ".break").exists()
 
 
+def test_a_full_disk_under_the_store_is_a_chinese_warning_and_the_workbook_is_written(
+    root, capsysbinary, monkeypatch
+):
+    # sqlite's own "database or disk is full" (SQLITE_FULL), made real by capping the pages
+    # the store's connection may use at what a new store holds
+    real = store_module._connect
+
+    def full_disk(path: Path, read_only: bool) -> sqlite3.Connection:
+        db = real(path, read_only)
+        db.execute("PRAGMA max_page_count=1")
+        return db
+
+    monkeypatch.setattr(store_module, "_connect", full_disk)
+    _code, data, out = merge(capsysbinary, root, "2024-01")
+    assert out.is_file()
+    message = codes(data)["history-not-recorded"]
+    assert "磁盘空间不足" in message and "disk is full" not in message
 def test_a_version_1_store_gains_the_loops_columns_and_tables_when_written(root, capsysbinary):
     merge(capsysbinary, root, "2024-01")
     with sqlite3.connect(root / STORE_NAME) as db:  # as the ledgerkit before issue 15 left it

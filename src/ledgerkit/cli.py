@@ -834,6 +834,10 @@ def _safe_streams() -> None:
 
 def main(argv: list[str] | None = None) -> Any:
     """Console-script entry point: every failure ends in a Chinese message and an exit code."""
+    if getattr(sys, "frozen", False):  # a frozen ledgerkit.exe is also its reading workers
+        import multiprocessing
+
+        multiprocessing.freeze_support()
     _safe_streams()
     args = sys.argv[1:] if argv is None else list(argv)
     # a run is short and leaves next to no reference cycles, while the cycle collector's passes

@@ -15,6 +15,7 @@ class UnreadableFile(LedgerkitError):
         self.file = file
         self.reason = reason
         self.sha256 = ""  # of the bytes that were read and refused; "" when none were read
+        self.mtime: float | None = None  # the file's modification time when they were read
 
 
 class NotALedger(UnreadableFile):

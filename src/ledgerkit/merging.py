@@ -30,6 +30,7 @@ class FileResult:
     ledgers: tuple[SheetLedger, ...] = ()
     issues: tuple[Issue, ...] = ()
     sha256: str = ""  # of the bytes read; "" when the file was never read (skipped unseen)
+    mtime: float | None = None  # the file's modification time when those bytes were read
     nodes: tuple[Node, ...] = ()  # its 节点 sheet's rows, for its ledger's unit
     notes: tuple[SheetNote, ...] = ()
 

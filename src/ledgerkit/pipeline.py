@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -28,6 +27,7 @@ from ledgerkit.errors import (
     UnknownUnit,
     UnreadableFile,
 )
+from ledgerkit.isolation import Guard, default_workers, load_all
 from ledgerkit.issues import CELL_CODES, Issue, issue
 from ledgerkit.layout import DETAIL_SHEET, FEEDBACK_SUFFIX, is_merged_workbook
 from ledgerkit.leaders import by_leader, with_problem_ledger
@@ -194,10 +194,12 @@ def load_file(
         read = read_book_ledgers(book, default_unit, rollup, period=period, rules=rules)
     except NotALedger as exc:
         skipped = (issue("file-skipped", path.name, reason=exc.reason),)
-        return FileResult(path, SKIPPED, exc.reason, issues=skipped, sha256=_read(book, exc))
+        sha256, mtime = _read(book, exc)
+        return FileResult(path, SKIPPED, exc.reason, (), skipped, sha256, mtime)
     except UnreadableFile as exc:
         failed = (issue("file-unreadable", path.name, reason=exc.reason),)
-        return FileResult(path, FAILED, exc.reason, issues=failed, sha256=_read(book, exc))
+        sha256, mtime = _read(book, exc)
+        return FileResult(path, FAILED, exc.reason, (), failed, sha256, mtime)
     hidden = tuple(issue("sheet-hidden", path.name, name, name=name) for name in book.hidden)
     found = [i for led in read.ledgers for i in (*led.issues, *check_sheet(led))]
     # its 节点 sheet, if it has one, for the unit of its (first) list
@@ -209,21 +211,28 @@ def load_file(
         read.ledgers,
         (*found, *read.issues, *hidden, *bad_dates),
         sha256=book.sha256,
+        mtime=book.mtime,
         nodes=nodes,
         notes=read.notes,
     )
 
 
-def _read(book: RawBook | None, exc: UnreadableFile) -> str:
-    """The hash of the bytes read: the book's when it was read, else the refused bytes'."""
-    return book.sha256 if book is not None else exc.sha256
+def reading_guard(settings: Settings) -> Guard:
+    """How files are read: the settings' worker processes (one per core unless set)."""
+    workers = default_workers() if settings.read_workers is None else settings.read_workers
+    return Guard(workers, float(settings.read_timeout), settings.read_memory_mb)
+
+
+def _read(book: RawBook | None, exc: UnreadableFile) -> tuple[str, float | None]:
+    """The hash of the bytes read and the file's time when they were: the book's when it
+    was read, else the refused bytes'."""
+    return (book.sha256, book.mtime) if book is not None else (exc.sha256, exc.mtime)
 
 
 def merge_paths(
     paths: list[Path],
     period: Period | None = None,
     settings: Settings | None = None,
-    workers: int = 2,
     *,
     password: str | None = None,
     rollup: bool = True,
@@ -231,25 +240,23 @@ def merge_paths(
 ) -> MergeResult:
     """Merge every ledger under `paths` into one checked ledger. The period is the one given,
     else the folder's, else the one most titles name. Workbooks ledgerkit wrote are districts'
-    ledgers to roll up, unless `rollup` is False (one read back as written). `on_file(done,
-    total)` is called once per file read, in order, from this thread (the command line draws a
-    progress bar)."""
+    ledgers to roll up, unless `rollup` is False (one read back as written). Each file is read
+    in a worker process (`reading_guard`), so a file that crashes, hangs or floods the memory
+    of its reader is that file's `file-unreadable`. `on_file(done, total)` is called once per
+    file read, from this thread (the command line draws a progress bar)."""
     settings = settings or Settings()
     candidates, skipped = discover(paths)
     known = period or from_paths(paths, settings.year)  # this year's columns are told by it
     rules = ColumnRules.of(settings.column_map, settings.header_aliases)
-
-    def load(path: Path) -> FileResult:
-        return load_file(
-            path, settings.money_unit, password=password, rollup=rollup, period=known, rules=rules
-        )
-
-    loaded = []
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        for done, file in enumerate(pool.map(load, candidates), 1):
-            loaded.append(file)
-            if on_file is not None:
-                on_file(done, len(candidates))
+    load = partial(
+        load_file,
+        default_unit=settings.money_unit,
+        password=password,
+        rollup=rollup,
+        period=known,
+        rules=rules,
+    )
+    loaded = load_all(candidates, load, reading_guard(settings), on_file)
 
     explicit = {p.resolve() for p in paths if p.is_file()}
     loaded = pick_versions(skip_own_outputs(loaded, explicit))

@@ -105,6 +105,9 @@ class Settings:
     deadline_day: int = 5  # units report by this day of the following month
     streak_months: int = 3  # 连续N个月未开工 / 滞后 are flagged from N months on
     renames: tuple[tuple[str, str], ...] = ()  # (old name, new name) confirmed as one project
+    read_workers: int | None = None  # processes reading files; None: one per core; 0: this one
+    read_timeout: int = 300  # seconds one file may take to read before it is named unreadable
+    read_memory_mb: int = 2048  # memory one file's reading may take; 0: no cap
     # --- targets, periods and rates (issue 16) ---
     start_rate_base: str = "全部项目"  # 开工率 over 全部项目, or 不含前期 (储备 cannot start)
     quarter_shares: tuple[Decimal, ...] = (Decimal(25),) * 4  # each quarter's share of the plan
@@ -210,6 +213,9 @@ _TOML_KEYS = {
     ("history", "deadline_day"): "deadline_day",
     ("history", "streak_months"): "streak_months",
     ("history", "same_project"): "renames",
+    ("reading", "workers"): "read_workers",
+    ("reading", "timeout"): "read_timeout",
+    ("reading", "memory_mb"): "read_memory_mb",
     ("start_rate", "base"): "start_rate_base",
     ("assessment", "quarter_shares"): "quarter_shares",
     ("assessment", "targets_file"): "targets_file",
@@ -407,6 +413,9 @@ def _convert(name: str, value: Any) -> Any:
         "start_target",
         "deadline_day",
         "streak_months",
+        "read_workers",
+        "read_timeout",
+        "read_memory_mb",
         "score_heroes",
         "score_black",
         "problem_days",
@@ -416,6 +425,8 @@ def _convert(name: str, value: Any) -> Any:
         number = int(value)
         if number < 0:
             raise ValueError("不能为负数")
+        if name == "read_timeout" and number == 0:
+            raise ValueError("至少 1 秒")
         return number or (None if name == "start_target" else 0)
     if name == "bulletin_chart":
         return _flag(value)

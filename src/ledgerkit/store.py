@@ -17,6 +17,7 @@ Every sqlite failure (a damaged file, a lock held too long, a read-only folder) 
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import json
 import sqlite3
@@ -153,16 +154,16 @@ class FileMeta:
 
 
 def file_meta(files: Sequence[FileResult]) -> list[FileMeta]:
-    """Hash and received time (the file's modification time) of every input file. The hash is
+    """Hash and received time (the file's modification time) of every input file. Both are
     of the bytes that were parsed, carried from the one read; only a file never read (skipped
-    by its name, refused for its size) is hashed here, from the disk."""
+    by its name, refused for its size) is hashed and dated here, from the disk."""
     metas = []
     for f in files:
         try:
             sha256 = f.sha256 or _digest(f.path)
-            received = dt.datetime.fromtimestamp(f.path.stat().st_mtime).isoformat(
-                timespec="seconds"
-            )
+            # the time of the version read, taken with its bytes; a file never read: now's
+            mtime = f.mtime if f.mtime is not None else f.path.stat().st_mtime
+            received = dt.datetime.fromtimestamp(mtime).isoformat(timespec="seconds")
         except OSError:
             sha256, received = hashlib.sha256(b"").hexdigest(), ""
         for unit, ledgers in _by_unit(f):  # a file of a sheet per area reports for each
@@ -224,6 +225,10 @@ def _translated(path: Path) -> Iterator[None]:
     except sqlite3.Error as exc:
         raise StoreProblem(_explain(path, exc)) from exc
     except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            raise StoreProblem(
+                f"汇总记录“{path}”所在的磁盘空间不足（汇总记录未改动），请腾出空间后重新运行"
+            ) from exc
         raise StoreProblem(
             f"汇总记录“{path}”无法打开或写入（{exc.strerror or exc}）；{REBUILD_HINT}"
         ) from exc
@@ -237,6 +242,8 @@ def _explain(path: Path, exc: sqlite3.Error) -> str:
         what = "所在的文件夹或文件是只读的，无法写入"
     elif name.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")):
         what = "已损坏，不是有效的汇总记录"
+    elif name.startswith("SQLITE_FULL"):
+        what = "所在的磁盘空间不足（汇总记录未改动），请腾出空间后重新运行"
     else:
         what = f"无法使用（{exc}）"
     return f"汇总记录“{path}”{what}；{REBUILD_HINT}"

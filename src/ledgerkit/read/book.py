@@ -34,6 +34,7 @@ class RawBook:
     # other files or programs the workbook refers to (external links, DDE); never opened
     links: tuple[str, ...] = ()
     sha256: str = ""  # of the very bytes parsed, so the history names what was merged
+    mtime: float | None = None  # the file's modification time when those bytes were read
 
     @property
     def label(self) -> str:

@@ -4,6 +4,7 @@ name), and the reader it goes to, after the file's size is checked against the l
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -56,24 +57,41 @@ def sniff(head: bytes) -> str:
 def read_book(path: Path, password: str | None = None) -> RawBook:
     """Read one ledger file of any supported format; raise UnreadableFile with the reason.
     `password` opens a workbook protected by an open password."""
-    try:
-        size = path.stat().st_size
-        if size > limits.MAX_FILE_BYTES:
-            raise UnreadableFile(
-                path.name,
-                f"文件有 {_mb(size)}，超过 {_mb(limits.MAX_FILE_BYTES)} 的上限，不像一份台账",
-            )
-        data = path.read_bytes()
-    except OSError as exc:
-        raise UnreadableFile(path.name, f"无法打开文件（{exc.strerror or exc}）") from exc
+    data, mtime = _read_once(path)
     # hashed from the bytes in hand, not the file again: a file replaced while it is read
     # must not be stored with the hash of one version and the projects of another
     digest = hashlib.sha256(data).hexdigest()
     try:
-        return replace(_parse(path, data, password), sha256=digest)
+        return replace(_parse(path, data, password), sha256=digest, mtime=mtime)
     except UnreadableFile as exc:
-        exc.sha256 = digest
+        exc.sha256, exc.mtime = digest, mtime
         raise
+
+
+_CHANGED = "文件在读取时被改动（可能正在复制或保存），请等它写完后重新运行"
+
+
+def _read_once(path: Path) -> tuple[bytes, float]:
+    """The file's bytes and its modification time, from one open file: its size checked
+    before a byte is read, and the file seen unchanged from before the read to after it (a
+    file written to meanwhile is named, never read half old, half new)."""
+    try:
+        with path.open("rb") as fh:
+            before = os.fstat(fh.fileno())
+            if before.st_size > limits.MAX_FILE_BYTES:
+                raise UnreadableFile(
+                    path.name,
+                    f"文件有 {_mb(before.st_size)}，超过 {_mb(limits.MAX_FILE_BYTES)} 的上限，"
+                    "不像一份台账",
+                )
+            data = fh.read(limits.MAX_FILE_BYTES + 1)
+            after = os.fstat(fh.fileno())
+    except OSError as exc:
+        raise UnreadableFile(path.name, f"无法打开文件（{exc.strerror or exc}）") from exc
+    seen = (before.st_size, before.st_mtime_ns)
+    if (after.st_size, after.st_mtime_ns) != seen or len(data) != before.st_size:
+        raise UnreadableFile(path.name, _CHANGED)
+    return data, before.st_mtime
 
 
 def _parse(path: Path, data: bytes, password: str | None) -> RawBook:

@@ -85,11 +85,13 @@ def workbook_stream(file: str, data: bytes) -> bytes:
 
 # BIFF record types that put a value in a cell (blank cells cost calamine nothing)
 _BIFF_VALUE_CELLS = {0x0006, 0x00D6, 0x00FD, 0x0203, 0x0204, 0x0205, 0x027E}
-_BIFF_MULRK, _BIFF_BOF, _BIFF_FILEPASS = 0x00BD, 0x0809, 0x002F
+_BIFF_MULRK, _BIFF_BOF, _BIFF_FILEPASS, _BIFF_DIMENSIONS = 0x00BD, 0x0809, 0x002F, 0x0200
 
 
 def xls_extent(file: str, data: bytes) -> tuple[tuple[int, int], bool]:
-    """((rows, columns) of the largest sheet, encrypted?) from the BIFF records."""
+    """((rows, columns) of the largest sheet, encrypted?) from the BIFF records: the cells
+    holding values, and each sheet's DIMENSIONS record, for which calamine reserves memory
+    up front (a 9.7 KB file declaring 4 billion rows asked for 8.6 GB)."""
     stream = workbook_stream(file, data)
     largest, rows, cols, pos = (0, 0), 0, 0, 0
     while pos + 4 <= len(stream):
@@ -99,6 +101,10 @@ def xls_extent(file: str, data: bytes) -> tuple[tuple[int, int], bool]:
             return largest, True
         if typ == _BIFF_BOF:  # a new sheet
             rows, cols = 0, 0
+        elif typ == _BIFF_DIMENSIONS and size >= 10 and body + size <= len(stream):
+            declared = _dimensions(stream, body, size)
+            if declared[0] * declared[1] > largest[0] * largest[1]:
+                largest = declared
         elif (typ in _BIFF_VALUE_CELLS or typ == _BIFF_MULRK) and 4 <= size <= len(stream) - body:
             r, c = struct.unpack_from("<HH", stream, body)
             if typ == _BIFF_MULRK and size >= 6:
@@ -108,6 +114,15 @@ def xls_extent(file: str, data: bytes) -> tuple[tuple[int, int], bool]:
                 largest = (rows, cols)
         pos = body + size
     return largest, False
+
+
+def _dimensions(stream: bytes, body: int, size: int) -> tuple[int, int]:
+    """(rows, columns) a DIMENSIONS record declares: BIFF8 has 32-bit rows, BIFF5 16-bit."""
+    if size >= 14:
+        first_row, last_row, first_col, last_col = struct.unpack_from("<IIHH", stream, body)
+    else:
+        first_row, last_row, first_col, last_col = struct.unpack_from("<HHHH", stream, body)
+    return max(0, last_row - first_row), max(0, last_col - first_col)
 
 
 def _check_encryption_info(file: str, data: bytes) -> None:

@@ -13,8 +13,9 @@ import itertools
 import re
 import zipfile
 import zlib
-from operator import itemgetter
 from pathlib import Path
+from typing import IO
+from xml.parsers import expat
 
 from ledgerkit.errors import UnreadableFile
 from ledgerkit.read import limits
@@ -103,7 +104,6 @@ def _check_part(file: str, info: zipfile.ZipInfo) -> None:
 _ATTR_RE = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b([^>]*)>")
 _REL_TAG = re.compile(rb"<(?:\w+:)?Relationship\b([^>]*)>")
-_UNIQUE_COUNT = re.compile(rb"""uniqueCount\s*=\s*["']\s*(\d+)""")
 
 
 def _attrs(tag: bytes) -> dict[str, str]:
@@ -121,21 +121,13 @@ def _rel_targets(xml: bytes) -> dict[str, dict[str, str]]:
 
 
 def scan_xlsx(file: str, zf: zipfile.ZipFile) -> _Scan:
-    """Bound every worksheet's extent from its cell references, check the shared strings'
-    declared count, and find bad cells and external links: all before calamine parses."""
+    """Bound every worksheet's extent from its cells, check the shared strings' declared
+    count, and find bad cells and external links: all before calamine parses. The parts that
+    size calamine's allocations are parsed as XML (expat, streamed), not matched by patterns:
+    an attribute holding `>`, a namespace prefix or a late attribute cannot hide a cell."""
     names = set(zf.namelist())
     if "xl/sharedStrings.xml" in names:
-        with zf.open("xl/sharedStrings.xml") as stream:
-            head = stream.read(4096)
-        size = zf.getinfo("xl/sharedStrings.xml").file_size
-        m = _UNIQUE_COUNT.search(head)
-        # calamine reserves room for the declared count up front: a false one must not reach it
-        if m and int(m.group(1)) > max(size // 5, 1_000_000):
-            raise UnreadableFile(
-                file,
-                f"部件“xl/sharedStrings.xml”声明了 {int(m.group(1)):,} 个字符串，"
-                f"而它只有 {_mb(size)}，文件已损坏或是恶意构造的，拒绝读取",
-            )
+        _check_string_count(file, zf)
     rels = (
         _rel_targets(zf.read("xl/_rels/workbook.xml.rels"))
         if "xl/_rels/workbook.xml.rels" in names
@@ -154,7 +146,7 @@ def scan_xlsx(file: str, zf: zipfile.ZipFile) -> _Scan:
     scan = _Scan(extent={})
     for part in sorted(sheet_parts | {p for p in parts.values() if p in names}):
         xml = zf.read(part)
-        scan.extent[part], scan.far[part] = sheet_extent(xml)
+        scan.extent[part], scan.far[part] = sheet_extent(xml, file, part)
         if b"<f" in xml or b't="e"' in xml:
             scan.bad[part] = bad_cells(xml)
     scan.fallback = max(scan.extent.values(), key=lambda e: e[0] * e[1], default=(0, 0))
@@ -165,6 +157,89 @@ def scan_xlsx(file: str, zf: zipfile.ZipFile) -> _Scan:
     return scan
 
 
+def _check_string_count(file: str, zf: zipfile.ZipFile) -> None:
+    """calamine reserves room for the shared strings' declared count up front: a count no
+    file of this size can hold is refused, wherever in the start tag it is written."""
+    part = "xl/sharedStrings.xml"
+    size = zf.getinfo(part).file_size
+    with zf.open(part) as stream:
+        root = _root_attrs(stream, file, part)
+    declared = max((_number(v) for k, v in root.items() if _local(k) in _COUNTS), default=0)
+    if declared > max(size // 5, 1_000_000):
+        raise UnreadableFile(
+            file,
+            f"部件“{part}”声明了 {declared:,} 个字符串，"
+            f"而它只有 {_mb(size)}，文件已损坏或是恶意构造的，拒绝读取",
+        )
+
+
+_COUNTS = ("count", "uniqueCount")
+
+
+class _Done(Exception):
+    """The parse has what it wanted: stop feeding."""
+
+
+def _root_attrs(stream: IO[bytes], file: str, part: str) -> dict[str, str]:
+    """The attributes of an XML part's root element, fed in 64 KB pieces until it is seen."""
+    found: dict[str, str] = {}
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        found.update(attrs)
+        raise _Done
+
+    parser = _parser(file, part)
+    parser.StartElementHandler = start
+    try:
+        while piece := stream.read(65536):
+            parser.Parse(_printable(piece), False)
+        parser.Parse(b"", True)
+    except _Done:
+        pass
+    except expat.ExpatError as exc:
+        raise _malformed(file, part, exc) from exc
+    return found
+
+
+def _parser(file: str, part: str) -> expat.XMLParserType:
+    """An expat parser, without namespace processing (a prefix is kept, and ignored where
+    names are compared), that refuses any DOCTYPE: entities are never expanded."""
+    parser = expat.ParserCreate()
+
+    def doctype(*_: object) -> None:
+        raise UnreadableFile(file, f"部件“{part}”{_ENTITIES}")
+
+    parser.StartDoctypeDeclHandler = doctype
+    parser.EntityDeclHandler = doctype
+    return parser
+
+
+def _malformed(file: str, part: str, exc: expat.ExpatError) -> UnreadableFile:
+    return UnreadableFile(
+        file,
+        f"部件“{part}”的 XML 结构有误（第 {exc.lineno} 行：{expat.ErrorString(exc.code)}），"
+        "文件已损坏或是恶意构造的，拒绝读取；请在 Excel 或 WPS 中打开、另存为 .xlsx 后重新报送",
+    )
+
+
+# control characters some exporters leave in text: not XML, but no structure either; they are
+# read as spaces by the scan (same offsets), so a ledger calamine reads is not refused for them
+_CONTROL = bytes(0x20 if b < 0x20 and b not in (0x09, 0x0A, 0x0D) else b for b in range(256))
+
+
+def _printable(piece: bytes) -> bytes:
+    return piece.translate(_CONTROL)
+
+
+def _local(name: str) -> str:
+    return name.rpartition(":")[2]
+
+
+def _number(text: str) -> int:
+    digits = text.strip()
+    return int(digits) if digits.isdigit() and len(digits) < 20 else 0
+
+
 def _part_path(target: str) -> str:
     """A relationship target as calamine resolves it: '/xl/x', 'xl/x' or 'x' under xl/."""
     if target.startswith("/"):
@@ -172,25 +247,30 @@ def _part_path(target: str) -> str:
     return target if target.startswith("xl/") else "xl/" + target
 
 
-# a cell holding something (not <c/>), and its reference if it has one: one pass, not two
-_C_TAG = re.compile(
-    rb"""<(?:\w+:)?c\b(?:[^>]*?\s(r)\s*=\s*["']([A-Za-z]*)(\d*)["'])?[^>]*(?<!/)>"""
-)
-_ROW_REF = re.compile(rb"""<(?:\w+:)?row\b[^>]*?\sr\s*=\s*["'](\d*)["']""")
-_ROW_ANY = re.compile(rb"<(?:\w+:)?row\b()")
+_FEED = 2**20  # bytes of XML handed to expat at a time
 
 
-def sheet_extent(xml: bytes) -> tuple[tuple[int, int], str]:
-    """(rows, columns) from A1 to the farthest cell holding anything, from the cell references
-    (the <dimension> element is ignored, as calamine ignores it), and the farthest cells by
-    name. An upper bound: cells without a reference count as if each stood one further out."""
+def sheet_extent(xml: bytes, file: str = "", part: str = "") -> tuple[tuple[int, int], str]:
+    """(rows, columns) from A1 to the farthest cell holding anything (the <dimension>
+    element is ignored, as calamine ignores it), and the farthest cells by name.
+
+    The part is first parsed whole by expat (C speed, no callbacks): malformed XML (a
+    duplicated attribute, a tag cut short) and any DOCTYPE are refused. Once it is known to
+    be well-formed, its start tags are read by a pattern that honours quoted attributes, so a
+    `>` in a value or a namespace prefix cannot hide a cell (well-formed XML has no `<` in a
+    value or in text). Parts where a pattern could still be wrong (another encoding, a
+    prefixed `r`, a comment, CDATA or a processing instruction, where `<` may stand
+    unescaped) are read element by element instead (`_Extent`). Either way the result is an upper bound:
+    a cell without a reference stands one further out than the last, as calamine places it."""
+    _well_formed(xml, file, part)
+    if _odd(xml):
+        return _parsed_extent(xml, file, part)
     tags = _C_TAG.findall(xml)
     refs = [(c, r) for named, c, r in tags if named]
-    # thousands of cells name a few hundred rows and a few dozen columns: look at those
-    col_of, row_of = list(map(itemgetter(0), refs)), list(map(itemgetter(1), refs))
+    col_of, row_of = [c for c, _ in refs], [r for _, r in refs]
     row_names, col_names = set(row_of), set(col_of)
     rows = max((int(r or 0) for r in row_names), default=0)
-    cols = max((column_index(c.decode().upper()) + 1 for c in col_names if c), default=0)
+    cols = max((column_index(c.decode().upper()[:12]) + 1 for c in col_names if c), default=0)
     lowest = widest = (b"", b"")
     if refs:  # the first cell in the lowest row and in the widest column, as max() finds them
         lowest = refs[min(row_of.index(r) for r in row_names if int(r or 0) == rows)]
@@ -199,11 +279,122 @@ def sheet_extent(xml: bytes) -> tuple[tuple[int, int], str]:
     far = "、".join(dict.fromkeys((a + b).decode()[:20] for a, b in (lowest, widest) if a + b))
     loose = len(tags) - len(refs)
     if loose > 0:
-        row_refs = _ROW_REF.findall(xml)
-        rows = max(rows, max((int(r or 0) for r in row_refs), default=0))
+        row_refs = [r for r in _ROW_REF.findall(xml) if r]
+        rows = max(rows, max((int(r) for r in row_refs), default=0))
         rows += len(_ROW_ANY.findall(xml)) - len(row_refs)
         cols += loose
     return (rows, cols), far
+
+
+# a start tag's attribute, its value quoted: a `>` inside the quotes is no end of the tag
+_ATTR = rb"""\s+[\w.:-]+\s*=\s*(?:"[^"]*"|'[^']*')"""
+_NOT_R = rb"""\s+(?!r\s*=)[\w.:-]+\s*=\s*(?:"[^"]*"|'[^']*')"""
+# a cell holding something (not <c/>), and its reference if it has one: one pass, not two
+_C_TAG = re.compile(  # (a prefixed r never reaches it: such a part is `_odd`)
+    rb"<(?:[\w.-]+:)?c(?:" + _NOT_R + rb")*"
+    rb"""(?:\s+(r)\s*=\s*["']\s*([A-Za-z]*)(\d*)\s*["'])?"""
+    rb"(?:" + _ATTR + rb")*\s*>"
+)
+_ROW_REF = re.compile(rb"<(?:[\w.-]+:)?row(?:" + _NOT_R + rb""")*\s+r\s*=\s*["']\s*(\d*)""")
+_ROW_ANY = re.compile(rb"<(?:[\w.-]+:)?row[\s/>]")
+
+
+def _odd(xml: bytes) -> bool:
+    """A part a pattern could misread: another encoding; a comment, CDATA or processing
+    instruction (where `<` stands unescaped); a character reference (`&#88;` is X); an
+    attribute with a prefix that might be an `r` (more `:r` than `xmlns:r` declarations)."""
+    return bool(
+        _ODD_PART.search(xml[:200])
+        or b"\x00" in xml[:200]
+        or b"<!--" in xml
+        or b"<![CDATA[" in xml
+        or xml.count(b"<?") > 1
+        or b"&#" in xml
+        or xml.count(b":r") > xml.count(b"xmlns:r")
+    )
+
+
+_ODD_PART = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["'](?!utf-?8["'])""", re.I)
+
+
+def _well_formed(xml: bytes, file: str, part: str) -> None:
+    """Parse the part with no callbacks but a refusal of DOCTYPE: malformed XML is refused."""
+    parser = _parser(file, part)
+    try:
+        for begin in range(0, len(xml), _FEED):
+            parser.Parse(_printable(xml[begin : begin + _FEED]), False)
+        parser.Parse(b"", True)
+    except expat.ExpatError as exc:
+        raise _malformed(file, part, exc) from exc
+
+
+def _parsed_extent(xml: bytes, file: str, part: str) -> tuple[tuple[int, int], str]:
+    """The extent read element by element (expat decodes the encoding and references)."""
+    at = _Extent()
+    parser = _parser(file, part)
+    parser.StartElementHandler = at.start
+    parser.EndElementHandler = at.end
+    try:
+        for begin in range(0, len(xml), _FEED):
+            parser.Parse(_printable(xml[begin : begin + _FEED]), False)
+        parser.Parse(b"", True)
+    except expat.ExpatError as exc:
+        raise _malformed(file, part, exc) from exc
+    far = "、".join(dict.fromkeys(ref[:20] for ref in (at.lowest, at.widest) if ref))
+    return (at.rows, at.cols), far
+
+
+class _Extent:
+    """The farthest row and column reached by a cell holding something, as the XML goes by."""
+
+    def __init__(self) -> None:
+        self.row = self.col = 0  # 1-based; 0 before the first
+        self.rows = self.cols = 0
+        self.cell: tuple[int, int, str] | None = None  # a cell open, not yet seen to hold anything
+        self.lowest = self.widest = ""
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        local = name.rpartition(":")[2]
+        if local == "c":
+            ref = _ref(attrs)
+            row, col = _split(ref)
+            self.col = max(col, self.col + 1)
+            self.cell = (max(row, self.row, 1), self.col, ref)
+        elif self.cell is not None:  # the cell holds a value, text or a formula
+            row, col, ref = self.cell
+            self.cell = None
+            if row > self.rows:
+                self.rows, self.lowest = row, ref or f"第{row}行"
+            if col > self.cols:
+                self.cols, self.widest = col, ref or f"第{col}列"
+        elif local == "row":
+            row, _ = _split(_ref(attrs))
+            self.row, self.col = max(row, self.row + 1), 0
+
+    def end(self, name: str) -> None:
+        if self.cell is not None and name.rpartition(":")[2] == "c":
+            self.cell = None
+
+
+def _ref(attrs: dict[str, str]) -> str:
+    """The r attribute, unprefixed or under any prefix."""
+    if "r" in attrs:
+        return attrs["r"]
+    return next((v for k, v in attrs.items() if k.rpartition(":")[2] == "r"), "")
+
+
+_REF = re.compile(r"\s*([A-Za-z]*)\s*(\d*)\s*")
+
+
+def _split(ref: str) -> tuple[int, int]:
+    """(row, column), 1-based, of a reference such as 'XFD1048576', 'A', '12'; 0 if absent.
+    Letters or digits past any real sheet still count: they are what is refused."""
+    m = _REF.fullmatch(ref)
+    if not m:
+        return 0, 0
+    letters, digits = m.group(1)[:12].upper(), m.group(2)[:15]
+    col = column_index(letters) + 1 if letters else 0
+    return int(digits) if digits else 0, col
 
 
 # --- xlsx: cells whose cached value is missing or an error --------------------------------
