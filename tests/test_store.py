@@ -269,6 +269,8 @@ def test_a_full_disk_under_the_store_is_a_chinese_warning_and_the_workbook_is_wr
     assert out.is_file()
     message = codes(data)["history-not-recorded"]
     assert "磁盘空间不足" in message and "disk is full" not in message
+
+
 def test_a_version_1_store_gains_the_loops_columns_and_tables_when_written(root, capsysbinary):
     merge(capsysbinary, root, "2024-01")
     with sqlite3.connect(root / STORE_NAME) as db:  # as the ledgerkit before issue 15 left it
