@@ -24,7 +24,13 @@ from hypothesis import strategies as st
 from ledgerkit import tables
 from ledgerkit.period import Period
 from ledgerkit.pipeline import load_file, merge_paths
+from ledgerkit.settings import Settings
 from ledgerkit.workbook import write_workbook
+
+# These properties are about the data (every row and yuan accounted for, order, round trips):
+# they read in this process, hundreds of times. That reading in workers gives the same
+# results is test_isolation's to show (test_in_process_reading_gives_the_same_results).
+IN_PROCESS = Settings(read_workers=0)
 
 MONEY = ("total_investment", "annual_plan", "ytd_completed")
 HEADERS = {
@@ -198,7 +204,7 @@ def values(result: Any) -> list[tuple]:
 def test_every_row_and_every_yuan_is_accounted_for(tmp_path: Path, month: list[Ledger]) -> None:
     folder = write_month(tmp_path, month)
     before = digest(folder)
-    result = merge_paths([folder])
+    result = merge_paths([folder], settings=IN_PROCESS)
     write_workbook(result, folder.parent / "汇总.xlsx", "t")
     assert digest(folder) == before  # inputs byte-identical after a run
     by_file = {f.label: f for f in result.files}
@@ -225,15 +231,15 @@ def test_order_of_inputs_and_reruns_change_nothing(
 ) -> None:
     folder = write_month(tmp_path, month)
     files = sorted(folder.iterdir())
-    first = merge_paths([folder], Period(2024, 4))
+    first = merge_paths([folder], Period(2024, 4), IN_PROCESS)
     shuffled = files[:]
     seed.shuffle(shuffled)
-    again = merge_paths(shuffled, Period(2024, 4))
+    again = merge_paths(shuffled, Period(2024, 4), IN_PROCESS)
     assert values(again) == values(first)
     assert [i.to_dict() for i in again.issues] == [i.to_dict() for i in first.issues]
     one, two = folder.parent / "一.xlsx", folder.parent / "二.xlsx"
     write_workbook(first, one, "t")
-    write_workbook(merge_paths([folder], Period(2024, 4)), two, "t")
+    write_workbook(merge_paths([folder], Period(2024, 4), IN_PROCESS), two, "t")
     assert one.read_bytes() == two.read_bytes()  # fixed properties: the bytes are stable
 
 
@@ -243,10 +249,10 @@ def test_values_survive_a_round_trip_through_the_merged_workbook(
     tmp_path: Path, month: list[Ledger]
 ) -> None:
     folder = write_month(tmp_path, month)
-    result = merge_paths([folder])
+    result = merge_paths([folder], settings=IN_PROCESS)
     out = folder.parent / "2024-04汇总.xlsx"
     write_workbook(result, out, "2024年1-4月重点项目汇总台账")
-    back = merge_paths([out])
+    back = merge_paths([out], settings=IN_PROCESS)
     assert back.files[0].status == "merged"
     keys = ["unit", "name", *MONEY]
     before = [tuple(p.get(k) for k in keys) for p in result.projects]
@@ -271,7 +277,7 @@ def test_a_write_killed_half_way_leaves_the_previous_output(
     folder = write_month(tmp_path, month)
     out = folder.parent / "汇总.xlsx"
     out.write_bytes(b"last month's workbook")
-    result = merge_paths([folder])
+    result = merge_paths([folder], settings=IN_PROCESS)
     real = tables._cell
     calls = 0
 
