@@ -171,3 +171,25 @@ def test_workers_start_from_an_unguarded_script_and_from_python_m(tmp_path: Path
     )
     files = json.loads(done.stdout)["files"]
     assert sorted(f["status"] for f in files) == ["merged"] * 3
+
+
+def test_one_file_alone_is_read_here_unless_workers_are_asked_for(
+    tmp_path: Path, monkeypatch
+) -> None:
+    # a reader patched in this process reaches the file only when it is read here: a `check`
+    # of one ledger pays no worker's start; asked for, one worker reads it all the same
+    import ledgerkit.pipeline as pipeline
+    from ledgerkit.errors import UnreadableFile
+
+    def refuse(path, password=None):  # type: ignore[no-untyped-def]
+        raise UnreadableFile(path.name, "在本进程读取")
+
+    monkeypatch.setattr(pipeline, "read_book", refuse)
+    [one] = _folder(tmp_path)[:1]
+    here = merge_paths([one])
+    assert [(f.status, f.reason) for f in here.files] == [("failed", "在本进程读取")]
+    apart = merge_paths([one], settings=Settings(read_workers=1))
+    assert [f.status for f in apart.files] == ["merged"] and len(apart.projects) == 2
+    (tmp_path / "三个").mkdir()
+    three = merge_paths(_folder(tmp_path / "三个"), settings=Settings())
+    assert [f.status for f in three.files] == ["merged"] * 3  # several files: in workers

@@ -217,9 +217,16 @@ def load_file(
     )
 
 
-def reading_guard(settings: Settings) -> Guard:
-    """How files are read: the settings' worker processes (one per core unless set)."""
-    workers = default_workers() if settings.read_workers is None else settings.read_workers
+def reading_guard(settings: Settings, files: int = 0) -> Guard:
+    """How `files` files are read: the settings' worker processes, one per core unless set.
+    Unless set, one file alone is read in this process: there are no other units' files to
+    protect from it, and starting a worker (a fresh Python importing ledgerkit: 0.3 s here,
+    more on Windows) would be most of a `check` of one ledger. `[reading] workers = 1` reads
+    it in a worker too."""
+    if settings.read_workers is not None:
+        workers = settings.read_workers
+    else:
+        workers = 0 if files == 1 else default_workers()
     return Guard(workers, float(settings.read_timeout), settings.read_memory_mb)
 
 
@@ -256,7 +263,7 @@ def merge_paths(
         period=known,
         rules=rules,
     )
-    loaded = load_all(candidates, load, reading_guard(settings), on_file)
+    loaded = load_all(candidates, load, reading_guard(settings, len(candidates)), on_file)
 
     explicit = {p.resolve() for p in paths if p.is_file()}
     loaded = pick_versions(skip_own_outputs(loaded, explicit))
