@@ -117,3 +117,16 @@ def test_no_import_cycle_between_modules():
     assert _cycle(graph) is None
     # only the command line calls the pipeline
     assert [m for m, uses in graph.items() if "pipeline" in uses] == []
+
+
+def test_a_project_crosses_between_processes_whole() -> None:
+    # what a reading worker sends back: pickled, then read in the parent
+    import pickle
+
+    source = Source("卧龙镇.xlsx", "台账", 12)
+    project = make(
+        source, {"name": "卧龙镇污水处理厂", "total_investment": Decimal("12.50")}, {"备注": "续建"}
+    )
+    back = pickle.loads(pickle.dumps(project, protocol=pickle.HIGHEST_PROTOCOL))
+    assert back == project and back.source == source and back.extras == {"备注": "续建"}
+    assert back.total_investment == Decimal("12.50") and back.source.row == 12
