@@ -26,16 +26,14 @@ from ledgerkit.columns import (
     choose,
     is_tag_yes,
 )
-from ledgerkit.errors import NotALedger, UnreadableFile
+from ledgerkit.errors import UnreadableFile
 from ledgerkit.issues import Issue, issue
 from ledgerkit.layout import (
-    DETAIL_SHEET,
     EXCEL_MAX_TEXT,
     FEEDBACK_HEADERS,
     ROLLUP_PREFIX,
     SOURCE_HEADERS,
 )
-from ledgerkit.nodes import is_node_sheet
 from ledgerkit.period import Period, from_titles
 from ledgerkit.project import Project, Source, make
 from ledgerkit.read import RawBook, RawSheet, column_letter
@@ -146,35 +144,6 @@ class SheetLedger:
             if col.field == field_key:
                 return col.letter
         return ""
-
-
-def normalise_book(
-    book: RawBook,
-    default_unit: str = "万元",
-    rollup: bool = True,
-    *,
-    period: Period | None = None,
-    rules: ColumnRules | None = None,
-) -> SheetLedger:
-    """The first visible sheet holding a ledger header, understood. Raises NotALedger.
-    A workbook ledgerkit wrote is a district's, rolled up into a city's merge; with `rollup`
-    False it is read back as written (report, notices). `period` (when the run knows it)
-    tells this year's columns from others'; `rules` are the clerk's [columns] and [aliases]."""
-    schema = load_schema()
-    # a workbook ledgerkit wrote: its detail sheet, not a summary sheet that also names projects
-    ordered = sorted(book.sheets, key=lambda s: s.name != DETAIL_SHEET)
-    # a 节点 sheet names projects too: it is read by nodes.read_nodes, never as the ledger
-    for sheet in (s for s in ordered if not is_feedback_list(s) and not is_node_sheet(s)):
-        header = find_header(sheet.rows, schema, rules)
-        if header is not None:
-            ledger = normalise_sheet(book, sheet, header, default_unit, period=period, rules=rules)
-            if sheet.name == DETAIL_SHEET and ledger.letter_of("unit"):
-                title = sheet.rows[: header[0]]
-                ledger = as_rollup(ledger, title) if rollup else as_written(ledger)
-            # files the formulas refer to are named, never opened: the values are as saved
-            links = tuple(issue("external-link", book.label, target=t) for t in book.links)
-            return replace(ledger, issues=ledger.issues + links) if links else ledger
-    raise NotALedger(book.label, "没有找到台账表头（需要有“项目名称”一列），不是项目台账，已跳过")
 
 
 def is_feedback_list(sheet: RawSheet) -> bool:
@@ -937,10 +906,6 @@ def _flag_formula_columns(
                 field=schema.fields[col.field].label,
                 cells=f"{col.letter}{rows[0] + 1}:{col.letter}{rows[-1] + 1}",
             )
-
-
-def by_field_col(columns: tuple[Column, ...], key: str) -> int | None:
-    return next((c.index for c in columns if c.field == key), None)
 
 
 def _started(project: dict[str, Any]) -> bool | None:

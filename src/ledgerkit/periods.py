@@ -21,7 +21,7 @@ from typing import Any
 
 from ledgerkit.fmt import half_up
 from ledgerkit.metrics import assess, rate, slice_figures, status_of
-from ledgerkit.period import MONTH, QUARTER, Period
+from ledgerkit.period import MONTH, Period
 from ledgerkit.settings import Settings
 from ledgerkit.store import Kept
 from ledgerkit.targets import target_figures
@@ -264,7 +264,3 @@ def _base_note(months: PeriodMonths, differenced: bool) -> list[str]:
         f"（{months.period.text}完成 = {months.end.month if months.end else '?'}月累计 − "
         f"{months.base.month}月累计），只列累计数"
     ]
-
-
-def is_quarter(period: Period) -> bool:
-    return period.kind == QUARTER

@@ -184,14 +184,6 @@ def _plain_key(text: str) -> str:
 _NO_PROBLEM_KEYS = {_plain_key(w) for w in NO_PROBLEM}
 
 
-def similarity(a: str, b: str) -> float:
-    """How alike two problem texts are, 0..1 (difflib's ratio, spaces and punctuation aside)."""
-    ka, kb = _plain_key(a), _plain_key(b)
-    if ka == kb:
-        return 1.0
-    return SequenceMatcher(None, ka, kb, autojunk=False).ratio()
-
-
 def topic_of(text: str) -> str:
     """The first topic of schema.toml [problem_topics] with a keyword in the text."""
     topics = load_schema().problem_topics

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from ledgerkit.fmt import half_up, pct, wan
+from ledgerkit.fmt import half_up, wan
 from ledgerkit.period import Period
 from ledgerkit.settings import ScoreRule, Settings
 
@@ -284,7 +284,3 @@ def _rule_text(rule: ScoreRule) -> str:
     verb = "加" if per >= 0 else "扣"
     cap = f"，最多{verb}{abs(rule.max).normalize():f}分" if rule.max is not None else ""
     return f"{rule.item}：每个（次）{verb}{abs(per).normalize():f}分{cap}"
-
-
-def explain_rate(value: Any) -> str:
-    return NO_DATA if value is None else pct(value)
