@@ -948,3 +948,20 @@ def far_xls(path: Path) -> Path:
     data[at + 4 : at + 8] = b"\xff\xff\xff\x00"
     path.write_bytes(bytes(data))
     return path
+
+
+# A district's ledgerkit.toml with two units' targets (卧龙镇 in 万元 with a start target,
+# 尹集乡 in 亿元 split by quarter), for the tests of periods and scores.
+TARGETS_TOML = """region = "襄城区"
+
+[[targets]]
+unit = "卧龙镇"
+investment = 3000
+starts = 2
+
+[[targets]]
+unit = "尹集乡"
+investment = 1
+money_unit = "亿元"
+quarters = [0.1, 0.2, 0.3, 0.4]
+"""

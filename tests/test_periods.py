@@ -57,19 +57,7 @@ PROJECTS = {
     },
 }
 
-TOML = """region = "襄城区"
-
-[[targets]]
-unit = "卧龙镇"
-investment = 3000
-starts = 2
-
-[[targets]]
-unit = "尹集乡"
-investment = 1
-money_unit = "亿元"
-quarters = [0.1, 0.2, 0.3, 0.4]
-"""
+TOML = builders.TARGETS_TOML
 
 
 def write_month(root: Path, month: int) -> Path:

@@ -42,19 +42,7 @@ PROJECTS = {
 }
 LATE = {("尹集乡", 5)}  # May's ledger came on 10 June, after the 5th
 NO_TEXT = {("庞公街道", 4)}  # April's ledger: figures, no words
-TOML = """region = "襄城区"
-
-[[targets]]
-unit = "卧龙镇"
-investment = 3000
-starts = 2
-
-[[targets]]
-unit = "尹集乡"
-investment = 1
-money_unit = "亿元"
-quarters = [0.1, 0.2, 0.3, 0.4]
-"""
+TOML = builders.TARGETS_TOML
 
 
 def month_folder(root: Path, month: int) -> Path:
