@@ -192,8 +192,10 @@ def bench_merge(repeat: int) -> None:
             ("table", [*LEDGERKIT, "merge", str(folder), "-o", str(out)]),
         ):
             runs.setdefault(name, []).append(run(cmd)[0])
-        for engine in ("calamine", "fastexcel"):
+        for engine in ("calamine", "fastexcel", "tight"):
             args = ["read-write", engine, str(folder), str(rows), str(where / "floor.xlsx")]
+            if engine == "tight":  # issue 18: 2 processes reading, ledgerkit's own writer
+                args = ["tight", str(folder), str(rows), str(where / "floor.xlsx")]
             seconds, parts = floor(args, 1)
             runs.setdefault(engine, []).append(seconds)
             if seconds == min(runs[engine]):
@@ -209,6 +211,18 @@ def bench_merge(repeat: int) -> None:
             f"  floor {engine:9s}: {best[engine]:6.2f} s  (read on 2 threads {parts['read']:.2f} s,"
             f" xlsxwriter {parts['write']:.2f} s, start and imports the rest)"
         )
+    tight = floor_parts["tight"]
+    say(
+        f"  floor tight    : {best['tight']:6.2f} s  (calamine in 2 processes {tight['read']:.2f} s,"
+        f" ledgerkit's row writer {tight['write']:.2f} s, start and imports the rest)"
+    )
+    record(
+        "merge 200x110 --json vs tight floor",
+        best["json"],
+        best["tight"],
+        "<= 1.5x (issue 18)",
+        best["json"] <= 1.5 * best["tight"],
+    )
     engine = min(("calamine", "fastexcel"), key=lambda e: best[e])
     naive, parts = floor(["naive", str(folder), str(rows), str(where / "naive.xlsx")], 1)
     say(
