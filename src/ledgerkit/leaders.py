@@ -5,6 +5,7 @@ workbook and for `report --by-leader`, one page per leader.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -25,14 +26,21 @@ def leaders_of(cell: Any) -> list[str]:
     """The leaders a 包抓领导 cell names: split on 、，; / line breaks and spaces, titles in
     brackets dropped, each once, in order. A space inside a name ("王  五", padded to line
     up with three-character names) is no separator: spaces split only into whole names."""
-    text = _TITLE.sub("", str(cell or "").replace("\u3000", " "))
+    return list(_names(str(cell or "")))
+
+
+@functools.lru_cache(maxsize=4096)
+def _names(cell: str) -> tuple[str, ...]:
+    """leaders_of for one cell's text; a district has a few dozen leaders, each named in
+    hundreds of rows, so each spelling is split once."""
+    text = _TITLE.sub("", cell.replace("\u3000", " "))
     names: list[str] = []
     for part in _SPLIT.split(text):
         words = part.split()
         if len(words) > 1 and any(len(w) < 2 for w in words):
             words = ["".join(words)]
         names += words
-    return list(dict.fromkeys(names))
+    return tuple(dict.fromkeys(names))
 
 
 def by_leader(
