@@ -312,19 +312,26 @@ def _slices(
 
 def _ranked(slices: list[dict[str, Any]], settings: Settings) -> list[dict[str, Any]]:
     """Rank by 完成率 as shown (rounded half up); equal rates share a rank (1, 2, 2, 4)."""
+    return ranked_by(slices, "completion_rate", settings)
+
+
+def ranked_by(
+    rows: list[dict[str, Any]], rate_key: str, settings: Settings
+) -> list[dict[str, Any]]:
+    """`rows` ordered by `rate_key` as shown (rounded half up), each with its "rank"; equal
+    rates share a rank (1, 2, 2, 4) and keep their order; rows with no rate come last, unranked."""
 
     def shown(s: dict[str, Any]) -> Decimal | None:
-        r = s["completion_rate"]
+        r = s[rate_key]
         return None if r is None else half_up(r * 100, settings.rate_decimals)
 
-    ordered = sorted(slices, key=lambda s: (shown(s) is None, -(shown(s) or 0)))
+    ordered = sorted(rows, key=lambda s: (shown(s) is None, -(shown(s) or 0)))  # stable
     out, previous, rank = [], object(), 0
     for i, s in enumerate(ordered, start=1):
         if shown(s) != previous:
             rank, previous = i, shown(s)
         out.append({**s, "rank": rank if shown(s) is not None else None})
-    position = {s["name"]: n for n, s in enumerate(slices)}
-    return sorted(out, key=lambda s: (s["rank"] is None, s["rank"] or 0, position[s["name"]]))
+    return out
 
 
 def _lagging_row(a: Assessed) -> dict[str, Any]:

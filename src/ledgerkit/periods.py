@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from ledgerkit.fmt import half_up
-from ledgerkit.metrics import assess, rate, slice_figures, status_of
+from ledgerkit.metrics import assess, ranked_by, rate, slice_figures, status_of
 from ledgerkit.period import MONTH, Period
 from ledgerkit.settings import Settings
 from ledgerkit.store import Kept
@@ -242,18 +242,7 @@ def _unit_row(
 def _ranked(units: list[dict[str, Any]], settings: Settings) -> list[dict[str, Any]]:
     """Rank by the period's own completion as shown (a quarter: its own investment against its
     share of the plan; a half or a year: the cumulative rate); equal rates share a rank."""
-
-    def shown(s: dict[str, Any]) -> Decimal | None:
-        r = s["own_rate"]
-        return None if r is None else half_up(r * 100, settings.rate_decimals)
-
-    ordered = sorted(units, key=lambda s: (shown(s) is None, -(shown(s) or 0)))
-    out, previous, rank = [], object(), 0
-    for i, s in enumerate(ordered, start=1):
-        if shown(s) != previous:
-            rank, previous = i, shown(s)
-        out.append({**s, "rank": rank if shown(s) is not None else None})
-    return out
+    return ranked_by(units, "own_rate", settings)
 
 
 def _base_note(months: PeriodMonths, differenced: bool) -> list[str]:
