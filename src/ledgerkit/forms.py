@@ -18,14 +18,14 @@ from typing import Any
 
 from ledgerkit.errors import LedgerkitError
 from ledgerkit.nodes import Node, write_form_sheet
-from ledgerkit.output import FIXED_DATE, atomic_write, file_stem, unique_stem
+from ledgerkit.output import atomic_write, file_stem, unique_stem
 from ledgerkit.parallel import ordered_map
 from ledgerkit.period import Period
 from ledgerkit.project import FIELDS, Project, name_key
 from ledgerkit.read import column_letter
 from ledgerkit.schema import load_schema
 from ledgerkit.settings import Settings
-from ledgerkit.tables import TITLE_FORMAT
+from ledgerkit.tables import TITLE_FORMAT, new_workbook
 from ledgerkit.xlsx_rows import close_fast, display_width
 
 BLANK_ROWS = 10  # bordered empty rows for projects the unit adds …
@@ -134,13 +134,7 @@ def _form(
     settings: Settings,
     nodes: Sequence[Node] = (),
 ) -> None:
-    import xlsxwriter
-
-    options = {"strings_to_formulas": False, "strings_to_urls": False, "in_memory": True}
-    wb = xlsxwriter.Workbook(str(path), options)  # in memory: no temporary file a part
-    wb.set_properties(
-        {"title": f"{unit}重点项目台账", "author": "ledgerkit", "created": FIXED_DATE}
-    )
+    wb = new_workbook(path, f"{unit}重点项目台账", in_memory=True)
     f = _Formats(wb)
     ws = wb.add_worksheet("台账")
     last = len(COLUMNS) - 1

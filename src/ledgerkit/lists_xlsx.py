@@ -10,10 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from ledgerkit.fmt import half_up, pct, points_abs
-from ledgerkit.layout import AUTHOR
-from ledgerkit.output import FIXED_DATE, atomic_write
+from ledgerkit.output import atomic_write
 from ledgerkit.settings import Settings
-from ledgerkit.tables import Styles, table_sheet
+from ledgerkit.tables import Styles, new_workbook, table_sheet
 
 Cell = tuple[Any, Any]
 COMMON = [
@@ -40,13 +39,7 @@ def write_lists(data: dict[str, Any], out: Path, title: str, settings: Settings)
 
 
 def _write(data: dict[str, Any], path: Path, title: str, settings: Settings) -> None:
-    import xlsxwriter
-
-    wb = xlsxwriter.Workbook(
-        str(path),
-        {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
-    )
-    wb.set_properties({"title": title, "author": AUTHOR, "created": FIXED_DATE})
+    wb = new_workbook(path, title)
     styles = Styles(wb, settings)
     _overview(wb, styles, data, title, settings)
     for lst in data["lists"]:

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from ledgerkit.errors import UnreadableFile
-from ledgerkit.output import FIXED_DATE, atomic_write
+from ledgerkit.output import atomic_write
 from ledgerkit.problems import EDITABLE, STATUS_WORDS, STATUSES, Ledger, Problem, month_label
-from ledgerkit.tables import TITLE_FORMAT
+from ledgerkit.tables import TITLE_FORMAT, new_workbook
 from ledgerkit.xlsx_rows import close_fast, display_width
 
 SHEET = "问题台账"
@@ -58,10 +58,7 @@ def _order(p: Problem) -> tuple[int, str, str]:
 
 
 def _write(led: Ledger, path: Path, title: str) -> None:
-    import xlsxwriter
-
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
-    wb.set_properties({"title": title, "author": "ledgerkit", "created": FIXED_DATE})
+    wb = new_workbook(path, title)
     base = {"font_name": "宋体", "font_size": 10, "valign": "vcenter", "border": 1}
     heading = {**base, "bold": True, "align": "center", "text_wrap": True}
     head = wb.add_format({**heading, "bg_color": "#DDEBF7"})

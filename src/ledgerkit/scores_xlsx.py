@@ -10,11 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from ledgerkit.fmt import half_up
-from ledgerkit.layout import AUTHOR
-from ledgerkit.output import FIXED_DATE, atomic_write
+from ledgerkit.output import atomic_write
 from ledgerkit.scoring import COUNT, NO_DATA
 from ledgerkit.settings import Settings
-from ledgerkit.tables import Styles, table_sheet
+from ledgerkit.tables import Styles, new_workbook, table_sheet
 
 Cell = tuple[Any, Any]
 
@@ -24,13 +23,7 @@ def write_scores(scores: dict[str, Any], out: Path, title: str, settings: Settin
 
 
 def _write(scores: dict[str, Any], path: Path, title: str, settings: Settings) -> None:
-    import xlsxwriter
-
-    wb = xlsxwriter.Workbook(
-        str(path),
-        {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
-    )
-    wb.set_properties({"title": title, "author": AUTHOR, "created": FIXED_DATE})
+    wb = new_workbook(path, title)
     styles = Styles(wb, settings)
     # points to two decimals (56.75), the total bold; the factor to four (1.25)
     base = {"font_name": "宋体", "font_size": 10, "valign": "vcenter", "border": 1}

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+from ledgerkit.layout import AUTHOR
+from ledgerkit.output import FIXED_DATE
 from ledgerkit.settings import Settings
 from ledgerkit.xlsx_rows import Formula, RowSheet, cell_text, display_width
 
@@ -18,6 +21,19 @@ TITLE_FORMAT = {
     "align": "center",
     "valign": "vcenter",
 }  # the title row of every table ledgerkit writes
+
+
+def new_workbook(path: Path, title: str, *, in_memory: bool = False) -> Any:
+    """An xlsxwriter workbook as ledgerkit writes every one: a unit's text stays text (never
+    a formula, a link or a number: "=HYPERLINK(…)" from a ledger is shown, not run), and the
+    properties name ledgerkit with a fixed date, so two runs on the same input give the same
+    file. `in_memory`: no temporary file per part (small workbooks written many at a time)."""
+    import xlsxwriter
+
+    options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    wb = xlsxwriter.Workbook(str(path), {**options, "in_memory": in_memory})
+    wb.set_properties({"title": title, "author": AUTHOR, "created": FIXED_DATE})
+    return wb
 
 
 class Styles:

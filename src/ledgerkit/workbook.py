@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from ledgerkit.layout import (
-    AUTHOR,
     DETAIL_SHEET,
     FILE_HEADERS_AFTER_COUNTS,
     FILE_HEADERS_BEFORE_COUNTS,
@@ -43,7 +42,7 @@ from ledgerkit.normalise import (
     UNRECOGNISED,
     SheetLedger,
 )
-from ledgerkit.output import FIXED_DATE, atomic_write
+from ledgerkit.output import atomic_write
 from ledgerkit.period import Period
 from ledgerkit.photos import PhotoIndex
 from ledgerkit.project import Project
@@ -51,7 +50,7 @@ from ledgerkit.read import column_letter
 from ledgerkit.schema import load_schema
 from ledgerkit.settings import Settings
 from ledgerkit.summary import add_summary_sheets
-from ledgerkit.tables import Styles, table_sheet
+from ledgerkit.tables import Styles, new_workbook, table_sheet
 from ledgerkit.xlsx_rows import Formula, close_fast
 
 # sheets of a merged workbook read back and written again as they were: name -> (heads, rows)
@@ -90,17 +89,7 @@ def _write(
     nodes: Sequence[Node] = (),
     photos: PhotoIndex | None = None,
 ) -> None:
-    import xlsxwriter
-
-    wb = xlsxwriter.Workbook(
-        str(path),
-        {
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "strings_to_numbers": False,
-        },
-    )
-    wb.set_properties({"title": title, "author": AUTHOR, "created": FIXED_DATE})
+    wb = new_workbook(path, title)
     styles = Styles(wb, settings)
     if figures is not None:
         add_summary_sheets(wb, styles, figures, settings)
