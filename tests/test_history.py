@@ -433,12 +433,12 @@ def test_the_stored_hash_is_of_the_bytes_that_were_merged(root, capsysbinary, mo
     # the new version beside the projects of the old one
     import hashlib
 
-    import ledgerkit.pipeline as pipeline
+    import ledgerkit.loading as loading
 
     folder = build(root, "2024-01")
     (folder / "坏.xlsx").write_bytes(b"PK\x03\x04 not finished")
     parsed: dict[str, str] = {}
-    real = pipeline.read_book
+    real = loading.read_book
 
     def read_then_replaced(path: Path, password: str | None = None):
         data = path.read_bytes()
@@ -448,7 +448,7 @@ def test_the_stored_hash_is_of_the_bytes_that_were_merged(root, capsysbinary, mo
         finally:  # the file changes on disk once its bytes were read
             path.write_bytes(data + b"\x00 a later version")
 
-    monkeypatch.setattr(pipeline, "read_book", read_then_replaced)
+    monkeypatch.setattr(loading, "read_book", read_then_replaced)
     monkeypatch.setenv("LEDGERKIT_READ_WORKERS", "0")  # the patch lives in this process
     _, data = merge(capsysbinary, root, "2024-01")
     now = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}

@@ -178,13 +178,13 @@ def test_one_file_alone_is_read_here_unless_workers_are_asked_for(
 ) -> None:
     # a reader patched in this process reaches the file only when it is read here: a `check`
     # of one ledger pays no worker's start; asked for, one worker reads it all the same
-    import ledgerkit.pipeline as pipeline
+    import ledgerkit.loading as loading
     from ledgerkit.errors import UnreadableFile
 
     def refuse(path, password=None):  # type: ignore[no-untyped-def]
         raise UnreadableFile(path.name, "在本进程读取")
 
-    monkeypatch.setattr(pipeline, "read_book", refuse)
+    monkeypatch.setattr(loading, "read_book", refuse)
     [one] = _folder(tmp_path)[:1]
     here = merge_paths([one])
     assert [(f.status, f.reason) for f in here.files] == [("failed", "在本进程读取")]

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ledgerkit.pipeline import MonthRun
+    from ledgerkit.month import MonthRun
 
 __version__ = "0.1.0"
 
@@ -22,9 +22,9 @@ __version__ = "0.1.0"
 def merge(*paths: str | Path, period: str | None = None) -> MonthRun:
     """A month's ledgers read, checked and merged, with its figures (the workspace's
     settings, as `ledgerkit check` uses them); nothing is written."""
+    from ledgerkit.month import check
     from ledgerkit.period import Period
-    from ledgerkit.pipeline import check
     from ledgerkit.settings import load_settings
 
     month = Period.parse(period) if period else None
-    return check([Path(p) for p in paths], load_settings(), period=month)
+    return check([Path(p) for p in paths], load_settings(), period=month, with_figures=True)

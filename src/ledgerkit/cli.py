@@ -10,7 +10,9 @@ first line says what it does and whose `例：` lines are its examples.
 from __future__ import annotations
 
 import contextlib
+import copy
 import gc
+import inspect
 import json
 import sys
 from pathlib import Path
@@ -23,8 +25,8 @@ from ledgerkit.cli_help import ChineseCommand, ChineseGroup, usage_error
 from ledgerkit.errors import BadOutput, LedgerkitError
 
 if TYPE_CHECKING:
+    from ledgerkit.month import MonthRun, OnFile
     from ledgerkit.period import Period
-    from ledgerkit.pipeline import MonthRun, OnFile
     from ledgerkit.settings import Settings
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
@@ -130,7 +132,7 @@ def merge(
 
     例：ledgerkit merge 2024-04 -o 2024-04汇总.xlsx
     """
-    from ledgerkit.pipeline import merge as merge_month
+    from ledgerkit.month import merge as merge_month
 
     settings = _settings(region=region)
     with _progress(as_json) as on_file:
@@ -176,8 +178,8 @@ def check(
     例：ledgerkit check 2024-04 --feedback 2024-04退回
     例：ledgerkit check 2024-04/卧龙镇.xlsx --explain
     """
-    from ledgerkit.pipeline import check as check_month
-    from ledgerkit.pipeline import explain_month
+    from ledgerkit.month import check as check_month
+    from ledgerkit.month import explain_month
 
     settings = _settings()
     stages = [("读取台账", "检查"), ("写出问题反馈副本", "写完")]
@@ -314,7 +316,8 @@ def _report_lists(
 ) -> NoReturn:
     from ledgerkit.pipeline import lists_report
 
-    run = lists_report(ledger, settings, period=period, output=output)
+    with _working(as_json, "读取汇总表、列出三张清单"):
+        run = lists_report(ledger, settings, period=period, output=output)
     if as_json:
         _print_json(run.to_dict())
     else:
@@ -349,7 +352,8 @@ def _report_period(
     from ledgerkit.pipeline import period_report
 
     here = ledger.resolve().parent if ledger else Path.cwd()
-    run = period_report(settings, here, period, output=output, fmt=fmt)
+    with _working(as_json, f"从汇总记录计算{period.text}" + ("、写出通报" if output else "")):
+        run = period_report(settings, here, period, output=output, fmt=fmt)
     if run.preview is not None:
         _print_bytes(run.preview)
     if as_json:
@@ -448,7 +452,8 @@ def screen(
     from ledgerkit.pipeline import screen as make_screen
 
     settings = _settings(region=region)
-    run = make_screen(ledger, settings, output, period=_period(period), png=png, photos=photos)
+    with _working(as_json, "读取汇总表、写出大屏" + ("、截图" if png else "")):
+        run = make_screen(ledger, settings, output, period=_period(period), png=png, photos=photos)
     if as_json:
         _print_json(run.to_dict())
     else:
@@ -479,7 +484,8 @@ def photos(
     from ledgerkit.pipeline import photos as photo_book
 
     settings = _settings(region=region)
-    run = photo_book(ledger, settings, output, period=_period(period), folder=folder)
+    with _working(as_json, "读取汇总表和照片、写出图册"):
+        run = photo_book(ledger, settings, output, period=_period(period), folder=folder)
     if as_json:
         _print_json(run.to_dict())
     else:
@@ -521,7 +527,8 @@ def score(
     except BadPeriod as exc:
         raise typer.BadParameter(str(exc), param_hint="--period") from exc
     settings = _settings(region=region)
-    run = score_period(settings, Path.cwd(), wanted, output=output)
+    with _working(as_json, "从汇总记录打分" + ("、写出考核表" if output else "")):
+        run = score_period(settings, Path.cwd(), wanted, output=output)
     if as_json:
         _print_json(run.to_dict())
     else:
@@ -558,9 +565,10 @@ def problems(
     """
     from ledgerkit.pipeline import problems as problem_ledger
 
-    run = problem_ledger(
-        _settings(), Path.cwd(), period=_period(period), output=output, source=source
-    )
+    with _working(as_json, "从汇总记录整理问题台账" + ("、写出问题台账" if output else "")):
+        run = problem_ledger(
+            _settings(), Path.cwd(), period=_period(period), output=output, source=source
+        )
     if as_json:
         _print_json(run.to_dict())
     else:
@@ -879,8 +887,42 @@ def _fail(message: str, code: int) -> NoReturn:
 def _run(args: list[str]) -> int:
     """Run the app without typer's own error printing (English): its usage errors come out
     as exceptions, rendered by `main`; a command's typer.Exit comes back as its code."""
-    code = app(args=args, prog_name="ledgerkit", standalone_mode=False)
+    code = _app_for(args)(args=args, prog_name="ledgerkit", standalone_mode=False)
     return code if isinstance(code, int) else EXIT_OK
+
+
+def _app_for(args: list[str]) -> typer.Typer:
+    """The app with as much of it as this run uses. Typer turns every command's signature
+    into click parameters on every run (18 ms for the twelve commands: more than ledgerkit's
+    own start-up on `--help`); a command's run needs only its own. Any other run (`--help`,
+    `--version`, a mistyped command) needs of each command only its name and docstring: there
+    it gets commands with their docstrings and no parameters, which cannot be run (the group's
+    only options, --help and --version, end the run before a command could be)."""
+    from typer.main import get_command_name
+
+    named = {
+        info.name or get_command_name(info.callback.__name__): info
+        for info in app.registered_commands
+        if info.callback is not None
+    }
+    some = copy.copy(app)
+    if args and args[0] in named:
+        some.registered_commands = [named[args[0]]]
+    else:
+        some.registered_commands = [_listed(name, info) for name, info in named.items()]
+    return some
+
+
+def _listed(name: str, info: Any) -> Any:
+    """A command as the group's help lists it: its name and docstring, no parameters."""
+    listed = copy.copy(info)
+    listed.name, listed.help = name, inspect.getdoc(info.callback)
+    listed.callback = _not_run
+    return listed
+
+
+def _not_run() -> NoReturn:
+    raise AssertionError("a command listed for the help page was run")
 
 
 if __name__ == "__main__":

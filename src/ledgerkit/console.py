@@ -218,7 +218,7 @@ def render_result(result: MergeResult, out: Path | None) -> None:
 
 def render_explain(sheets: list[dict[str, Any]]) -> None:
     """check --explain: for each sheet, what its rows were taken as and what each column
-    became, and why (the data is pipeline.explain_month's, as --json prints it)."""
+    became, and why (the data is month.explain_month's, as --json prints it)."""
     console = _console()
     for sheet in sheets:
         where = f"{sheet['file']} 工作表“{sheet['sheet']}”" if sheet["sheet"] else sheet["file"]

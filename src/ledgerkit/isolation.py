@@ -2,7 +2,7 @@
 
 A parser fed hostile bytes can do what no `except` catches: abort the process (a Rust
 allocation failure or panic inside calamine), exhaust memory, or never return. Each file is
-therefore read (and normalised and checked: the whole of `pipeline.load_file`) in one of a
+therefore read (and normalised and checked: the whole of `loading.load_file`) in one of a
 few worker processes, as many as the machine has cores. A worker that dies, runs past
 `timeout` seconds on one file or past its memory cap is replaced, and that file alone becomes
 `file-unreadable` with the reason; the others are read on. The CPU-heavy reading stage runs
@@ -28,16 +28,17 @@ import types
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from multiprocessing import get_context
-from multiprocessing.connection import Connection, wait
-from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ledgerkit.errors import LedgerkitError
 from ledgerkit.issues import issue
 from ledgerkit.merging import FAILED, FileResult
 from ledgerkit.read import limits
+
+if TYPE_CHECKING:  # multiprocessing is imported when workers start: one file read here needs none
+    from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
 
 Task = Callable[[Path], FileResult]  # one path in, one FileResult out; must pickle
 OnFile = Callable[[int, int], None]  # progress: (files read so far, files to read)
@@ -95,6 +96,8 @@ class _Worker:
     """One worker process, its pipe, the file of its error output, and the file it reads."""
 
     def __init__(self, guard: Guard, task: Task) -> None:
+        from multiprocessing import get_context
+
         ctx = get_context("spawn")
         fd, self.errors = tempfile.mkstemp(prefix=".ledgerkit-", suffix=".log")
         os.close(fd)
@@ -173,6 +176,8 @@ class _Pool:
             w.stop()
 
     def run(self, paths: list[Path], on_file: OnFile | None) -> list[FileResult]:
+        from multiprocessing.connection import wait
+
         results: dict[int, FileResult] = {}
         queue = deque(enumerate(paths))
         while len(results) < len(paths):
