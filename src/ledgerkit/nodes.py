@@ -3,7 +3,7 @@ of a unit's form and from its ledger's 计划开工时间 / 实际开工时间 /
 
 A 节点 sheet is told by its name (节点, 节点计划) or by a header row naming 项目名称 and 节点
 (`is_node_sheet`): it is never read as a project list. `read_nodes` reads it at the book level
-(pipeline.load_file); `month_nodes` joins them to the month's projects and adds the nodes the
+(loading.load_file); `month_nodes` joins them to the month's projects and adds the nodes the
 columns give, a 节点 sheet's row winning over a column for the same project and node.
 A node is due when its planned date is on or before the month's end; due and not done is
 `node-overdue`, and a planned finish passed without 竣工 is `finish-overdue`.
@@ -99,8 +99,11 @@ class Node:
         return asdict(self)
 
 
+_ISO = re.compile(r"\d{4}-\d{2}(-\d{2})?")
+
+
 def _is_iso(text: str) -> bool:
-    return bool(re.fullmatch(r"\d{4}-\d{2}(-\d{2})?", text[:10])) and len(text) >= 7
+    return len(text) >= 7 and _ISO.fullmatch(text[:10]) is not None
 
 
 # --- reading a 节点 sheet ----------------------------------------------------------------

@@ -335,7 +335,6 @@ class Store:
         self.db.execute("BEGIN IMMEDIATE")  # a lock not had is no transaction to roll back
         try:
             self.db.execute("UPDATE snapshots SET current=0 WHERE period=?", (period,))
-            rows = [_row(k) for k in kept]
             version = (current["version"] + 1) if current else 1
             sid = self.db.execute(
                 "INSERT INTO snapshots (period, version, current, recorded, fingerprint)"
@@ -362,7 +361,7 @@ class Store:
             marks = ", ".join("?" * (len(COLUMNS) + 1))
             self.db.executemany(
                 f"INSERT INTO projects (snapshot, {', '.join(COLUMNS)}) VALUES ({marks})",
-                ((sid, *(_stored(c, r.get(c)) for c in COLUMNS)) for r in rows),
+                (_stored_row(sid, k) for k in kept),
             )
             marks = ", ".join("?" * (len(NODE_COLUMNS) + 1))
             self.db.executemany(
@@ -539,13 +538,22 @@ def _node(row: sqlite3.Row) -> Node:
     return Node(**text, row=int(row["row"] or 0))
 
 
-def _stored(column: str, value: Any) -> Any:
-    """Money as exact decimal text, flags as 0/1, the rest as it is."""
-    if value is None:
-        return None
-    if column in _MONEY:
-        return str(value)
-    return int(value) if isinstance(value, bool) else value
+# the projects table's columns as a project holds them: money as exact decimal text, flags
+# as 0/1 (sqlite stores a bool as an integer), a None as NULL
+_PROJECT_AT = tuple(c for c in COLUMNS if c not in ("key", "status", "file", "sheet", "row"))
+
+
+def _stored_row(sid: int | None, k: Kept) -> tuple[Any, ...]:
+    """A kept project as the projects table's row (what `_row` holds, in COLUMNS' order),
+    made in one pass: 22,000 projects a month, 28 columns each."""
+    p = k.project
+    src = p.origin or p.source
+    values = {c: getattr(p, c) for c in _PROJECT_AT}
+    for c in _MONEY:
+        if (v := values[c]) is not None:
+            values[c] = str(v)
+    values.update(key=k.key, status=k.status, file=src.file, sheet=src.sheet, row=src.row)
+    return (sid, *map(values.__getitem__, COLUMNS))
 
 
 def _fingerprint(

@@ -114,19 +114,23 @@ def detail_keys(result: MergeResult) -> list[str]:
     上月累计) only when some project has it."""
     schema = load_schema()
     rows = result.projects
+    held: set[str] = set()  # the fields some project holds: a project read keeps only those
+    for p in rows:
+        held.update(p.__dict__)
     return [
         k
         for k, f in schema.fields.items()
         if k not in ("unit", "seq")
-        and (not f.optional or any(getattr(p, k) is not None for p in rows))
+        and (not f.optional or (k in held and any(getattr(p, k) is not None for p in rows)))
     ]
 
 
-def detail_headers(result: MergeResult) -> list[str]:
-    """The detail sheet's headers: canonical labels (money in 万元), extras, the source."""
+def detail_headers(result: MergeResult, keys: list[str] | None = None) -> list[str]:
+    """The detail sheet's headers: canonical labels (money in 万元), extras, the source;
+    `keys` are `detail_keys(result)` when the caller has them already."""
     schema = load_schema()
     heads = ["序号", schema.fields["unit"].label]
-    for key in detail_keys(result):
+    for key in detail_keys(result) if keys is None else keys:
         f = schema.fields[key]
         heads.append(f"{f.label}（万元）" if f.kind in ("money", "reference") else f.label)
     return heads + result.extra_columns + list(SOURCE_HEADERS)
@@ -166,7 +170,7 @@ def _detail_sheet(
             cells += [(src.file, text), (src.sheet, text), (src.row, whole)]
             yield cells
 
-    heads = detail_headers(result)
+    heads = detail_headers(result, keys)
     if counted is not None:
         heads.insert(len(heads) - len(SOURCE_HEADERS), PHOTO_COUNT_HEADER)
     key = heads.index(load_schema().fields["name"].label) + 1  # 序号 … 项目名称 on every page
