@@ -402,6 +402,50 @@ def test_cells_without_references_cannot_hide_a_stray_cell(tmp_path: Path) -> No
     failed(path, "上限")
 
 
+@pytest.mark.parametrize(
+    "cell",
+    [
+        b'<c s="0" r="XFD1048576">',  # r after another attribute
+        b'<c  r="XFD1048576">',  # two spaces
+        b"<c r='XFD1048576'>",  # single quotes
+        b'<c r="XFD1048576" s="0" customAttr="1">',  # a longer attribute name
+        b'<x:c r="XFD1048576">',  # a prefix
+    ],
+)
+def test_one_stray_cell_of_another_form_among_plain_cells_is_still_found(
+    tmp_path: Path, cell: bytes
+) -> None:
+    # the cells Excel and xlsxwriter write are read by a quicker pattern; one cell of any
+    # other form sends the whole sheet to the careful one, which finds it
+    end = b"</x:c>" if cell.startswith(b"<x:") else b"</c>"
+    stray = in_sheet(b'<row r="1048576">' + cell + b"<v>1</v>" + end + b"</row>")
+    path = rezip(ledger_xlsx(tmp_path), tmp_path / "混写.xlsx", {"xl/worksheets/sheet1.xml": stray})
+    failed(path, "XFD1048576", "上限")
+
+
+def test_a_formula_without_its_value_among_formulas_with_values_is_found(tmp_path: Path) -> None:
+    # most formulas carry their value, and then the cells are not looked into one by one; a
+    # single one without, and only it, is reported; `=IF(…,"",…)` showing nothing has a value
+    rows = [list(LEDGER[0])] + [[f"项目{n}", "城关镇", 100, 50, None] for n in range(1, 40)]
+    formulas = {(r, 4): (f"=D{r + 1}*0.2", 10) for r in range(1, 40)}
+    path = builders.xlsx_cached(tmp_path / "公式.xlsx", rows, formulas)
+
+    def shows_nothing(xml: bytes) -> bytes:  # as Excel saves a formula whose result is ""
+        cell = b'<c r="E8" t="str"><f>IF(D8=0,"",D8*0.2)</f><v></v></c>'
+        return re.sub(rb'<c r="E8".*?</c>', cell, xml)
+
+    path = rezip(path, tmp_path / "空文本.xlsx", {"xl/worksheets/sheet1.xml": shows_nothing})
+    assert b"<v></v>" in zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml")
+    assert not [i for i in load_file(path).issues if i.code == "formula-no-value"]
+
+    def drop_one_value(xml: bytes) -> bytes:
+        return re.sub(rb'(<c r="E20"[^>]*><f>[^<]*</f>)<v>[^<]*</v>', rb"\1", xml)
+
+    path = rezip(path, tmp_path / "缺值.xlsx", {"xl/worksheets/sheet1.xml": drop_one_value})
+    found = [i.cell for i in load_file(path).issues if i.code == "formula-no-value"]
+    assert found == ["E20"]
+
+
 def test_empty_styled_cells_far_away_cost_nothing(tmp_path: Path) -> None:
     styled = in_sheet(b'<row r="1048576" s="1" customFormat="1"><c r="XFD1048576" s="0"/></row>')
     path = rezip(

@@ -10,6 +10,7 @@ help sheet with the rules and the deadline. A unit with no history gets the same
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -26,7 +27,7 @@ from ledgerkit.read import column_letter
 from ledgerkit.schema import load_schema
 from ledgerkit.settings import Settings
 from ledgerkit.tables import TITLE_FORMAT, new_workbook
-from ledgerkit.xlsx_rows import close_fast, display_width
+from ledgerkit.xlsx_rows import RowSheet, close_fast, display_width
 
 BLANK_ROWS = 10  # bordered empty rows for projects the unit adds …
 OPEN_ROWS = 2000  # … and as many more as it needs below them: unlocked, validated
@@ -136,7 +137,7 @@ def _form(
 ) -> None:
     wb = new_workbook(path, f"{unit}重点项目台账", in_memory=True)
     f = _Formats(wb)
-    ws = wb.add_worksheet("台账")
+    ws = wb.add_worksheet("台账", worksheet_class=RowSheet)
     last = len(COLUMNS) - 1
     ws.merge_range(
         # the title units write themselves, which the reader takes the period from
@@ -160,12 +161,14 @@ def _form(
         )
     ws.set_row(HEADER_ROW, 36)
     first = HEADER_ROW + 1
-    for n, p in enumerate(rows, start=1):
-        _prefilled_row(ws, first + n - 1, n, unit, p, f)
     end = first + len(rows) + BLANK_ROWS - 1
-    for r in range(first + len(rows), end + 1):
-        for c, col in enumerate(COLUMNS):
-            ws.write_blank(r, c, None, f.money if col.kind == "money" else f.open)
+    open_row = [(None, f.money if col.kind == "money" else f.open) for col in COLUMNS]
+    table = itertools.chain(
+        (_prefilled_row(n, unit, p, f) for n, p in enumerate(rows, start=1)),
+        itertools.repeat(open_row, BLANK_ROWS),
+    )
+    # the column widths are set above: the writer's fitting of them is not used
+    ws.add_rows(first, table, [0] * len(COLUMNS), 255, blanks=True, heights=False)
     _validations(ws, first, max(end, first + OPEN_ROWS))
     ws.freeze_panes(first, 3)
     ws.protect(
@@ -189,14 +192,17 @@ def _form(
     close_fast(wb)  # also keeps a project named "<r>…</r>" as text
 
 
-def _prefilled_row(ws: Any, r: int, n: int, unit: str, p: Project, f: _Formats) -> None:
+def _prefilled_row(n: int, unit: str, p: Project, f: _Formats) -> list[tuple[Any, Any]]:
+    """The project's row of the form as (value, format) cells: numbers as numbers, 是/否 as
+    the drop-down offers them, the rest as text; a blank keeps its cell's format."""
     values = {
         **{k: getattr(p, k) for k in FIELDS},
         "seq": n,
         "last_ytd": p.ytd_completed,
         "code": p.code or project_code(unit, str(p.name or "")),
     }
-    for c, col in enumerate(COLUMNS):
+    cells: list[tuple[Any, Any]] = []
+    for col in COLUMNS:
         value = values.get(col.key) if col.prefilled else None
         fmt = (
             (f.locked_money if col.kind == "money" else f.locked)
@@ -206,11 +212,12 @@ def _prefilled_row(ws: Any, r: int, n: int, unit: str, p: Project, f: _Formats) 
         if isinstance(value, bool):
             value = "是" if value else "否"  # as the drop-down offers it
         if value is None or value == "":
-            ws.write_blank(r, c, None, fmt)
+            cells.append((None, fmt))
         elif col.kind == "money" or (isinstance(value, int) and not isinstance(value, bool)):
-            ws.write_number(r, c, float(value), fmt)
+            cells.append((float(value), fmt))
         else:
-            ws.write_string(r, c, str(value), fmt)
+            cells.append((str(value), fmt))
+    return cells
 
 
 def _validations(ws: Any, first: int, end: int) -> None:

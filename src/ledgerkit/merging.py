@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,7 @@ from ledgerkit.issues import Issue, has_errors
 from ledgerkit.nodes import Node
 from ledgerkit.normalise import SheetLedger
 from ledgerkit.period import Period
-from ledgerkit.project import Project
+from ledgerkit.project import Project, evolve
 from ledgerkit.sheets import SheetNote
 
 MERGED, FAILED, SKIPPED = "merged", "failed", "skipped"
@@ -136,7 +136,7 @@ def merge(
         blanks = [k for k, v in vars(p).items() if v.__class__ is float and v != v]
         if blanks or unit.__class__ is not written.__class__ or unit != written:
             changes: dict[str, Any] = {**dict.fromkeys(blanks), "unit": unit}
-            p = replace(p, **changes)
+            p = evolve(p, **changes)
         projects.append(p)
     issues = tuple(i for f in files for i in f.issues) + cross
     return MergeResult(period, tuple(files), tuple(projects), issues)

@@ -35,7 +35,7 @@ from ledgerkit.layout import (
     SOURCE_HEADERS,
 )
 from ledgerkit.period import Period, from_titles
-from ledgerkit.project import Project, Source, make
+from ledgerkit.project import Project, Source, evolve, make
 from ledgerkit.read import RawBook, RawSheet, column_letter
 from ledgerkit.schema import Schema, load_schema
 from ledgerkit.values import (
@@ -168,7 +168,7 @@ def as_rollup(ledger: SheetLedger, title_rows: list[list[Any]]) -> SheetLedger:
     projects = []
     for p in ledger.projects:
         extras = {(ROLLUP_PREFIX + k if k in SOURCE_HEADERS else k): v for k, v in p.extras.items()}
-        projects.append(replace(p, district=p.district or district, extras=extras))
+        projects.append(evolve(p, district=p.district or district, extras=extras))
     return replace(ledger, projects=tuple(projects), unit=district, unit_source="汇总表")
 
 
@@ -183,7 +183,7 @@ def as_written(ledger: SheetLedger) -> SheetLedger:
             projects.append(p)
             continue
         origin = Source(str(file), str(sheet or ""), _row_number(row))
-        projects.append(replace(p, extras=extras, origin=origin))
+        projects.append(evolve(p, extras=extras, origin=origin))
     return replace(ledger, projects=tuple(projects))
 
 

@@ -109,6 +109,16 @@ def make(source: Source, values: dict[str, Any], extras: Mapping[str, Any]) -> P
     return project
 
 
+def evolve(project: Project, **changes: Any) -> Project:
+    """`dataclasses.replace(project, **changes)` without __init__, as `make` builds one: a
+    merged workbook read back changes each of its 22,000 projects (a third of reading it)."""
+    new = object.__new__(Project)
+    state = new.__dict__
+    state.update(project.__dict__)
+    state.update(changes)
+    return new
+
+
 def units_of(projects: Iterable[Project]) -> list[str]:
     """The units of some projects, in order of first appearance."""
     return list(dict.fromkeys(p.unit for p in projects if p.unit))

@@ -50,7 +50,7 @@ from ledgerkit.normalise import (
     normalise_sheet,
 )
 from ledgerkit.period import Period
-from ledgerkit.project import name_key
+from ledgerkit.project import evolve, name_key
 from ledgerkit.read import RawBook, RawSheet, column_letter
 from ledgerkit.schema import Schema, load_schema
 from ledgerkit.values import category_in, clean_text, is_empty
@@ -380,7 +380,7 @@ def _unit_from_tab(ledger: SheetLedger, several: bool) -> SheetLedger:
     if unit is None:
         return ledger
     old = ledger.unit
-    projects = tuple(replace(p, unit=unit) if p.unit == old else p for p in ledger.projects)
+    projects = tuple(evolve(p, unit=unit) if p.unit == old else p for p in ledger.projects)
     return replace(ledger, unit=unit, unit_source="工作表名", projects=projects)
 
 
@@ -501,7 +501,7 @@ def read_card(
     ledger = normalise_sheet(book, flat, [0], default_unit)
     row = names[0][0] + 1
     places = {column_letter(i): f"{column_letter(p[2])}{p[0] + 1}" for i, p in enumerate(pairs)}
-    projects = tuple(replace(p, source=replace(p.source, row=row)) for p in ledger.projects)
+    projects = tuple(evolve(p, source=replace(p.source, row=row)) for p in ledger.projects)
     columns = tuple(replace(c, index=pairs[c.index][2]) for c in ledger.columns)
     ledger = replace(
         ledger,

@@ -115,13 +115,18 @@ class RowSheet(Worksheet):
         rows: Iterable[Sequence[tuple[Any, Any]]],
         widths: list[int],
         max_width: int,
+        *,
+        blanks: bool = False,
+        heights: bool = True,
     ) -> int:
         """Write rows of (value, format) cells from row `first` (0-based) on, fitting `widths`
-        to the text; returns how many rows there were."""
+        to the text; returns how many rows there were. A blank cell is left out, unless
+        `blanks`: then a blank with a format is written (a form's open cells, its borders).
+        With `heights`, a row whose text wraps at `max_width` is made as tall as it needs."""
         # closed once copied into the sheet, at the workbook's close
         spool = tempfile.TemporaryFile("w+", encoding="utf-8", dir=self.tmpdir)  # noqa: SIM115
         self._spool = spool
-        cells = _Cells(self.str_table, widths, max_width)
+        cells = _Cells(self.str_table, widths, max_width, blanks=blanks, heights=heights)
         chunk: list[str] = []
         low, high, right, r = None, -1, -1, first - 1
         for r, row in enumerate(rows, start=first):
@@ -172,8 +177,17 @@ class _Cells:
     """Rows of (value, format) cells as <row> XML, written as `_cell` writes them; a short
     text's shared-string index, XML and width are worked out once however often it comes."""
 
-    def __init__(self, strings: Any, widths: list[int], max_width: int) -> None:
+    def __init__(
+        self,
+        strings: Any,
+        widths: list[int],
+        max_width: int,
+        *,
+        blanks: bool = False,
+        heights: bool = True,
+    ) -> None:
         self.strings, self.widths, self.max_width = strings, widths, max_width
+        self.blanks, self.heights = blanks, heights
         # text -> (the cell's tail, its width, the lines it wraps to at the widest column)
         self.texts: dict[str, tuple[str, int, int]] = {}
         self.repeats = 0  # uses of a known text, not yet counted by the shared-string table
@@ -190,6 +204,12 @@ class _Cells:
         for c, (value, fmt) in enumerate(row):
             kind = value.__class__
             if value is None or (kind is str and not value):
+                if self.blanks and fmt is not None:
+                    s = styles.get(fmt)
+                    if s is None:
+                        s = styles[fmt] = f' s="{fmt._get_xf_index()}"'
+                    cells.append(f'<c r="{letters[c]}{ref}"{s}/>')
+                    last = c
                 continue
             s = styles.get(fmt)
             if s is None:
@@ -219,7 +239,8 @@ class _Cells:
             return "", -1
         # a row's height is set where its text wraps: not every viewer fits it on opening
         # (LibreOffice does not), and a message would run over the rows below it
-        height = f' ht="{LINE_POINTS * lines:g}" customHeight="1"' if lines > 1 else ""
+        tall = lines > 1 and self.heights
+        height = f' ht="{LINE_POINTS * lines:g}" customHeight="1"' if tall else ""
         return f'<row r="{ref}"{height}>{"".join(cells)}</row>', last
 
     def _text(self, value: str) -> tuple[str, int, int]:

@@ -265,7 +265,9 @@ def sheet_extent(xml: bytes, file: str = "", part: str = "") -> tuple[tuple[int,
     _well_formed(xml, file, part)
     if _odd(xml):
         return _parsed_extent(xml, file, part)
-    tags = _C_TAG.findall(xml)
+    tags = _plain_cells(xml)
+    if tags is None:
+        tags = _C_TAG.findall(xml)
     refs = [(c, r) for named, c, r in tags if named]
     col_of, row_of = [c for c, _ in refs], [r for _, r in refs]
     row_names, col_names = set(row_of), set(col_of)
@@ -295,6 +297,24 @@ _C_TAG = re.compile(  # (a prefixed r never reaches it: such a part is `_odd`)
     rb"""(?:\s+(r)\s*=\s*["']\s*([A-Za-z]*)(\d*)\s*["'])?"""
     rb"(?:" + _ATTR + rb")*\s*>"
 )
+# the cells as Excel, WPS and xlsxwriter write them: r first, double quotes, short plain
+# attributes (s="3" t="s"), unprefixed; twice as fast as _C_TAG on a 22,000-row sheet
+_C_PLAIN = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"(?: [a-z]{1,2}="[^"<>&]*")*(/?)>')
+_C_START = re.compile(rb"<c[\s/>]")  # every unprefixed cell's start tag
+_C_PREFIXED = re.compile(rb"<[\w.-]+:c[\s/>]")
+
+
+def _plain_cells(xml: bytes) -> list[tuple[bytes, bytes, bytes]] | None:
+    """The cells holding something as _C_TAG finds them, when every cell's start tag has the
+    plain form; None when any has not (then _C_TAG reads them all). Well-formed XML has no
+    `<` in a value or text, so each start counted is a cell's, and a cell of another form
+    cannot hide from the count."""
+    plain = _C_PLAIN.findall(xml)
+    if len(plain) != len(_C_START.findall(xml)) or _C_PREFIXED.search(xml):
+        return None
+    return [(b"r", col, row) for col, row, closed in plain if not closed]
+
+
 _ROW_REF = re.compile(rb"<(?:[\w.-]+:)?row(?:" + _NOT_R + rb""")*\s+r\s*=\s*["']\s*(\d*)""")
 _ROW_ANY = re.compile(rb"<(?:[\w.-]+:)?row[\s/>]")
 
@@ -405,12 +425,26 @@ _FORMULA_RE = re.compile(rb"<f(?:\s[^>]*)?(?:/>|>(.*?)</f>)", re.S)
 _VALUE_RE = re.compile(rb"<v>(.*?)</v>", re.S)
 
 
+# the end of a formula not followed at once by a value that is not empty
+_NO_VALUE = re.compile(rb"(?:</f>|<f\b[^>]*/>)(?!<v>[^<])")
+
+
+def _empty_text(xml: bytes, at: int) -> bool:
+    """The formula ending at `at` has the empty text as its value (<v></v> in a t="str"
+    cell: `=IF(…,"",…)` showing nothing), which is a value."""
+    start = xml.rfind(b"<c ", 0, at)
+    end = xml.find(b">", start)
+    return start >= 0 and b' t="str"' in xml[start:end] and xml.startswith(b"</f><v></v>", at)
+
+
 def bad_cells(xml: bytes) -> dict[tuple[int, int], str]:
     """{(row, col): '=FORMULA' | '#ERR!'} for formulas with no cached value and stored error
     values; calamine returns both as empty cells."""
     import html
 
     cells: dict[tuple[int, int], str] = {}
+    if b't="e"' not in xml and all(_empty_text(xml, m.start()) for m in _NO_VALUE.finditer(xml)):
+        return cells  # every formula has its value: nothing to look for cell by cell
     for col, row, attrs, inner in _CELL_RE.findall(xml):
         if b"<f" not in inner and b't="e"' not in attrs:
             continue  # neither a formula nor an error: most cells
