@@ -141,6 +141,26 @@ def test_three_months_give_exactly_the_planted_findings(root, capsysbinary):
     assert gone["file"] == "尹集乡.xlsx"
 
 
+def test_checking_one_units_file_compares_it_with_its_own_last_month_only(root, capsysbinary):
+    # a unit re-sends its file and the clerk checks that file alone: its cumulative that went
+    # down is found, but the units not asked about are not 未报送
+    merge(capsysbinary, root, "2024-01")
+    folder = build(root, "2024-02")
+    one = str(folder / "卧龙镇.xlsx")
+    code, out, _ = run_cli(capsysbinary, "check", one, "--period", "2024-02", "--json")
+    found = json.loads(out)["issues"]
+    assert code == 1 and ("ytd-decreased", "E4") in {(i["code"], i["cell"]) for i in found}
+    assert not [i for i in found if i["code"] == "unit-missing"]
+    gone = [i["message"] for i in found if i["code"] == "project-missing"]
+    assert len(gone) == 1 and "卧龙镇冷链物流中心" in gone[0]  # its own project, dropped
+    assert "尹集乡" not in " ".join(i["message"] for i in found)
+    # the month's folder checked whole: a unit that sent nothing is named
+    (folder / "尹集乡.xlsx").unlink()
+    _code, out, _ = run_cli(capsysbinary, "check", str(folder), "--json")
+    gone = [i for i in json.loads(out)["issues"] if i["code"] == "unit-missing"]
+    assert len(gone) == 1 and "尹集乡" in gone[0]["message"]
+
+
 def test_status_tells_late_and_missing_units(root, capsysbinary):
     for key in MONTHS:
         merge(capsysbinary, root, key)

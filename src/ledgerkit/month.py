@@ -361,12 +361,15 @@ def merge_month(
     merged_workbook: Path | None = None,
     on_file: OnFile | None = None,
     with_figures: bool = True,
+    whole_month: bool = True,
 ) -> MonthRun:
     """Merge, judge every project, check against the stored months (a project gone, a
     cumulative that went down, 连续N个月…) and, unless not `with_figures` (`check`), work out
-    the figures with 环比/同比 and who reported. The store is only read here, and never created. Reading back a
-    `merged_workbook`, who reported comes from the store's record of the month, else from
-    the workbook's 文件情况 sheet (the inputs are then one workbook, not the units' files)."""
+    the figures with 环比/同比 and who reported. Not the `whole_month` (some units' files
+    checked), the stored months are compared for those units only: the others sent nothing
+    because they were not asked about. The store is only read here, and never created.
+    Reading back a `merged_workbook`, who reported comes from the store's record of the
+    month, else from the workbook's 文件情况 sheet (the inputs are then one workbook)."""
     rollup = merged_workbook is None
     result = merge_paths(paths, period, settings, password=password, rollup=rollup, on_file=on_file)
     photos = None
@@ -389,11 +392,12 @@ def merge_month(
     ]
     if store.exists():  # no month kept yet: nothing to compare with, and nothing created
         try:
+            units = None if whole_month else {p.unit or "" for p in result.projects}
             with Store(store, read_only=True) as s:
                 for m in p.months()[:-1]:
-                    if (stored := s.kept(m.key)) is not None:
+                    if (stored := s.kept(m.key, units)) is not None:
                         earlier[m] = stored
-                last_year = s.kept(p.a_year_before().key)
+                last_year = s.kept(p.a_year_before().key, units)
                 seen = s.units()
                 if merged_workbook is not None:
                     received = s.files(p.key)
@@ -573,7 +577,9 @@ def check(
     `feedback`, each unit's file with its problems marked, written to that folder; a copy
     written otherwise than asked, or not at all, is a finding of its file. `on_file` follows
     the reading, `on_written` the copies written. The figures only `with_figures` (the
-    analysts' `ledgerkit.merge()`): the command line does not show them."""
+    analysts' `ledgerkit.merge()`): the command line does not show them. Files named one by
+    one are some units' files, not the month: the stored months are compared for their
+    units only (no 未报送 for the units not asked about)."""
     if feedback is not None:
         output_folder(feedback, "问题反馈副本")
     store = store_path(settings, default_output(paths).parent)
@@ -585,6 +591,7 @@ def check(
         password=password,
         on_file=on_file,
         with_figures=with_figures,
+        whole_month=any(path.is_dir() for path in paths),
     )
     if feedback is None:
         return month

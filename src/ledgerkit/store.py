@@ -21,7 +21,7 @@ import errno
 import hashlib
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -80,6 +80,7 @@ KEPT_PROBLEM = (
 NODE_COLUMNS: tuple[str, ...] = ("key", "unit", "name", "node", "planned", "actual", "note")
 NODE_COLUMNS += ("source", "file", "sheet", "row")
 COLUMNS = ("key", *KEPT_FIELDS, "status", *KEPT_TEXT, "file", "sheet", "row", *KEPT_PROBLEM)
+_MAX_PARAMS = 900  # units in one query's IN (…)
 _MONEY = frozenset(("total_investment", "annual_plan", "month_completed", "ytd_completed"))
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS snapshots (
@@ -380,12 +381,21 @@ class Store:
         return [r["period"] for r in rows]
 
     @_guarded
-    def kept(self, period: str) -> list[Kept] | None:
-        """The current version of a period's projects, or None when it is not stored."""
+    def kept(self, period: str, units: Collection[str] | None = None) -> list[Kept] | None:
+        """The current version of a period's projects (those of `units` only, when given), or
+        None when it is not stored."""
         sid = self._current(period)
         if sid is None:
             return None
-        rows = self.db.execute("SELECT * FROM projects WHERE snapshot=? ORDER BY rowid", (sid,))
+        some = sorted(units or ())
+        if units is None or len(some) > _MAX_PARAMS:  # (an old sqlite takes 999 parameters)
+            rows = self.db.execute("SELECT * FROM projects WHERE snapshot=? ORDER BY rowid", (sid,))
+            return [_kept(r) for r in rows if units is None or r["unit"] in units]
+        rows = self.db.execute(
+            "SELECT * FROM projects WHERE snapshot=? AND unit IN"
+            f" ({', '.join('?' * len(some))}) ORDER BY rowid",
+            (sid, *some),
+        )
         return [_kept(r) for r in rows]
 
     @_guarded
