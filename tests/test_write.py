@@ -151,6 +151,9 @@ def test_fast_rows_write_what_xlsxwriter_writes(tmp_path: Path):
         [(None, None), ("", None), (0.1 + 0.2, None), (Text("子类"), None), (Text(""), None)],
         [(_Formula('=IF(N(A1)=0,"",N(B1)/A1)', 0.25), None), (dt.date(2024, 3, 15), None)],
         [("a\x01b<&>", None), (long, None), ("=不是公式", None), (Decimal("-0"), None)],
+        # amounts: a Decimal's own text where it is short, 16 digits where it is not
+        [(Decimal("100.00"), None), (Decimal("1E+3"), None), (Decimal("-0.000001"), None)],
+        [(Decimal("0.30000000000000004441"), None), (12345678901234567, None)],
     ]
     out = tmp_path / "t.xlsx"
     wb = xlsxwriter.Workbook(str(out), {"strings_to_formulas": False})

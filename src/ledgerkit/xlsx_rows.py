@@ -215,7 +215,7 @@ class _Cells:
             if s is None:
                 s = styles[fmt] = f' s="{fmt._get_xf_index()}"' if fmt else ""
             if kind is Decimal or kind is float or kind is int:
-                cells.append(f'<c r="{letters[c]}{ref}"{s}><v>{float(value):.16G}</v></c>')
+                cells.append(f'<c r="{letters[c]}{ref}"{s}><v>{_number(value)}</v></c>')
             elif kind is str:
                 known = texts.get(value)
                 if known is None:
@@ -270,12 +270,23 @@ def _cell_xml(value: Any, strings: Any) -> str | None:
     if isinstance(value, bool):
         return f' t="s"><v>{strings._get_shared_string_index("是" if value else "否")}</v></c>'
     if isinstance(value, Decimal | int | float):
-        return f"><v>{float(value):.16G}</v></c>"
+        return f"><v>{_number(value)}</v></c>"
     if isinstance(value, Formula):
         formula = _xml_text(value.formula.removeprefix("="))
         kind = ' t="str"' if isinstance(value.cached, str) else ""  # "" is a cached text result
         return f"{kind}><f>{formula}</f><v>{_xml_text(value.cached)}</v></c>"
     return f' t="s"><v>{strings._get_shared_string_index(_excel_text(cell_text(value)))}</v></c>'
+
+
+def _number(value: Decimal | int | float) -> str:
+    """A number as xlsxwriter writes it (16 significant digits), taking a short Decimal's or
+    an int's own text, which is the same number: formatting a float to 16 digits is most of
+    the cost of a detail sheet's amounts."""
+    if value.__class__ is Decimal or value.__class__ is int:  # not a subclass: its own str
+        text = str(value)
+        if len(text) <= 16:
+            return text
+    return f"{float(value):.16G}"
 
 
 def _excel_text(text: str) -> str:
