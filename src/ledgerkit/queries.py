@@ -37,11 +37,14 @@ def submissions(
     used, and whether it wrote any text analysis ('text_analysis' is None when it sent
     nothing: no file has no text). `files` are as the store keeps them (name, unit, status,
     received, has_text)."""
-    files = [f for f in files if f["unit"]]
+    by_unit: dict[str, list[Mapping[str, Any]]] = {}  # each unit's files, in their order
+    for f in files:
+        if f["unit"]:
+            by_unit.setdefault(settings.canonical_unit(f["unit"]), []).append(f)
     due = period.deadline(settings.deadline_day)
     units = []
-    for unit in dict.fromkeys([*expected, *(settings.canonical_unit(f["unit"]) for f in files)]):
-        mine = [f for f in files if settings.canonical_unit(f["unit"]) == unit]
+    for unit in dict.fromkeys([*expected, *by_unit]):
+        mine = by_unit.get(unit, [])
         used = next((f for f in mine if f["status"] == "merged"), None)
         received = used["received"][:10] if used and used["received"] else ""
         status = MISSING if used is None else LATE if _late(received, due) else SENT

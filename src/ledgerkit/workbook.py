@@ -284,16 +284,24 @@ def _files_sheet(wb: Any, styles: Styles, result: MergeResult) -> None:
     ]
     errors = Counter((i.file, i.sheet) for i in result.issues if i.severity == "error")
     warnings = Counter((i.file, i.sheet) for i in result.issues if i.severity == "warning")
+    # each file's findings in all, and the sheets they are on: looked up, not searched for
+    totals: dict[str, list[int]] = {}
+    sheets: dict[str, set[str]] = {}
+    for at, counts in enumerate((errors, warnings)):
+        for (file, sheet), n in counts.items():
+            totals.setdefault(file, [0, 0])[at] += n
+            sheets.setdefault(file, set()).add(sheet)
 
     def rows() -> Iterable[list[tuple[Any, Any]]]:
         for f in result.files:
             lines = sheet_lines(f)
             if len(lines) <= 1:  # one sheet: the file's line, as it always was
-                yield _file_row(f, f.ledger, f.status, f.reason, styles, errors, warnings, None)
+                found = totals.get(f.label, [0, 0])
+                yield _file_row(f, f.ledger, f.status, f.reason, styles, errors, warnings, found)
                 continue
             # a line per sheet, counted or set aside; the file's own findings on the first
             shown = {line.sheet for line in lines}
-            rest = {s for (file, s) in {*errors, *warnings} if file == f.label} - shown
+            rest = sheets.get(f.label, set()) - shown
             for n, line in enumerate(lines):
                 status = f.status if line.ledger else SHEET_SET_ASIDE
                 also = rest if n == 0 else set()
@@ -311,14 +319,13 @@ def _file_row(
     styles: Styles,
     errors: Counter[tuple[str, str]],
     warnings: Counter[tuple[str, str]],
-    sheet: tuple[str, set[str]] | None,
+    sheet: tuple[str, set[str]] | list[int],
 ) -> list[tuple[Any, Any]]:
-    """One line of 文件情况: a file (`sheet` None: all its findings), or one sheet of it (its
-    findings, and those of the sheets in the set, which have no line of their own)."""
+    """One line of 文件情况: a file (`sheet` its errors and warnings in all), or one sheet of it
+    (its findings, and those of the sheets in the set, which have no line of their own)."""
     counts = Counter(s.kind for s in led.set_aside) if led else Counter()
-    if sheet is None:
-        n_errors = sum(n for (file, _), n in errors.items() if file == f.label)
-        n_warnings = sum(n for (file, _), n in warnings.items() if file == f.label)
+    if isinstance(sheet, list):
+        n_errors, n_warnings = sheet
         name = led.sheet if led else ""
     else:
         name, also = sheet
@@ -334,10 +341,13 @@ def _file_row(
         (name, styles.text),
         ("、".join(map(str, led.header_rows)) if led else "", styles.text),
         (led.rows_read if led else None, styles.int),
-        (len(led.projects) if led else (f.projects if sheet is None else None), styles.int),
+        (
+            len(led.projects) if led else (f.projects if isinstance(sheet, list) else None),
+            styles.int,
+        ),
         # a sheet set aside was not read row by row: nothing to count, blank not 0
         *(
-            (sum(counts[k] for k in kinds) if led or sheet is None else None, styles.int)
+            (sum(counts[k] for k in kinds) if led or isinstance(sheet, list) else None, styles.int)
             for _, kinds in FILE_COUNTS
         ),
         (n_errors, styles.int),
