@@ -20,6 +20,7 @@ import datetime as dt
 import errno
 import hashlib
 import json
+import operator
 import sqlite3
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -79,6 +80,7 @@ KEPT_PROBLEM = (
 )
 NODE_COLUMNS: tuple[str, ...] = ("key", "unit", "name", "node", "planned", "actual", "note")
 NODE_COLUMNS += ("source", "file", "sheet", "row")
+# the order _stored_row writes a row in
 COLUMNS = ("key", *KEPT_FIELDS, "status", *KEPT_TEXT, "file", "sheet", "row", *KEPT_PROBLEM)
 _MAX_PARAMS = 900  # units in one query's IN (…)
 _MONEY = frozenset(("total_investment", "annual_plan", "month_completed", "ytd_completed"))
@@ -326,7 +328,7 @@ class Store:
         unchanged. `inputs` names what else the kept rows were made from (the settings,
         ledgerkit's version): the month is then told by its files' hashes and `inputs`, not by
         its rows."""
-        node_rows = [tuple(getattr(n, c) for c in NODE_COLUMNS) for n in nodes]
+        node_rows = [_NODE_OF(n) for n in nodes]
         fingerprint = _fingerprint(files, kept, inputs, node_rows)
         current = self.db.execute(
             "SELECT id, fingerprint, version FROM snapshots WHERE period=? AND current=1", (period,)
@@ -548,22 +550,35 @@ def _node(row: sqlite3.Row) -> Node:
     return Node(**text, row=int(row["row"] or 0))
 
 
-# the projects table's columns as a project holds them: money as exact decimal text, flags
-# as 0/1 (sqlite stores a bool as an integer), a None as NULL
-_PROJECT_AT = tuple(c for c in COLUMNS if c not in ("key", "status", "file", "sheet", "row"))
+# the projects table's columns a project holds, read in one call each (money as exact decimal
+# text, flags as 0/1: sqlite stores a bool as an integer, a None as NULL)
+_FIELDS_OF = operator.attrgetter(*KEPT_FIELDS)
+_TEXT_OF = operator.attrgetter(*KEPT_TEXT)
+_PROBLEM_OF = operator.attrgetter(*KEPT_PROBLEM)
+_MONEY_AT = tuple(i for i, c in enumerate(KEPT_FIELDS) if c in _MONEY)
+_NODE_OF = operator.attrgetter(*NODE_COLUMNS)
 
 
 def _stored_row(sid: int | None, k: Kept) -> tuple[Any, ...]:
-    """A kept project as the projects table's row (what `_row` holds, in COLUMNS' order),
-    made in one pass: 22,000 projects a month, 28 columns each."""
+    """A kept project as the projects table's row (what `_row` holds, in COLUMNS' order):
+    22,000 projects a month, 28 columns each."""
     p = k.project
     src = p.origin or p.source
-    values = {c: getattr(p, c) for c in _PROJECT_AT}
-    for c in _MONEY:
-        if (v := values[c]) is not None:
-            values[c] = str(v)
-    values.update(key=k.key, status=k.status, file=src.file, sheet=src.sheet, row=src.row)
-    return (sid, *map(values.__getitem__, COLUMNS))
+    fields = list(_FIELDS_OF(p))
+    for i in _MONEY_AT:
+        if (v := fields[i]) is not None:
+            fields[i] = str(v)
+    return (
+        sid,
+        k.key,
+        *fields,
+        k.status,
+        *_TEXT_OF(p),
+        src.file,
+        src.sheet,
+        src.row,
+        *_PROBLEM_OF(p),
+    )
 
 
 def _fingerprint(
