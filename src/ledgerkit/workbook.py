@@ -8,6 +8,7 @@ layout, which the readers of this workbook use too.
 
 from __future__ import annotations
 
+import operator
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -150,18 +151,18 @@ def _detail_sheet(
         k: styles.money if kind in ("money", "reference") else styles.text
         for k, kind in kinds.items()
     }
-    derived = {k for k, kind in kinds.items() if kind == "derived"}
-
-    specs = [(k, formats[k], k in derived) for k in keys]
+    # the fields a project holds, read in one call; 完成率 (derived) is a formula in its place
+    held = [k for k in keys if kinds[k] != "derived"]
+    derived = [2 + i for i, k in enumerate(keys) if kinds[k] == "derived"]
+    values_of = operator.attrgetter("unit", *held)
+    fmts = [styles.text, *(formats[k] for k in held)]
     text, whole = styles.text, styles.int
 
     def rows() -> Iterable[list[tuple[Any, Any]]]:
         for n, p in enumerate(result.projects, start=1):
-            cells = [(n, whole), (p.unit, text)]
-            cells += [
-                _rate_formula(p, letters, n + 2, styles) if formula else (getattr(p, k), f)
-                for k, f, formula in specs
-            ]
+            cells = [(n, whole), *zip(values_of(p), fmts, strict=True)]
+            for at in derived:  # in order, each into its own column
+                cells.insert(at, _rate_formula(p, letters, n + 2, styles))
             if extras:
                 cells += [(p.extras.get(h), text) for h in extras]
             if counted is not None:
