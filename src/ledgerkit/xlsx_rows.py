@@ -280,12 +280,16 @@ def _cell_xml(value: Any, strings: Any) -> str | None:
 
 def _number(value: Decimal | int | float) -> str:
     """A number as xlsxwriter writes it (16 significant digits), taking a short Decimal's or
-    an int's own text, which is the same number: formatting a float to 16 digits is most of
-    the cost of a detail sheet's amounts."""
-    if value.__class__ is Decimal or value.__class__ is int:  # not a subclass: its own str
+    an int's own text, which is the same text for these: formatting a float to 16 digits is
+    most of the cost of a detail sheet's amounts."""
+    if value.__class__ is int:  # not a subclass (a bool, an enum): its own str
         text = str(value)
         if len(text) <= 16:
             return text
+    elif value.__class__ is Decimal:
+        text = str(value)
+        if len(text) <= 16 and "E" not in text:  # 23.0 as 23, as 16 digits would write it
+            return text.rstrip("0").rstrip(".") if "." in text else text
     return f"{float(value):.16G}"
 
 
