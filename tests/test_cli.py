@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -509,3 +510,37 @@ def test_a_long_step_without_a_count_shows_a_spinner_at_a_terminal(monkeypatch):
     with cli._working(False, "读取汇总表、写出通报"):
         pass
     assert "读取汇总表、写出通报" in terminal.getvalue()
+
+
+def test_every_long_command_shows_a_sign_of_life(month, tmp_path, capsysbinary, monkeypatch):
+    # commands that read a merged workbook, the store or a month's folder take seconds on 200
+    # files: each runs its work under a spinner or a bar (shown only at a terminal)
+    from ledgerkit import cli
+
+    said: list[str] = []
+    real = cli._working
+
+    def working(as_json: bool, text: str):  # type: ignore[no-untyped-def]
+        said.append(text)
+        return real(as_json, text)
+
+    monkeypatch.setattr(cli, "_working", working)
+    monkeypatch.chdir(tmp_path)
+    book = tmp_path / "2024-04汇总.xlsx"
+    run_cli(capsysbinary, "merge", str(month), "-o", str(book))
+    runs = {
+        "从汇总记录打分": ["score", "--period", "2024-04"],
+        "从汇总记录整理问题台账": ["problems"],
+        "读取汇总表、写出大屏": ["screen", str(book), "-o", str(tmp_path / "大屏.html")],
+        "读取汇总表和照片、写出图册": ["photos", str(book), "-o", str(tmp_path / "图册.docx")],
+        "读取汇总表、列出三张清单": ["report", str(book), "--lists"],
+        "从汇总记录计算2024年第二季度": ["report", "--period", "2024-Q2"],
+    }
+    for text, args in runs.items():
+        said.clear()
+        run_cli(capsysbinary, *args)
+        assert said and said[0].startswith(text), (args, said)
+    seen: list[tuple[int, int]] = []
+    monkeypatch.setattr(cli, "_progress", lambda as_json: contextlib.nullcontext(_append(seen)))
+    run_cli(capsysbinary, "init", str(tmp_path / "新工作区"), "--from", str(month))
+    assert seen and seen[-1][0] == seen[-1][1]  # init --from reads the month's files, counted

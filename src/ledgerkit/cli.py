@@ -738,7 +738,10 @@ def init(
     from ledgerkit.pipeline import init as make_workspace
     from ledgerkit.settings import no_region
 
-    made = make_workspace(folder, force, region=region or "", issuer=issuer or "", source=source)
+    with _progress(False) as on_file:  # reading a month's folder for the roster
+        made = make_workspace(
+            folder, force, region=region or "", issuer=issuer or "", source=source, on_file=on_file
+        )
     for path in made.written:
         typer.echo(f"已写出 {path}")
     if made.roster:

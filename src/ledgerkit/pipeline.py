@@ -688,11 +688,14 @@ def init(
     region: str = "",
     issuer: str = "",
     source: Path | None = None,
+    on_file: OnFile | None = None,
 ) -> Workspace:
     """`ledgerkit init`: a workspace for `region`; with `source` (a month's folder), its roster
-    is the units of that month's ledgers, each spelling as the units wrote it."""
+    is the units of that month's ledgers, each spelling as the units wrote it (`on_file`
+    follows the reading)."""
     ensure_new(folder, force)  # before reading a month that would not be used
-    month = merge_paths([source], settings=Settings(region=region.strip())) if source else None
+    settings = Settings(region=region.strip())
+    month = merge_paths([source], settings=settings, on_file=on_file) if source else None
     return init_workspace(folder, force, region=region, issuer=issuer, month=month)
 
 
