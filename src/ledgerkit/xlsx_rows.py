@@ -199,8 +199,9 @@ class _Cells:
         letters, styles, texts, widths = self.letters, self.styles, self.texts, self.widths
         while len(letters) < len(row):
             letters.append(column_letter(len(letters)))
-        cells = []
-        last, lines = -1, 1
+        cells: list[str] = []
+        put = cells.append
+        last, lines, repeats = -1, 1, 0
         for c, (value, fmt) in enumerate(row):
             kind = value.__class__
             if value is None or (kind is str and not value):
@@ -208,33 +209,34 @@ class _Cells:
                     s = styles.get(fmt)
                     if s is None:
                         s = styles[fmt] = f' s="{fmt._get_xf_index()}"'
-                    cells.append(f'<c r="{letters[c]}{ref}"{s}/>')
+                    put(f'<c r="{letters[c]}{ref}"{s}/>')
                     last = c
                 continue
             s = styles.get(fmt)
             if s is None:
                 s = styles[fmt] = f' s="{fmt._get_xf_index()}"' if fmt else ""
-            if kind is Decimal or kind is float or kind is int:
-                cells.append(f'<c r="{letters[c]}{ref}"{s}><v>{_number(value)}</v></c>')
-            elif kind is str:
+            if kind is str:
                 known = texts.get(value)
                 if known is None:
                     known = self._text(value)
                 else:
-                    self.repeats += 1
-                cells.append(f'<c r="{letters[c]}{ref}"{s}{known[0]}')
+                    repeats += 1
+                put(f'<c r="{letters[c]}{ref}"{s}{known[0]}')
                 if known[1] > widths[c]:
                     widths[c] = known[1]
                 if known[2] > lines:
                     lines = known[2]
+            elif kind is Decimal or kind is int or kind is float:
+                put(f'<c r="{letters[c]}{ref}"{s}><v>{_number(value)}</v></c>')
             else:
                 cell = _cell_xml(value, self.strings)
                 if cell is None:
                     continue
-                cells.append(f'<c r="{letters[c]}{ref}"{s}{cell}')
+                put(f'<c r="{letters[c]}{ref}"{s}{cell}')
                 if isinstance(value, str):
                     widths[c] = max(widths[c], min(display_width(value) + 2, self.max_width))
             last = c
+        self.repeats += repeats
         if not cells:
             return "", -1
         # a row's height is set where its text wraps: not every viewer fits it on opening
