@@ -390,15 +390,17 @@ class Store:
         if sid is None:
             return None
         some = sorted(units or ())
+        rows = self.db.cursor()
+        rows.row_factory = None  # plain tuples: a month is 22,000 rows or more, read each month
         if units is None or len(some) > _MAX_PARAMS:  # (an old sqlite takes 999 parameters)
-            rows = self.db.execute("SELECT * FROM projects WHERE snapshot=? ORDER BY rowid", (sid,))
-            return [_kept(r) for r in rows if units is None or r["unit"] in units]
-        rows = self.db.execute(
+            rows.execute("SELECT * FROM projects WHERE snapshot=? ORDER BY rowid", (sid,))
+            return _kept_rows(rows, None if units is None else set(units))
+        rows.execute(
             "SELECT * FROM projects WHERE snapshot=? AND unit IN"
             f" ({', '.join('?' * len(some))}) ORDER BY rowid",
             (sid, *some),
         )
-        return [_kept(r) for r in rows]
+        return _kept_rows(rows, None)
 
     @_guarded
     def nodes(self, period: str) -> list[Node]:
@@ -530,19 +532,28 @@ def _row(k: Kept) -> dict[str, Any]:
     return row
 
 
-def _kept(row: sqlite3.Row) -> Kept:
-    have = row.keys()  # a store of an older ledgerkit, read without upgrading: no leader column
-    values = {
-        c: row[c]
-        for c in (*KEPT_FIELDS, *KEPT_TEXT, *KEPT_PROBLEM)
-        if c in have and row[c] is not None
-    }
-    for c in _MONEY & values.keys():
-        values[c] = Decimal(values[c])
-    if "started" in values:
-        values["started"] = bool(values["started"])
-    source = Source(row["file"] or "", row["sheet"] or "", row["row"] or 0)
-    return Kept(row["key"], row["status"], make(source, values, {}))
+def _kept_rows(rows: sqlite3.Cursor, units: set[str] | None) -> list[Kept]:
+    """The kept projects of a query's rows (plain tuples), of `units` only when given. The
+    columns are looked up once: a store of an older ledgerkit, read without upgrading, has
+    no leader column, and its rows are read without it."""
+    at = {d[0]: i for i, d in enumerate(rows.description)}
+    held = [(c, at[c]) for c in (*KEPT_FIELDS, *KEPT_TEXT, *KEPT_PROBLEM) if c in at]
+    money = [c for c, _ in held if c in _MONEY]
+    key, status, unit = at["key"], at["status"], at["unit"]
+    file, sheet, row = at["file"], at["sheet"], at["row"]
+    out = []
+    for r in rows:
+        if units is not None and r[unit] not in units:
+            continue
+        values = {c: v for c, i in held if (v := r[i]) is not None}
+        for c in money:
+            if c in values:
+                values[c] = Decimal(values[c])
+        if "started" in values:
+            values["started"] = bool(values["started"])
+        source = Source(r[file] or "", r[sheet] or "", r[row] or 0)
+        out.append(Kept(r[key], r[status], make(source, values, {})))
+    return out
 
 
 def _node(row: sqlite3.Row) -> Node:
