@@ -335,6 +335,39 @@ def test_an_excel_365_package_is_still_copied_part_by_part(tmp_path, monkeypatch
     assert look(fast) == look(slow)
 
 
+def test_a_chart_on_the_marked_sheet_is_kept_as_it_was(tmp_path, monkeypatch):
+    import xlsxwriter
+
+    def with_chart(path: Path) -> Path:
+        excel_ledger(path)
+        plain = openpyxl.load_workbook(path)  # the same ledger, and a chart of its plans
+        wb = xlsxwriter.Workbook(str(path))
+        for ws_in in plain.worksheets:
+            ws = wb.add_worksheet(ws_in.title)
+            for row in ws_in.iter_rows():
+                for cell in row:
+                    if cell.value is not None:
+                        ws.write(cell.row - 1, cell.column - 1, cell.value)
+        chart = wb.add_chart({"type": "column"})
+        chart.add_series({"values": "='台账'!$F$7:$F$8", "name": "年度计划"})
+        wb.get_worksheet_by_name("台账").insert_chart("L2", chart)
+        wb.close()
+        return path
+
+    folder = one_unit(tmp_path, with_chart)
+    path = folder / "卧龙镇.xlsx"
+    _, fast, _ = fast_and_slow(folder, tmp_path, monkeypatch)
+    mine, theirs = parts(fast), parts(path)
+    assert mine["xl/charts/chart1.xml"] == theirs["xl/charts/chart1.xml"]
+    assert mine["xl/drawings/drawing1.xml"] == theirs["xl/drawings/drawing1.xml"]
+    sheet = mine["xl/worksheets/sheet1.xml"]
+    assert sheet.index(b"<drawing ") < sheet.index(b"<legacyDrawing ")  # CT_Worksheet's order
+    rels = mine["xl/worksheets/_rels/sheet1.xml.rels"]
+    assert b"drawing1.xml" in rels and b"vmlDrawing" in rels and b"comments" in rels
+    ws = openpyxl.load_workbook(fast)["台账"]
+    assert ws["E7"].fill.fgColor.rgb.endswith(RED) and len(ws._charts) == 1
+
+
 # --- what is left to openpyxl --------------------------------------------------------------
 
 

@@ -1,12 +1,16 @@
 """Feedback: for each file with problems, a workbook the clerk sends back to the unit (退回修改).
 
-The unit gets its own table back: an .xlsx/.xlsm is copied with openpyxl, keeping its formatting;
-.xls, CSV, HTML named .xls and .ods are rebuilt cell for cell from the raw cells (and so is an
-.xlsx openpyxl cannot open, or one past the size caps openpyxl is held to). Each problem cell is
-coloured (errors red, warnings yellow) and carries a comment with the message, and a 问题清单
-sheet in front lists every problem. A file that could not be read gets the list alone. The
-unit's file is only ever read, and every text is written as text: nothing the unit typed
-becomes a formula.
+The unit gets its own table back: an .xlsx/.xlsm is copied part by part (`feedback_zip`:
+the package's parts as they are, only the marked sheets, the styles, the workbook and the
+properties edited where they must change, without parsing the workbook into objects), or,
+when it holds something that copy is not sure of (the unit's own comments, strict OOXML …),
+loaded and saved again with openpyxl; either way it keeps its formatting and the clerk sees
+the same copy. .xls, CSV, HTML named .xls and .ods are rebuilt cell for cell from the raw
+cells (and so is an .xlsx openpyxl cannot open, or one past the size caps openpyxl is held
+to). Each problem cell is coloured (errors red, warnings yellow) and carries a comment with
+the message, and a 问题清单 sheet in front lists every problem. A file that could not be
+read gets the list alone. The unit's file is only ever read, and every text is written as
+text: nothing the unit typed becomes a formula.
 
 Each file is on its own: a copy that cannot be made falls back to a plainer one (raw cells,
 then the list alone), and one that cannot be written at all is a finding; the run goes on.

@@ -414,8 +414,11 @@ class Package:
                 part = self._resolve(self.book_part, rel.target)
                 if rel.type not in (WORKSHEET, CHARTSHEET):
                     raise NotFast(f"sheet type {rel.type}")
+                el.attrs["kind"] = rel.type
                 self._sheets.append((el, name, part))
         self.sheetnames = [name for _, name, _ in self._sheets]
+        if len(set(self.sheetnames)) != len(self.sheetnames):
+            raise NotFast("two sheets of one name")
         self._parsed: dict[str, _Sheet] = {}
         self._strings: tuple[str, bytes, _El, list[tuple[int, int]]] | None = None
         self._vml = any(n.endswith(".vml") for n in self._names)
@@ -680,19 +683,15 @@ class Package:
                 edits += self._comment_edits(sheet, mine, block, new)
                 block += (len(mine) + 1) // 1024 + 1
             sheet_edits[sheet.part] = edits
-        for _el, name, part in self._sheets:  # one tab selected: the list
+        for el, name, part in self._sheets:  # one tab selected: the list
             data = self._read(part)
             if b"tabSelected" not in data:
                 continue
-            views = (
-                self.sheet(name).views
-                if part in sheet_edits
-                else [
-                    e
-                    for e in _parse(data, part, [(0, "*"), (1, "sheetViews"), (2, "sheetView")])
-                    if e.name == "sheetView"
-                ]
-            )
+            if el.attrs["kind"] == WORKSHEET:
+                views = self.sheet(name).views  # parsed around its rows
+            else:  # a chart sheet: a few elements
+                kept = [(0, "*"), (1, "sheetViews"), (2, "sheetView")]
+                views = [e for e in _parse(data, part, kept) if e.name == "sheetView"]
             sheet_edits.setdefault(part, [])
             sheet_edits[part] += [
                 (v.start, v.tag_end, _retag(data, v, {}, ["tabSelected"])) for v in views
