@@ -154,6 +154,42 @@ def test_the_copy_is_made_part_by_part_and_keeps_the_units_parts(tmp_path, monke
     with zipfile.ZipFile(fast) as zf:
         assert zf.testzip() is None
         assert {i.date_time for i in zf.infolist()} == {(2000, 1, 1, 0, 0, 0)}
+    assert_sound_package(fast)
+
+
+def assert_sound_package(path: Path) -> None:
+    """Every part well-formed, every part typed in [Content_Types].xml, every relationship's
+    target present: what Excel checks before it offers to repair a file."""
+    import posixpath
+
+    from lxml import etree
+
+    found = parts(path)
+    for name, data in found.items():
+        if name.endswith((".xml", ".rels", ".vml")):
+            etree.fromstring(data)
+    types = etree.fromstring(found["[Content_Types].xml"])
+    ns = "{http://schemas.openxmlformats.org/package/2006/content-types}"
+    defaults = {e.get("Extension").lower() for e in types.iter(f"{ns}Default")}
+    overrides = {e.get("PartName").lstrip("/") for e in types.iter(f"{ns}Override")}
+    assert overrides <= set(found)
+    for name in found:
+        if name != "[Content_Types].xml":
+            assert name in overrides or name.rsplit(".", 1)[-1].lower() in defaults, name
+    for name, data in found.items():
+        if not name.endswith(".rels"):
+            continue
+        source = posixpath.dirname(posixpath.dirname(name))
+        for rel in etree.fromstring(data):
+            if rel.get("TargetMode") == "External":
+                continue
+            target = rel.get("Target")
+            part = (
+                target.lstrip("/")
+                if target.startswith("/")
+                else posixpath.normpath(posixpath.join(source, target))
+            )
+            assert part in found, (name, target)
 
 
 def test_every_value_and_sheet_of_the_unit_is_kept(tmp_path, monkeypatch):
@@ -262,6 +298,7 @@ def test_problems_on_two_sheets_each_get_their_comments(tmp_path, monkeypatch):
     result, fast, slow = fast_and_slow(folder, tmp_path, monkeypatch)
     assert {i.sheet for i in result.issues if i.code == "bad-number"} == {"城建", "市政"}
     assert look(fast) == look(slow)
+    assert_sound_package(fast)
     names = parts(fast)
     assert {n for n in names if n.endswith(".vml")} == {
         "xl/drawings/vmlDrawing1.vml",
@@ -303,6 +340,7 @@ def test_an_xlsm_loses_its_macros_and_becomes_an_xlsx(tmp_path, monkeypatch):
     assert b"vbaProject" not in mine["xl/_rels/workbook.xml.rels"]
     assert b"macroEnabled" not in mine["[Content_Types].xml"]
     assert b"vbaProject" not in mine["[Content_Types].xml"]
+    assert_sound_package(fast)
     ws = openpyxl.load_workbook(fast)["台账"]
     assert ws["E7"].fill.fgColor.rgb.endswith(RED) and ws["E7"].comment is not None
 

@@ -83,6 +83,7 @@ _ROW_START = re.compile(rb"<row(?=[\s/>])((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>")
 _SI_START = re.compile(rb"<si(?=[\s/>])(?:[^>\"']|\"[^\"]*\"|'[^']*')*>")
 _SST_START = re.compile(rb"<sst(?=[\s/>])(?:[^>\"']|\"[^\"]*\"|'[^']*')*>")
 _CELL_START = re.compile(rb"<c(?=[\s/>])((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>")
+_FIRST_REF = re.compile(rb"\s+r=\"([A-Z]{1,3}[0-9]{1,7})\"")
 _PREFIXED = re.compile(rb"</?[^\s/>:]+:")
 _FORMULA = re.compile(rb"<f[\s/>]")
 _VALUE = re.compile(rb"<v(?:\s[^>]*)?>([^<]*)</v>")
@@ -232,6 +233,11 @@ def _attrs(raw: bytes) -> dict[str, str]:
         text = value[1:-1].decode()
         out[name.decode()] = unescape(text, _QUOTES) if "&" in text else text
     return out
+
+
+def _cell_attrs(data: bytes, cell: _El) -> dict[str, str]:
+    """All the attributes of a cell `row` found (it notes only the reference)."""
+    return _attrs(data[cell.start + 2 : cell.tag_end])
 
 
 def _attr(value: str) -> str:
@@ -558,18 +564,19 @@ class Package:
         row = _El("row", _attrs(data[start + 4 : tag_end]), start, tag_end, end, close)
         cells: list[tuple[int, _El]] = []
         for m in _CELL_START.finditer(data, tag_end, max(close, tag_end)):
-            attrs = _attrs(m.group(1))
-            ref = _REF.fullmatch(attrs.get("r", ""))
+            head = _FIRST_REF.match(m.group(1))  # r="E7" first, as Excel and WPS write it
+            written = head.group(1).decode() if head else _attrs(m.group(1)).get("r", "")
+            ref = _REF.fullmatch(written)
             if ref is None or int(ref.group(2)) != r:
                 raise NotFast(f"{part}: a cell without its reference")
             c = column_index(ref.group(1))
             if cells and cells[-1][0] >= c:
                 raise NotFast(f"{part}: cells out of order")
-            cell = _El("c", attrs, m.start(), m.end(), m.end())
+            cell = _El("c", {"r": written}, m.start(), m.end(), m.end())
             if not m.group().endswith(b"/>"):
                 cell.close = data.find(b"</c>", m.end(), close)
                 if cell.close < 0:
-                    raise NotFast(f"{part}: cell {attrs['r']}")
+                    raise NotFast(f"{part}: cell {written}")
                 cell.end = cell.close + 4
             cells.append((c, cell))
         sheet.rows[r] = (row, cells)
@@ -649,7 +656,9 @@ class Package:
             c
             for c, el in (found[1] if found else [])
             if el.close >= 0
-            and self._holds(sheet.data[el.tag_end : el.close], el.attrs.get("t", "n"))
+            and self._holds(
+                sheet.data[el.tag_end : el.close], _cell_attrs(sheet.data, el).get("t", "n")
+            )
         ]
 
     # writing the copy
@@ -761,7 +770,7 @@ class Package:
             row, cells = found
             el = next((e for col, e in cells if col == c), None)
             if el is not None:
-                s = styles.with_fill(_int(el.attrs.get("s", "0")), color)
+                s = styles.with_fill(_int(_cell_attrs(sheet.data, el).get("s", "0")), color)
                 edits.append((el.start, el.tag_end, _retag(sheet.data, el, {"s": str(s)})))
                 continue
             if _true(row.attrs.get("customFormat")):  # what Excel shows an absent cell in
