@@ -406,6 +406,41 @@ def test_a_chart_on_the_marked_sheet_is_kept_as_it_was(tmp_path, monkeypatch):
     assert ws["E7"].fill.fgColor.rgb.endswith(RED) and len(ws._charts) == 1
 
 
+def test_only_the_list_is_selected_when_the_unit_left_another_tab_open(tmp_path, monkeypatch):
+    def notes_open(path: Path) -> Path:
+        excel_ledger(path)
+        tagged = {  # 说明 was the sheet on screen when the unit saved
+            "xl/worksheets/sheet1.xml": lambda x: x.replace(b' tabSelected="1"', b""),
+            "xl/worksheets/sheet2.xml": lambda x: x.replace(
+                b"<sheetView ", b'<sheetView tabSelected="1" ', 1
+            ),
+            "xl/workbook.xml": lambda x: x.replace(
+                b"<workbookView ", b'<workbookView activeTab="1" '
+            ),
+        }
+        return builders.rezip(path, path.with_suffix(".x"), tagged).rename(path)
+
+    folder = one_unit(tmp_path, notes_open)
+    _, fast, slow = fast_and_slow(folder, tmp_path, monkeypatch)
+    assert look(fast) == look(slow)
+    wb = openpyxl.load_workbook(fast)
+    assert wb.active.title == "问题清单"
+    assert [ws.title for ws in wb.worksheets if ws.sheet_view.tabSelected] == ["问题清单"]
+
+
+def test_a_problem_in_a_row_the_sheet_does_not_have_is_marked_by_openpyxl(tmp_path):
+    folder = one_unit(tmp_path)
+    far = Issue("missing-value", "error", "卧龙镇.xlsx", "台账", "B40", "第40行缺项目名称")
+    result = merge_paths([folder])
+    result = dataclasses.replace(result, issues=(*result.issues, far))
+    done = write_feedback(result, tmp_path / "out")
+    assert done.issues == ()
+    (copy_path,) = done.written
+    assert by_openpyxl(copy_path, folder / "卧龙镇.xlsx")
+    ws = openpyxl.load_workbook(copy_path)["台账"]
+    assert ws["B40"].fill.fgColor.rgb.endswith(RED) and "第40行" in ws["B40"].comment.text
+
+
 # --- what is left to openpyxl --------------------------------------------------------------
 
 
