@@ -272,12 +272,16 @@ def test_a_cell_not_in_the_xml_is_added_to_its_row(tmp_path, monkeypatch):
     folder = one_unit(tmp_path)
     # J8 is empty (no <c> in row 8); K7 is past the last column of the sheet
     empty = Issue("missing-value", "error", "卧龙镇.xlsx", "台账", "J8", "存在问题未填写")
-    far = Issue("missing-value", "warning", "卧龙镇.xlsx", "台账", "K7", "备注未填写")
+    # a message quoting a unit's text with characters XML cannot hold
+    far = Issue("missing-value", "warning", "卧龙镇.xlsx", "台账", "K7", "备注\x01未填写\ufffe")
     _, fast, slow = fast_and_slow(folder, tmp_path, monkeypatch, (empty, far))
     assert look(fast) == look(slow)
     ws = openpyxl.load_workbook(fast)["台账"]
     assert ws["J8"].value is None and ws["J8"].fill.fgColor.rgb.endswith(RED)
-    assert ws["K7"].fill.fgColor.rgb.endswith(YELLOW) and "备注未填写" in ws["K7"].comment.text
+    assert (
+        ws["K7"].fill.fgColor.rgb.endswith(YELLOW) and ws["K7"].comment.text == "警告：备注未填写"
+    )
+    assert fb._CONTROL.pattern == openpyxl.cell.cell.ILLEGAL_CHARACTERS_RE.pattern
     assert ws.dimensions.endswith("K14")
     mine, theirs = calamine_rows(fast)["台账"], calamine_rows(folder / "卧龙镇.xlsx")["台账"]
     for r, row in enumerate(theirs):  # the same values; the new column K is empty

@@ -81,7 +81,7 @@ _BAD_TITLE = re.compile(r"[\[\]:*?/\\]")
 _NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
 # openpyxl's ILLEGAL_CHARACTERS_RE (the control characters a cell cannot hold), here so that
 # the part-by-part copy never imports openpyxl
-ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
+_CONTROL = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 _ZIP_TIME = (FIXED_DATE.year, FIXED_DATE.month, FIXED_DATE.day, 0, 0, 0)
 
 
@@ -725,7 +725,7 @@ def _zip_copy(data: bytes, f: FileResult, found: list[Issue]) -> bytes:
 
 def _text(value: Any) -> str:
     """A text made safe for a cell: no characters XML cannot hold, at most 32,767 characters."""
-    text = _NOT_XML.sub("", ILLEGAL_CHARACTERS_RE.sub("", str(value)))
+    text = _NOT_XML.sub("", _CONTROL.sub("", str(value)))
     return text if len(text) <= EXCEL_MAX_TEXT else text[: EXCEL_MAX_TEXT - 1] + "…"
 
 
