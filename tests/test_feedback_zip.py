@@ -524,6 +524,27 @@ def test_what_the_fast_copy_is_unsure_of_is_copied_by_openpyxl(tmp_path, change)
     assert wb.sheetnames[0] == "问题清单"
 
 
+def test_a_part_that_fails_its_checksum_still_gets_a_copy(tmp_path):
+    folder = one_unit(tmp_path)
+    path = folder / "卧龙镇.xlsx"
+    stored = path.with_suffix(".stored")
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(stored, "w") as zout:  # not compressed
+        for info in zin.infolist():
+            zout.writestr(info.filename, zin.read(info), zipfile.ZIP_STORED)
+    data = bytearray(stored.read_bytes())
+    at = data.find(b"<a:theme") + 200
+    data[at] = ord("X") if data[at] != ord("X") else ord("Y")  # the theme's CRC no longer holds
+    path.write_bytes(bytes(data))
+    stored.unlink()
+    result = merge_paths([folder])
+    assert not part_by_part(result, "卧龙镇.xlsx")
+    done = write_feedback(result, tmp_path / "out")
+    (copy_path,) = done.written
+    assert [i.code for i in done.issues] == ["feedback-rebuilt"]  # openpyxl fails on it too
+    ws = openpyxl.load_workbook(copy_path)["台账"]
+    assert ws["E7"].value == "待定" and ws["E7"].fill.fgColor.rgb.endswith(RED)
+
+
 def test_hostile_workbooks_still_get_a_copy(tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()

@@ -30,6 +30,7 @@ import posixpath
 import re
 import xml.parsers.expat
 import zipfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, unescape
@@ -436,7 +437,10 @@ class Package:
         name = self._names.get(part.casefold())
         if name is None:
             raise NotFast(f"missing part {part}")
-        return self._zip.read(name)
+        try:
+            return self._zip.read(name)
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+            raise NotFast(f"{part}: {exc}") from exc  # a bad CRC, an odd compression
 
     def _spell(self, part: str) -> str:
         """`part` as the package spells it, when it has it."""
@@ -953,7 +957,7 @@ class Package:
                 if name in drop or name.endswith("/"):
                     continue
                 data = new.get(name)
-                _put(out, name, self._zip.read(info) if data is None else data)
+                _put(out, name, self._read(name) if data is None else data)
                 written.add(name)
             for name, data in new.items():
                 if name not in written:
