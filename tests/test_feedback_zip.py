@@ -190,6 +190,11 @@ def assert_sound_package(path: Path) -> None:
                 else posixpath.normpath(posixpath.join(source, target))
             )
             assert part in found, (name, target)
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    styles = etree.fromstring(found["xl/styles.xml"])
+    for kind in ("fonts", "fills", "borders", "cellXfs"):  # Excel trusts the counts
+        (listed,) = styles.iter(main + kind)
+        assert int(listed.get("count")) == len(listed), kind
 
 
 def test_every_value_and_sheet_of_the_unit_is_kept(tmp_path, monkeypatch):
