@@ -207,13 +207,16 @@ def _wrap(text: str, width: int) -> list[str]:
     never broken: an indent in the middle of a command would be copied with it."""
     if text.startswith("例："):
         return [text]
-    lines, line = [], ""
+    lines, line, used = [], "", 0  # `used`: the cells of `line`, counted as it grows
     for token in re.findall(_TOKEN, text):
-        if line and _cells(line + token) > width:
+        cells = _cells(token)
+        if line and used + cells > width:
             lines.append(line.rstrip())
             line = token.lstrip()
+            used = _cells(line)
         else:
             line += token
+            used += cells
     return [*lines, line.rstrip()]
 
 
