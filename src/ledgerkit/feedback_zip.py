@@ -73,17 +73,27 @@ _AFTER_LEGACY = {
 }
 # CT_Workbook's children before definedNames, from sheets on
 _BEFORE_NAMES = {"sheets", "functionGroups", "externalReferences"}
-_TAG_END = re.compile(rb"(?:[^>\"']|\"[^\"]*\"|'[^']*')*>")
+# a start tag's attributes, quoted values taken whole (a `>` inside quotes ends no tag)
+_ATTRIBUTES = rb"(?:[^>\"']|\"[^\"]*\"|'[^']*')*"
+_TAG_END = re.compile(_ATTRIBUTES + rb">")
 _ATTR_PAIR = re.compile(rb"\s([^\s=/>]+)\s*=\s*(\"[^\"]*\"|'[^']*')")
 _QUOTES = {"&quot;": '"', "&apos;": "'"}
 _ATTR = re.compile(rb"(\s+)([^\s=/>]+)\s*=\s*(\"[^\"]*\"|'[^']*')")
 _REF = re.compile(r"([A-Z]{1,3})([1-9]\d{0,6})")
 _RANGE = re.compile(r"([A-Z]{1,3})([1-9]\d{0,6})(?::([A-Z]{1,3})([1-9]\d{0,6}))?")
-_SHEET_DATA = re.compile(rb"<sheetData(?=[\s/>])(?:[^>\"']|\"[^\"]*\"|'[^']*')*>")
-_ROW_START = re.compile(rb"<row(?=[\s/>])((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>")
-_SI_START = re.compile(rb"<si(?=[\s/>])(?:[^>\"']|\"[^\"]*\"|'[^']*')*>")
-_SST_START = re.compile(rb"<sst(?=[\s/>])(?:[^>\"']|\"[^\"]*\"|'[^']*')*>")
-_CELL_START = re.compile(rb"<c(?=[\s/>])((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>")
+
+
+def _start_tag(name: bytes, attributes: bool = False) -> re.Pattern[bytes]:
+    """An unprefixed element's start tag; its attributes as group 1 when asked for."""
+    body = b"(" + _ATTRIBUTES + b")" if attributes else _ATTRIBUTES
+    return re.compile(b"<" + name + rb"(?=[\s/>])" + body + b">")
+
+
+_SHEET_DATA = _start_tag(b"sheetData")
+_ROW_START = _start_tag(b"row", attributes=True)
+_SI_START = _start_tag(b"si")
+_SST_START = _start_tag(b"sst")
+_CELL_START = _start_tag(b"c", attributes=True)
 _FIRST_REF = re.compile(rb"\s+r=\"([A-Z]{1,3}[0-9]{1,7})\"")
 _PREFIXED = re.compile(rb"</?[^\s/>:]+:")
 _FORMULA = re.compile(rb"<f[\s/>]")
