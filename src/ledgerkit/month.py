@@ -309,6 +309,11 @@ class MonthRun:
     def ok(self) -> bool:
         return self.result.ok
 
+    @property
+    def period_key(self) -> str | None:
+        """'2024-04', or None when no period could be told (what `--json` prints as period)."""
+        return self.result.period.key if self.result.period else None
+
     def to_pandas(self, money: str = "decimal") -> Any:
         """The month's projects as a pandas DataFrame (analysts' use; pandas is imported here
         only): canonical columns, the units' extra columns, source file/sheet/row."""
@@ -329,7 +334,7 @@ class MonthRun:
         """The run as `merge --json` / `check --json` print it; money in 万元."""
         result = self.result
         return {
-            "period": result.period.key if result.period else None,
+            "period": self.period_key,
             "output": str(self.output) if self.output else None,
             "ok": result.ok,
             "files": [

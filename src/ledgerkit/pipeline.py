@@ -232,7 +232,7 @@ class ScreenRun:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "period": self.month.result.period.key if self.month.result.period else None,
+            "period": self.month.period_key,
             "output": str(self.output),
             "pages": list(self.pages),
             "images": [str(p) for p in self.images],
@@ -324,7 +324,7 @@ class PhotosRun:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "period": self.month.result.period.key if self.month.result.period else None,
+            "period": self.month.period_key,
             "output": str(self.output),
             "projects": self.projects,
             "photos": self.photos,
@@ -349,7 +349,7 @@ def photos(
     index = month_photos(ledger, month, folder)
     if index is None:
         raise NoInputs(
-            f"没有找到本月的照片文件夹（{ledger.resolve().parent}/{month.result.period.key if month.result.period else ''}/{PHOTO_FOLDER}），"
+            f"没有找到本月的照片文件夹（{ledger.resolve().parent}/{month.period_key or ''}/{PHOTO_FOLDER}），"
             "请用 --photos 指明"
         )
     title = (month.result.period.title(settings.region, "重点项目形象进度图册")
@@ -378,7 +378,7 @@ class NoticesRun:
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
-            "period": self.month.result.period.key if self.month.result.period else None,
+            "period": self.month.period_key,
             "notices": self.count,
             "output": str(self.output) if self.output else None,
         }

@@ -339,7 +339,11 @@ _ODD_PART = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["'](?!utf-?8["'])""",
 
 def _well_formed(xml: bytes, file: str, part: str) -> None:
     """Parse the part with no callbacks but a refusal of DOCTYPE: malformed XML is refused."""
-    parser = _parser(file, part)
+    _parse_whole(_parser(file, part), xml, file, part)
+
+
+def _parse_whole(parser: expat.XMLParserType, xml: bytes, file: str, part: str) -> None:
+    """Feed a whole part to `parser`, _FEED bytes at a time; malformed XML is refused."""
     try:
         for begin in range(0, len(xml), _FEED):
             parser.Parse(_printable(xml[begin : begin + _FEED]), False)
@@ -354,12 +358,7 @@ def _parsed_extent(xml: bytes, file: str, part: str) -> tuple[tuple[int, int], s
     parser = _parser(file, part)
     parser.StartElementHandler = at.start
     parser.EndElementHandler = at.end
-    try:
-        for begin in range(0, len(xml), _FEED):
-            parser.Parse(_printable(xml[begin : begin + _FEED]), False)
-        parser.Parse(b"", True)
-    except expat.ExpatError as exc:
-        raise _malformed(file, part, exc) from exc
+    _parse_whole(parser, xml, file, part)
     far = "、".join(dict.fromkeys(ref[:20] for ref in (at.lowest, at.widest) if ref))
     return (at.rows, at.cols), far
 
