@@ -332,6 +332,38 @@ def heading(doc, text: str) -> None:
     para(doc, "{{ sec.n|cn_num }}、" + text, "Heading 1")
 
 
+def loop_table(doc, columns, loop: str, style: str = "表格文字") -> None:
+    """A table whose data row repeats: header, {%tr for %}, the row (in `style`),
+    {%tr endfor %}."""
+    table = new_table(doc, [w for _, w, _ in columns], rows=4)
+    header, loop_start, data, loop_end = table.rows
+    header_row(header)
+    for n, (label, _, value) in enumerate(columns):
+        cell_text(header.cells[n], label, "表格表头")
+        cell_text(data.cells[n], value, style)
+    cell_text(loop_start.cells[0], "{%tr for " + loop + " %}", "表格居中")
+    cell_text(loop_end.cells[0], "{%tr endfor %}", "表格居中")
+
+
+def next_steps(doc) -> None:
+    """下步工作, when the settings give any: one numbered paragraph a step."""
+    para(doc, "{%p if next_steps %}")
+    heading(doc, "下步工作")
+    para(doc, "{%p for step in next_steps %}")
+    para(doc, "（{{ loop.index|cn_num }}）{{ step }}")
+    para(doc, "{%p endfor %}")
+    para(doc, "{%p endif %}")
+
+
+def signature(doc) -> None:
+    """An empty line under the text, then the issuer and the date, right-aligned (落款)."""
+    para(doc, "")  # 正文下空一行
+    para(doc, "{{ issuer }}", "落款")
+    para(doc, "{%p if report_date %}")
+    para(doc, "{{ report_date }}", "落款")
+    para(doc, "{%p endif %}")
+
+
 # --- 通报 -----------------------------------------------------------------------------------
 
 RANKING = [
@@ -448,14 +480,7 @@ def bulletin() -> Document:
 
     heading(doc, "各责任单位推进情况")
     para(doc, "按完成投资占年度计划的比例排名，各责任单位重点项目推进情况如下表：")
-    table = new_table(doc, [w for _, w, _ in RANKING], rows=4)
-    header, loop_start, data, loop_end = table.rows
-    header_row(header)
-    for n, (label, _, value) in enumerate(RANKING):
-        cell_text(header.cells[n], label, "表格表头")
-        cell_text(data.cells[n], value, "表格居中")
-    cell_text(loop_start.cells[0], "{%tr for u in units %}", "表格居中")
-    cell_text(loop_end.cells[0], "{%tr endfor %}", "表格居中")
+    loop_table(doc, RANKING, "u in units", "表格居中")
 
     para(doc, "{%p if lagging %}")
     heading(doc, "滞后项目情况")
@@ -514,18 +539,9 @@ def bulletin() -> Document:
     para(doc, "{%p endfor %}")
     para(doc, "{%p endif %}")
 
-    para(doc, "{%p if next_steps %}")
-    heading(doc, "下步工作")
-    para(doc, "{%p for step in next_steps %}")
-    para(doc, "（{{ loop.index|cn_num }}）{{ step }}")
-    para(doc, "{%p endfor %}")
-    para(doc, "{%p endif %}")
+    next_steps(doc)
 
-    para(doc, "")  # 正文下空一行
-    para(doc, "{{ issuer }}", "落款")
-    para(doc, "{%p if report_date %}")
-    para(doc, "{{ report_date }}", "落款")
-    para(doc, "{%p endif %}")
+    signature(doc)
     return doc
 
 
@@ -547,7 +563,10 @@ def period_bulletin() -> Document:
     doc = new_document("重点项目建设情况季度通报", page_numbers=True)
     para(doc, "{{ title }}", "Title")
     para(doc, "{{ recipients }}", "主送")
-    para(doc, "根据全区重点项目“月度统计、季度通报、年度考核”制度，现将{{ period.text }}重点项目建设情况通报如下：")
+    para(
+        doc,
+        "根据全区重点项目“月度统计、季度通报、年度考核”制度，现将{{ period.text }}重点项目建设情况通报如下：",
+    )
     para(doc, "{%p set sec = namespace(n=0) %}")
 
     heading(doc, "总体情况")
@@ -577,14 +596,7 @@ def period_bulletin() -> Document:
         "按{% if kind == 'quarter' %}本季度完成投资占本季度计划的比例{% else %}"
         "完成投资占计划的比例{% endif %}排名，各责任单位情况如下表：",
     )
-    table = new_table(doc, [w for _, w, _ in PERIOD_RANKING], rows=4)
-    header, loop_start, data, loop_end = table.rows
-    header_row(header)
-    for n, (label, _, value) in enumerate(PERIOD_RANKING):
-        cell_text(header.cells[n], label, "表格表头")
-        cell_text(data.cells[n], value, "表格居中")
-    cell_text(loop_start.cells[0], "{%tr for u in units %}", "表格居中")
-    cell_text(loop_end.cells[0], "{%tr endfor %}", "表格居中")
+    loop_table(doc, PERIOD_RANKING, "u in units", "表格居中")
     para(doc, "{%p if without_target %}")
     para(doc, "{{ without_target|join('、') }}未下达年度目标任务，目标完成率未计算。")
     para(doc, "{%p endif %}")
@@ -624,18 +636,9 @@ def period_bulletin() -> Document:
     para(doc, "{%p endif %}")
     para(doc, "{%p endif %}")
 
-    para(doc, "{%p if next_steps %}")
-    heading(doc, "下步工作")
-    para(doc, "{%p for step in next_steps %}")
-    para(doc, "（{{ loop.index|cn_num }}）{{ step }}")
-    para(doc, "{%p endfor %}")
-    para(doc, "{%p endif %}")
+    next_steps(doc)
 
-    para(doc, "")  # 正文下空一行
-    para(doc, "{{ issuer }}", "落款")
-    para(doc, "{%p if report_date %}")
-    para(doc, "{{ report_date }}", "落款")
-    para(doc, "{%p endif %}")
+    signature(doc)
     return doc
 
 
@@ -681,11 +684,7 @@ def notice() -> Document:
         min_height(row, 0.9)
         cell_text(row.cells[0], label, "表格表头")
         cell_text(row.cells[1], value, "表格文字")
-    para(doc, "")  # 正文下空一行
-    para(doc, "{{ issuer }}", "落款")
-    para(doc, "{%p if report_date %}")
-    para(doc, "{{ report_date }}", "落款")
-    para(doc, "{%p endif %}")
+    signature(doc)
     para(doc, "{%p endfor %}")
     return doc
 
@@ -711,18 +710,6 @@ UNIT_NODES = [
     ("计划完成时间", 3.2, "{{ d.planned_text }}"),
     ("说明", 5.2, "{{ d.note or '—' }}"),
 ]
-
-
-def loop_table(doc, columns, loop: str) -> None:
-    """A table whose data row repeats: header, {%tr for %}, the row, {%tr endfor %}."""
-    table = new_table(doc, [w for _, w, _ in columns], rows=4)
-    header, loop_start, data, loop_end = table.rows
-    header_row(header)
-    for n, (label, _, value) in enumerate(columns):
-        cell_text(header.cells[n], label, "表格表头")
-        cell_text(data.cells[n], value, "表格文字")
-    cell_text(loop_start.cells[0], "{%tr for " + loop + " %}", "表格居中")
-    cell_text(loop_end.cells[0], "{%tr endfor %}", "表格居中")
 
 
 def unit_notice() -> Document:
@@ -766,11 +753,7 @@ def unit_notice() -> Document:
         "请于{{ u.reply_by }}{% if u.reply_by.endswith('日') %}前{% endif %}将办理情况"
         "（已办结的写明办结时间和结果，未办结的写明原因、措施和预计办结时间）书面报送{{ issuer }}。",
     )
-    para(doc, "")  # 正文下空一行
-    para(doc, "{{ issuer }}", "落款")
-    para(doc, "{%p if report_date %}")
-    para(doc, "{{ report_date }}", "落款")
-    para(doc, "{%p endif %}")
+    signature(doc)
     return doc
 
 
@@ -792,9 +775,9 @@ def leader_pages() -> Document:
     para(doc, "{%p if loop.first %}")
     para(doc, "{{ l.name }}同志包抓重点项目推进情况", "Title")
     para(doc, "{%p else %}")
-    para(doc, "{{ l.name }}同志包抓重点项目推进情况", "Title").paragraph_format.page_break_before = (
-        True
-    )
+    para(
+        doc, "{{ l.name }}同志包抓重点项目推进情况", "Title"
+    ).paragraph_format.page_break_before = True
     para(doc, "{%p endif %}")
     para(
         doc,
