@@ -139,9 +139,9 @@ def discover(paths: list[Path]) -> tuple[list[Path], list[FileResult]]:
 def reading_guard(settings: Settings, files: int = 0) -> Guard:
     """How `files` files are read: the settings' worker processes, one per core unless set.
     Unless set, one file alone is read in this process: there are no other units' files to
-    protect from it, and starting a worker (a fresh Python importing ledgerkit: 0.3 s here,
-    more on Windows) would be most of a `check` of one ledger. `[reading] workers = 1` reads
-    it in a worker too."""
+    protect from it, and starting a worker (a fresh Python importing the reading stage:
+    0.11 s here, more on Windows) would be half of a `check` of one ledger. `[reading]
+    workers = 1` reads it in a worker too."""
     if settings.read_workers is not None:
         workers = settings.read_workers
     else:
